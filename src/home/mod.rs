@@ -1,0 +1,1 @@
+//! Simulated home core: HSS/HLR, PGW, charging, roaming agreements.

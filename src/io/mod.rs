@@ -1,0 +1,2 @@
+//! Sockets: batched UDP (recvmmsg/sendmmsg), TCP. The only place in the crate allowed to use `unsafe`.
+#![allow(unsafe_code)]

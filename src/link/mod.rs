@@ -1,0 +1,1 @@
+//! link layer (DESIGN.md §3).

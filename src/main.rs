@@ -1,0 +1,9 @@
+//! The thin front door: parse options, run, map the outcome to an exit code (DESIGN.md §7).
+use mimalloc::MiMalloc;
+
+#[global_allocator]
+static GLOBAL: MiMalloc = MiMalloc;
+
+fn main() {
+    std::process::exit(roamsim::cli::main());
+}

@@ -1,0 +1,1 @@
+//! proto layer (DESIGN.md §3).

@@ -1,0 +1,1 @@
+//! visited layer (DESIGN.md §3).
