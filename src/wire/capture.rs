@@ -77,3 +77,132 @@ fn captures_have_the_indexed_frames() {
     assert_eq!(frame("s6a-tcp.pcap", 9).len(), 700);
     assert_eq!(frame("gtpv2-udp.pcap", 3).len(), 151);
 }
+
+/// Transport of a frame written by [`write_pcap`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum L4 {
+    Tcp,
+    Udp,
+}
+
+/// Writes `payloads` as Ethernet/IPv4 frames from 127.0.0.1:`src_port` to 127.0.0.2:`dst_port`
+/// (TCP sequence numbers advance so tshark reassembles one message per frame). Test output only:
+/// checksums are left zero, which tshark does not verify by default.
+pub(crate) fn write_pcap(
+    path: &std::path::Path,
+    l4: L4,
+    src_port: u16,
+    dst_port: u16,
+    payloads: &[&[u8]],
+) {
+    let mut out = Vec::new();
+    for v in [
+        0xa1b2c3d4u32.to_le_bytes(),
+        [2, 0, 4, 0],
+        [0; 4],
+        [0; 4],
+        65535u32.to_le_bytes(),
+        1u32.to_le_bytes(),
+    ] {
+        out.extend_from_slice(&v);
+    }
+    let mut seq: u32 = 1;
+    for (i, p) in payloads.iter().enumerate() {
+        let l4_len = match l4 {
+            L4::Tcp => 20,
+            L4::Udp => 8,
+        };
+        let ip_len = 20 + l4_len + p.len();
+        let mut f = Vec::with_capacity(14 + ip_len);
+        f.extend_from_slice(&[0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 1, 0x08, 0x00]);
+        f.extend_from_slice(&[
+            0x45,
+            0,
+            (ip_len >> 8) as u8,
+            ip_len as u8,
+            0,
+            0,
+            0x40,
+            0,
+            64,
+        ]);
+        f.push(if l4 == L4::Tcp { 6 } else { 17 });
+        f.extend_from_slice(&[0, 0, 127, 0, 0, 1, 127, 0, 0, 2]);
+        f.extend_from_slice(&src_port.to_be_bytes());
+        f.extend_from_slice(&dst_port.to_be_bytes());
+        match l4 {
+            L4::Tcp => {
+                f.extend_from_slice(&seq.to_be_bytes());
+                f.extend_from_slice(&[0, 0, 0, 1, 0x50, 0x18, 0xff, 0xff, 0, 0, 0, 0]);
+                seq = seq.wrapping_add(p.len() as u32);
+            }
+            L4::Udp => {
+                f.extend_from_slice(&((8 + p.len()) as u16).to_be_bytes());
+                f.extend_from_slice(&[0, 0]);
+            }
+        }
+        f.extend_from_slice(p);
+        out.extend_from_slice(&(i as u32).to_le_bytes());
+        out.extend_from_slice(&[0; 4]);
+        out.extend_from_slice(&(f.len() as u32).to_le_bytes());
+        out.extend_from_slice(&(f.len() as u32).to_le_bytes());
+        out.extend_from_slice(&f);
+    }
+    std::fs::write(path, out).expect("write pcap");
+}
+
+/// Runs tshark over `path` and returns the lines it reports as malformed or as expert errors
+/// (empty when clean), or `None` when tshark is not installed. `decode_as` entries are passed as
+/// `-d` options, e.g. `tcp.port==3868,diameter`.
+pub(crate) fn tshark_problems(path: &std::path::Path, decode_as: &[&str]) -> Option<Vec<String>> {
+    let mut cmd = std::process::Command::new("tshark");
+    cmd.arg("-r").arg(path);
+    for d in decode_as {
+        cmd.arg("-d").arg(d);
+    }
+    cmd.args([
+        "-Y",
+        "_ws.malformed || _ws.expert.severity >= \"error\"",
+        "-V",
+    ]);
+    let out = cmd.output().ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    Some(
+        text.lines()
+            .filter(|l| l.contains("Malformed") || l.contains("Expert Info (Error"))
+            .map(String::from)
+            .collect(),
+    )
+}
+
+#[test]
+fn reference_captures_are_clean_and_rewritten_frames_stay_clean() {
+    let frames = payloads("gtpv2-udp.pcap");
+    let slices: Vec<&[u8]> = frames.iter().map(|f| f.payload.as_slice()).collect();
+    let tmp = std::env::temp_dir().join(format!(
+        "roamsim-capture-selftest-{}.pcap",
+        std::process::id()
+    ));
+    write_pcap(&tmp, L4::Udp, 40000, 2123, &slices);
+    if let Some(problems) = tshark_problems(&tmp, &[]) {
+        assert!(problems.is_empty(), "{problems:?}");
+    } else {
+        eprintln!("tshark not installed: tshark check skipped");
+    }
+    let _ = std::fs::remove_file(&tmp);
+}
+
+#[test]
+fn tshark_check_flags_a_truncated_message() {
+    let mut bad = frame("gtpv2-udp.pcap", 3);
+    bad.truncate(60);
+    let tmp = std::env::temp_dir().join(format!("roamsim-capture-bad-{}.pcap", std::process::id()));
+    write_pcap(&tmp, L4::Udp, 40000, 2123, &[&bad]);
+    if let Some(problems) = tshark_problems(&tmp, &[]) {
+        assert!(
+            !problems.is_empty(),
+            "tshark should flag a truncated Create Session Request"
+        );
+    }
+    let _ = std::fs::remove_file(&tmp);
+}
