@@ -279,15 +279,16 @@ impl UdpSocket {
                 other => break other?,
             }
         };
-        for h in &hdrs[..n] {
-            let i = bufs.metas.len();
+        for (i, h) in hdrs[..n].iter().enumerate() {
             let len = h.msg_len as usize;
             if h.msg_hdr.msg_flags & libc::MSG_TRUNC != 0 {
                 self.stats.truncated += 1;
             }
-            let Some(addr) = bufs.names[i].decode(h.msg_hdr.msg_namelen) else {
-                continue;
-            };
+            // A UDP socket only reports AF_INET/AF_INET6 senders; keep metas aligned with
+            // buffers regardless.
+            let addr = bufs.names[i]
+                .decode(h.msg_hdr.msg_namelen)
+                .unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 0)));
             let stride = gro_segment_size(&h.msg_hdr).unwrap_or(len);
             bufs.metas.push(RecvMeta { addr, len, stride });
         }
