@@ -1,2 +1,24 @@
-//! Sockets: batched UDP (recvmmsg/sendmmsg), TCP. The only place in the crate allowed to use `unsafe`.
+//! Sockets (DESIGN.md §3, §5): batched UDP with `recvmmsg`/`sendmmsg` and GSO/GRO
+//! ([`udp`]), nonblocking TCP helpers ([`tcp`]) and framed stream buffers that read many
+//! messages per `read` and coalesce many per `write` ([`stream`]).
+//!
+//! The only module allowed `unsafe` (STYLE.md §4); every block carries a SAFETY comment and
+//! the rest of the crate sees a small safe API: [`UdpSocket`], [`Transmit`], [`RecvBatch`],
+//! [`RecvMeta`], [`StreamBuf`], [`WriteQueue`]. All sockets are nonblocking and implement
+//! `mio::event::Source` (UDP here, TCP through mio's own types).
 #![allow(unsafe_code)]
+
+mod sockaddr;
+mod sockopt;
+pub mod stream;
+pub mod tcp;
+pub mod udp;
+
+#[cfg(test)]
+mod stream_tests;
+#[cfg(test)]
+mod udp_tests;
+
+pub use stream::{FrameError, Framer, ReadStatus, StreamBuf, WriteQueue};
+pub use tcp::TcpConfig;
+pub use udp::{RecvBatch, RecvMeta, Transmit, UdpConfig, UdpSocket, UdpStats, MAX_BATCH};

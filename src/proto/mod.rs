@@ -1,1 +1,3 @@
 //! proto layer (DESIGN.md §3).
+
+pub mod gtpv2;
