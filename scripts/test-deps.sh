@@ -46,6 +46,9 @@ PY
 }
 
 if ! venv_ok; then
+    if [ -e "$VENV" ] && ! "$VENV/bin/python" -c pass >/dev/null 2>&1; then
+        rm -rf "$VENV"  # left by another machine or python: unusable, make it anew
+    fi
     if [ ! -x "$VENV/bin/python" ]; then
         mkdir -p "$(dirname "$VENV")"
         "$PY" -m venv "$VENV"
