@@ -2,8 +2,10 @@
 //! utilities every layer needs (seeded RNG, unit parsing). Depends on nothing else in the crate.
 
 pub mod aka;
+pub mod config;
 pub mod hex;
 pub mod ids;
+pub mod net;
 pub mod procedure;
 pub mod rng;
 pub mod units;
