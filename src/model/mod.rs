@@ -8,6 +8,7 @@ pub mod ids;
 pub mod net;
 pub mod procedure;
 pub mod rng;
+pub mod subscriber;
 pub mod units;
 
 pub use ids::{Imei, Imsi, Msisdn, Plmn};
