@@ -3,3 +3,4 @@
 //! clock; time comes in as microseconds (`now_us`) from the caller's clock, real or virtual.
 
 pub mod hss;
+pub mod pgw;
