@@ -1,1 +1,6 @@
-//! Simulated home core: HSS/HLR, PGW, charging, roaming agreements.
+//! Simulated home core: HSS/HLR, PGW, charging, agreements. Sans-IO and in model terms: the
+//! integrator decodes wire messages, calls these, and encodes the results. Nothing here reads a
+//! clock; time comes in as microseconds (`now_us`) from the caller's clock, real or virtual.
+
+pub mod hss;
+pub mod pgw;

@@ -1,0 +1,194 @@
+use super::*;
+
+fn sgw(teid: u32) -> Fteid {
+    Fteid {
+        teid,
+        ipv4: Ipv4Addr::new(127, 0, 0, 1),
+    }
+}
+
+fn req(imsi: &str, apn: &'static str) -> CreateSessionRequest<'static> {
+    CreateSessionRequest {
+        imsi: imsi.parse().unwrap(),
+        msisdn: Some("15550000000".parse().unwrap()),
+        apn,
+        serving_network: "208-01".parse().unwrap(),
+        sgw_control: sgw(0x1111),
+        ebi: 5,
+        sgw_user: sgw(0x2222),
+    }
+}
+
+fn pgw(pool: &str) -> Pgw {
+    let cfg = PgwConfig {
+        paa_pool: pool.parse().unwrap(),
+        apns: vec!["internet".into(), "ims".into()],
+        ..PgwConfig::default()
+    };
+    Pgw::new(&cfg, 7)
+}
+
+#[test]
+fn create_modify_delete_with_cdrs() {
+    let mut p = pgw("10.45.0.0/16");
+    assert_eq!(p.recovery(), 7);
+    let c = p
+        .create_session(1_000, &req("310410000100000", "internet"))
+        .unwrap();
+    assert_eq!(c.paa, Ipv4Addr::new(10, 45, 0, 2));
+    assert_eq!(c.ebi, 5);
+    assert_eq!(c.sgw_control_teid, 0x1111);
+    assert_ne!(c.pgw_control.teid, 0);
+    assert_ne!(c.pgw_user.teid, c.pgw_control.teid);
+    assert_eq!(c.pgw_control.ipv4, Ipv4Addr::LOCALHOST);
+    assert_eq!(c.charging_id, 1);
+    let start = p.poll_cdr().unwrap();
+    assert_eq!(start.kind, CdrKind::Start);
+    assert_eq!(start.imsi.to_string(), "310410000100000");
+    assert_eq!(&*start.apn, "internet");
+    assert_eq!((start.start_us, start.stop_us), (1_000, None));
+    assert_eq!(start.serving_network.to_string(), "208-01");
+    assert!(p.poll_cdr().is_none());
+
+    let c2 = p
+        .create_session(2_000, &req("310410000100001", "IMS"))
+        .unwrap();
+    assert_eq!(c2.paa, Ipv4Addr::new(10, 45, 0, 3));
+    assert_eq!(c2.charging_id, 2);
+    assert_ne!(c2.pgw_control.teid, c.pgw_control.teid);
+
+    let m = p
+        .modify_bearer(
+            3_000,
+            c.pgw_control.teid,
+            &ModifyBearerRequest {
+                ebi: 5,
+                sgw_user: sgw(0x3333),
+                sgw_control: Some(sgw(0x4444)),
+                serving_network: Some("234-15".parse().unwrap()),
+            },
+        )
+        .unwrap();
+    assert_eq!(m.sgw_control_teid, 0x4444);
+    let s = p.session(c.pgw_control.teid).unwrap();
+    assert_eq!(s.sgw_user.teid, 0x3333);
+
+    let d = p.delete_session(9_000, c.pgw_control.teid).unwrap();
+    assert_eq!(d.sgw_control_teid, 0x4444);
+    p.poll_cdr().unwrap(); // c2's start
+    let stop = p.poll_cdr().unwrap();
+    assert_eq!(stop.kind, CdrKind::Stop);
+    assert_eq!((stop.start_us, stop.stop_us), (1_000, Some(9_000)));
+    assert_eq!(stop.charging_id, 1);
+    assert_eq!(stop.paa, Ipv4Addr::new(10, 45, 0, 2));
+    assert_eq!(
+        stop.serving_network.to_string(),
+        "234-15",
+        "moved by the Modify Bearer"
+    );
+    assert_eq!(p.session_count(), 1);
+
+    let k = p.counters();
+    assert_eq!(k.get(PgwMessage::CreateSession, 16), 2);
+    assert_eq!(k.get(PgwMessage::ModifyBearer, 16), 1);
+    assert_eq!(k.get(PgwMessage::DeleteSession, 16), 1);
+    assert_eq!(k.cdrs, 3);
+    assert!(k.to_string().contains("s8.create_session 16 2\n"), "{k}");
+}
+
+#[test]
+fn unknown_teid_or_ebi_is_context_not_found() {
+    let mut p = pgw("10.45.0.0/16");
+    assert_eq!(p.delete_session(0, 42).unwrap_err().cause(), 64);
+    let c = p
+        .create_session(0, &req("310410000100000", "internet"))
+        .unwrap();
+    let bad_ebi = ModifyBearerRequest {
+        ebi: 6,
+        sgw_user: sgw(1),
+        sgw_control: None,
+        serving_network: None,
+    };
+    assert_eq!(
+        p.modify_bearer(0, c.pgw_control.teid, &bad_ebi),
+        Err(PgwError::ContextNotFound)
+    );
+    p.delete_session(1, c.pgw_control.teid).unwrap();
+    assert_eq!(
+        p.delete_session(2, c.pgw_control.teid).unwrap_err().cause(),
+        64,
+        "second delete"
+    );
+    assert_eq!(p.counters().get(PgwMessage::DeleteSession, 64), 2);
+}
+
+#[test]
+fn unknown_apn_is_78() {
+    let mut p = pgw("10.45.0.0/16");
+    let e = p
+        .create_session(0, &req("310410000100000", "mms"))
+        .unwrap_err();
+    assert_eq!(e.cause(), 78);
+    assert!(p.poll_cdr().is_none());
+}
+
+#[test]
+fn pool_exhaustion_is_73_and_release_reuses() {
+    // /29: 8 addresses; .0 network, .1 gateway, .7 broadcast: .2 ..= .6 usable.
+    let mut p = pgw("10.45.0.0/29");
+    let mut teids = Vec::new();
+    for i in 0..5 {
+        let c = p
+            .create_session(0, &req("310410000100000", "internet"))
+            .unwrap();
+        assert_eq!(c.paa, Ipv4Addr::new(10, 45, 0, 2 + i));
+        teids.push(c.pgw_control.teid);
+    }
+    let e = p
+        .create_session(0, &req("310410000100001", "internet"))
+        .unwrap_err();
+    assert_eq!((e, e.cause()), (PgwError::NoResources, 73));
+    p.delete_session(1, teids[1]).unwrap();
+    let c = p
+        .create_session(2, &req("310410000100001", "internet"))
+        .unwrap();
+    assert_eq!(c.paa, Ipv4Addr::new(10, 45, 0, 3));
+    assert_eq!(p.counters().get(PgwMessage::CreateSession, 73), 1);
+}
+
+#[test]
+fn restart_bumps_recovery_and_forgets_sessions() {
+    let mut p = pgw("10.45.0.0/16");
+    let c = p
+        .create_session(0, &req("310410000100000", "internet"))
+        .unwrap();
+    p.restart();
+    assert_eq!(p.recovery(), 8);
+    assert_eq!(p.session_count(), 0);
+    assert_eq!(
+        p.delete_session(1, c.pgw_control.teid).unwrap_err().cause(),
+        64
+    );
+}
+
+#[test]
+fn cdr_queue_is_bounded() {
+    let mut p = pgw("10.45.0.0/16");
+    p.set_cdr_queue_limit(2);
+    for _ in 0..3 {
+        p.create_session(0, &req("310410000100000", "internet"))
+            .unwrap();
+    }
+    assert_eq!((p.counters().cdrs, p.counters().cdrs_dropped), (2, 1));
+    assert!(p.poll_cdr().is_some() && p.poll_cdr().is_some() && p.poll_cdr().is_none());
+}
+
+#[test]
+fn default_profile_pgw() {
+    let profile = crate::model::config::Profile::embedded_default();
+    let mut p = Pgw::new(&profile.home.pgw, 1);
+    let c = p
+        .create_session(0, &req("310410000100000", "internet"))
+        .unwrap();
+    assert!(profile.home.pgw.paa_pool.contains(c.paa));
+}
