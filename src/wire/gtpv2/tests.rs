@@ -545,3 +545,12 @@ fn tshark_decodes_emitted_messages_clean() {
     assert_eq!(lines[22], "36|0x000004||0x1234|||||||");
     assert_eq!(lines[23], "3|0x00004d|||||||||");
 }
+
+#[test]
+fn fuzz_seeds_are_the_capture_messages() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/seeds/gtpv2");
+    for n in 1..=20 {
+        let seed = std::fs::read(dir.join(format!("frame{n:02}.bin"))).unwrap();
+        assert_eq!(seed, frame(n), "seed {n}");
+    }
+}
