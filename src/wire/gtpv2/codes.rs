@@ -66,7 +66,7 @@ pub mod ie {
     pub const RAT_TYPE: u8 = 82;
     /// Serving Network (§8.18).
     pub const SERVING_NETWORK: u8 = 83;
-    /// User Location Information (§8.21.1).
+    /// User Location Information (§8.21).
     pub const ULI: u8 = 86;
     /// Fully Qualified TEID (§8.22).
     pub const F_TEID: u8 = 87;
@@ -80,7 +80,7 @@ pub mod ie {
     pub const APN_RESTRICTION: u8 = 127;
     /// Selection Mode (§8.58).
     pub const SELECTION_MODE: u8 = 128;
-    /// Private Extension (§8.67).
+    /// Private Extension.
     pub const PRIVATE_EXTENSION: u8 = 255;
 }
 

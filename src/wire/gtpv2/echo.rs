@@ -27,7 +27,7 @@ pub struct EchoResponse {
 }
 
 /// Version Not Supported Indication (§7.1.3): sent in reply to a message of another GTP
-/// version (§7.7.2), with no IE.
+/// version (§7.7), with no IE.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct VersionNotSupported {
     /// Sequence number.

@@ -243,7 +243,7 @@ impl Header {
 
 /// Checks `data` as a GTPv2-C message and returns its header fields: what the transaction layer
 /// needs (type, TEID, sequence number) before choosing a parser. [`Error::UnsupportedVersion`]
-/// means: answer with [`super::VersionNotSupported`] (§7.7.2).
+/// means: answer with [`super::VersionNotSupported`] (§7.7).
 pub fn peek_header(data: &[u8]) -> Result<Header, Error> {
     Packet::new_checked(data).map(|p| Header::parse(&p))
 }

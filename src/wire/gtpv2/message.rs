@@ -1,7 +1,7 @@
 //! What every message representation shares: checking the message type, the parse rules for
-//! IEs (first copy wins, §7.7.6; unknown IEs skipped, §7.7.9; malformed optional IEs ignored,
-//! §7.7.10), one code path for `buffer_len()` and `emit()`, and [`Message`], which picks the
-//! representation by message type (Table 6.1-1).
+//! IEs (TS 29.274 §7.7: first copy of a repeated IE wins, unknown IEs are skipped, malformed
+//! optional IEs are ignored), one code path for `buffer_len()` and `emit()`, and [`Message`],
+//! which picks the representation by message type (Table 6.1-1).
 
 use super::codes::msg;
 use super::echo::{EchoRequest, EchoResponse, VersionNotSupported};

@@ -9,10 +9,11 @@
 //!   Modify Bearer §7.2.7/7.2.8, Delete Session §7.2.9, Version Not Supported §7.1.3) in `echo`,
 //!   `session` and `modify`, and [`Message`] picks one by message type.
 //!
-//! Parsing never allocates and never panics: unknown IEs are skipped (§7.7.9), repeated IEs keep
-//! the first copy (§7.7.6), a malformed optional IE is treated as absent (§7.7.10), and a missing
-//! or malformed mandatory IE is reported as an [`Error`] naming its type and instance, which
-//! [`Error::cause`] turns into the Cause value and offending IE of the reply (§7.7.1–§7.7.4, §8.4).
+//! Parsing never allocates and never panics. Following the error handling of §7.7, unknown IEs
+//! are skipped, repeated IEs keep the first copy, a malformed optional IE is treated as absent,
+//! and a missing or malformed mandatory IE is reported as an [`Error`] naming its type and
+//! instance, which [`Error::cause`] turns into the Cause value and offending IE of the reply
+//! (§8.4).
 
 mod bearer;
 pub mod codes;
@@ -49,7 +50,7 @@ pub use values::{Ambr, BearerQos, Cause, Ecgi, Fteid, Paa, Tai, Uli, MAX_RATE_40
 pub struct IeId {
     /// IE type (§8.1, [`codes::ie`]).
     pub ie_type: u8,
-    /// Instance, 0..=15 (§6.1.3).
+    /// Instance, 0..=15 (§8.2).
     pub instance: u8,
 }
 
@@ -92,7 +93,7 @@ pub enum Error {
     Truncated,
     /// The Message Length field is too small for the header it describes.
     BadLength,
-    /// The version field is not 2; answer with Version Not Supported Indication (§7.7.2).
+    /// The version field is not 2; answer with Version Not Supported Indication (§7.7).
     UnsupportedVersion(u8),
     /// A message of another type was handed to a representation's `parse`.
     UnexpectedMessage(u8),
@@ -110,7 +111,7 @@ pub enum Error {
 
 impl Error {
     /// The Cause value (§8.4, [`codes::cause`]) and offending IE a responder should send for
-    /// this error, or `None` where TS 29.274 says to send none (§7.7.2: Version Not Supported
+    /// this error, or `None` where TS 29.274 says to send none (§7.7: Version Not Supported
     /// Indication instead) or for emit-side errors.
     pub fn cause(&self) -> Option<(u8, Option<IeId>)> {
         match self {

@@ -1,6 +1,6 @@
 //! Typed IE values: Cause (TS 29.274 §8.4), AMBR (§8.7), PAA (§8.14), Bearer QoS (§8.15),
-//! ULI with TAI and ECGI (§8.21.1, §8.21.4, §8.21.5) and F-TEID (§8.22). Each `parse` takes an
-//! IE's value bytes and returns `None` when they do not decode; extendable IEs (§8.2.1) may be
+//! ULI with TAI and ECGI (§8.21) and F-TEID (§8.22). Each `parse` takes an
+//! IE's value bytes and returns `None` when they do not decode; extendable IEs (§8.2) may be
 //! longer than their fields, and the extra octets are ignored. Each value emits itself through
 //! [`IeValue`].
 
@@ -274,7 +274,7 @@ impl IeValue for BearerQos {
     }
 }
 
-/// Tracking Area Identity (§8.21.4).
+/// Tracking Area Identity (§8.21).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Tai {
     /// PLMN of the tracking area.
@@ -283,7 +283,7 @@ pub struct Tai {
     pub tac: u16,
 }
 
-/// E-UTRAN Cell Global Identifier (§8.21.5).
+/// E-UTRAN Cell Global Identifier (§8.21).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Ecgi {
     /// PLMN of the cell.
@@ -292,7 +292,7 @@ pub struct Ecgi {
     pub eci: u32,
 }
 
-/// User Location Information (§8.21.1), E-UTRAN parts. Other parts a peer sends (CGI, SAI, RAI,
+/// User Location Information (§8.21), E-UTRAN parts. Other parts a peer sends (CGI, SAI, RAI,
 /// LAI, eNodeB IDs) are skipped on parse and not emitted.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Uli {
