@@ -3,3 +3,6 @@
 //! caller-owned buffers. Depends on nothing else in the crate.
 
 mod capture;
+
+pub mod diameter;
+pub mod s6a;
