@@ -3,4 +3,7 @@
 //! caller-owned buffers. Depends on nothing else in the crate.
 
 mod capture;
+
+pub mod diameter;
 pub mod gtpv2;
+pub mod s6a;
