@@ -92,6 +92,16 @@ impl Error {
         }
     }
 
+    /// Byte range of the offending AVP in `message` (header and data as far as the message
+    /// holds them), when it is present.
+    pub fn avp_range(&self, message: &[u8]) -> Option<std::ops::Range<usize>> {
+        let offset = self.avp_offset()?;
+        let declared = message
+            .get(offset + 5..offset + 8)
+            .map_or(0, |l| u32::from_be_bytes([0, l[0], l[1], l[2]]) as usize);
+        Some(offset.min(message.len())..(offset + declared).min(message.len()))
+    }
+
     /// What a Failed-AVP should contain for this error, given the message it came from (RFC
     /// 6733 §7.5): the AVP itself for a bad value, its header with a zero-filled payload for a bad
     /// length, and an example AVP with a zero-filled payload for a missing one.
