@@ -39,8 +39,7 @@ use crate::home::pgw::{self, Cdr, Pgw};
 use crate::model::config::Profile;
 use crate::model::ids::{Imsi, Msisdn, Plmn as ModelPlmn};
 use crate::proto::gtpv2::{
-    Datagram, Disposition, Micros, PeerRestarted, RecoveryTracker, Responder, ResponderConfig,
-    ResponderStats,
+    Disposition, Micros, RecoveryTracker, Responder, ResponderConfig, ResponderStats,
 };
 use crate::wire::gtpv2::codes::{cause, ie, interface, msg};
 use crate::wire::gtpv2::{
@@ -52,6 +51,7 @@ use crate::wire::gtpv2::{
 
 mod stats;
 
+pub use crate::proto::gtpv2::{Datagram, PeerRestarted};
 pub use stats::{cause_name, msg_name, S8Stats};
 
 #[cfg(test)]

@@ -74,7 +74,8 @@ impl Harness {
         out.pop().unwrap()
     }
 
-    /// Writes every datagram sent into a pcap and asserts tshark finds nothing wrong.
+    /// Writes every datagram sent into a pcap and asserts tshark finds nothing wrong. With
+    /// `S8_KEEP` set in the environment the pcap is left in the temp folder for inspection.
     fn check_tshark(&self, name: &str) {
         let path =
             std::env::temp_dir().join(format!("roamsim-s8-{name}-{}.pcap", std::process::id()));
@@ -296,6 +297,37 @@ fn cache_window_covers_t3_n3_then_expires() {
     h.svc.handle_timeout(deadline);
     assert_eq!(h.svc.responder_stats().expired, 1);
     assert_eq!(h.svc.poll_timeout(), None);
+}
+
+#[test]
+fn modify_without_bearer_context_keeps_the_bearer_and_overruns_get_invalid_length() {
+    let mut h = Harness::default();
+    let created = csr_response(&h.answer(&frame(3)))
+        .sender_fteid
+        .unwrap()
+        .teid;
+    let before = h.svc.pgw().session(created).unwrap().sgw_user;
+    let mbr = edit_ies(&with_teid(&frame(5), created), |t, _, v| {
+        (t != ie::BEARER_CONTEXT).then(|| v.to_vec())
+    });
+    let resp = h.answer(&mbr);
+    assert_eq!(
+        cause_and_offending(&resp),
+        (SGW_TEID, cause::REQUEST_ACCEPTED, None)
+    );
+    assert_eq!(h.svc.pgw().session(created).unwrap().sgw_user, before);
+
+    // A Delete Session Request whose EBI IE claims more octets than the message holds.
+    let mut dsr = with_teid(&frame(7), created);
+    dsr[HEADER_LEN + 2] = 9;
+    let resp = h.answer(&dsr);
+    assert_eq!(resp[1], msg::DELETE_SESSION_RESPONSE);
+    assert_eq!(
+        cause_and_offending(&resp),
+        (SGW_TEID, cause::INVALID_LENGTH, None)
+    );
+    assert_eq!(h.svc.pgw().session_count(), 1, "nothing deleted");
+    h.check_tshark("modify-overrun");
 }
 
 #[test]
