@@ -4,3 +4,4 @@
 
 pub mod hss;
 pub mod pgw;
+pub mod s8;
