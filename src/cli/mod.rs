@@ -1,6 +1,178 @@
-//! Command line: argument parsing, exit codes.
+//! Command line (DESIGN.md §7): argument parsing, dispatch to the engine, exit codes.
+//!
+//! Errors reach this layer as `anyhow::Error`; an error that carries a [`ConfigError`] anywhere in
+//! its chain is a usage or configuration problem (exit 2), anything else is a runtime error (exit 1).
 
-/// Runs the command line and returns the process exit code.
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use std::io::Write;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+
+use crate::engine::serve::ServeConfig;
+use crate::model::config::Profile;
+use crate::model::subscriber::Directory;
+
+/// Process exit codes (DESIGN.md §7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// Everything ran and every SLO was met.
+    Ok = 0,
+    /// A runtime error (I/O, a peer that went away, ...).
+    Runtime = 1,
+    /// A usage or configuration error: bad flag, malformed profile or subscriber file.
+    Usage = 2,
+    /// The run completed but an SLO was breached.
+    SloBreached = 99,
+}
+
+/// Marks an error as a configuration or usage error (exit 2). Wrap it with `anyhow` context that
+/// names the file, field or flag.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(pub String);
+
+/// roamsim: roaming signaling load generator and simulated home core.
+#[derive(Debug, Parser)]
+#[command(name = "roamsim", version, about, propagate_version = true)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the simulated home core (HSS on S6a, PGW on S8) for external MMEs/SGWs until Ctrl-C.
+    Serve(ServeArgs),
+}
+
+/// Flags of `roamsim serve`.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Core profile (TOML); the embedded `profiles/default.toml` when absent.
+    #[arg(long, value_name = "FILE")]
+    pub profile: Option<PathBuf>,
+    /// Subscribers CSV (`imsi,msisdn,k,opc[,amf]`, hex keys) instead of the profile's generated ones.
+    #[arg(long, value_name = "FILE")]
+    pub subscribers: Option<PathBuf>,
+    /// Address of the HSS (Diameter S6a over TCP). Port 0 picks a free port and prints it.
+    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:3868")]
+    pub s6a: SocketAddr,
+    /// Address of the PGW (GTPv2-C S5/S8 over UDP). Port 0 picks a free port and prints it.
+    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:2123")]
+    pub s8: SocketAddr,
+    /// Accept any Diameter peer, not only the Origin-Hosts/realms configured in the profile.
+    #[arg(long)]
+    pub allow_any_peer: bool,
+    /// Write charging records (one JSON object per line) to this file.
+    #[arg(long, value_name = "FILE")]
+    pub cdr: Option<PathBuf>,
+    /// Stop by itself after this long (e.g. `30s`); runs until Ctrl-C/SIGTERM when absent.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration_arg)]
+    pub duration: Option<std::time::Duration>,
+}
+
+fn parse_duration_arg(s: &str) -> Result<std::time::Duration, String> {
+    crate::model::units::parse_duration(s).map_err(|e| e.to_string())
+}
+
+/// Parses the process arguments, runs the command and returns the exit code.
 pub fn main() -> i32 {
-    0
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() {
+                Exit::Usage
+            } else {
+                Exit::Ok
+            };
+            let _ = e.print();
+            return code as i32;
+        }
+    };
+    match run(cli) {
+        Ok(exit) => exit as i32,
+        Err(e) => {
+            eprintln!("roamsim: error: {e:#}");
+            exit_for(&e) as i32
+        }
+    }
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<Exit> {
+    match cli.command {
+        Command::Serve(args) => serve(&args),
+    }
+}
+
+/// Loads `--profile` (or the embedded default); a malformed file is a configuration error.
+pub fn load_profile(path: Option<&std::path::Path>) -> anyhow::Result<Profile> {
+    match path {
+        Some(p) => Profile::load(p).map_err(|e| config_error(e.to_string())),
+        None => Ok(Profile::embedded_default()),
+    }
+}
+
+/// The subscribers of the profile, plus those of `--subscribers FILE` (CSV).
+pub fn load_directory(
+    profile: &Profile,
+    csv: Option<&std::path::Path>,
+) -> anyhow::Result<Directory> {
+    let mut dir = Directory::from_profile(profile);
+    if let Some(path) = csv {
+        dir.load_csv(&profile.home, path)
+            .map_err(|e| config_error(e.to_string()))?;
+    }
+    Ok(dir)
+}
+
+fn config_error(msg: String) -> anyhow::Error {
+    anyhow::Error::new(ConfigError(msg))
+}
+
+/// Sets the returned flag on Ctrl-C or SIGTERM, so that a run stops cleanly and still reports.
+pub fn stop_flag() -> anyhow::Result<Arc<AtomicBool>> {
+    let stop = Arc::new(AtomicBool::new(false));
+    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register(sig, stop.clone()).context("install signal handler")?;
+    }
+    Ok(stop)
+}
+
+fn serve(args: &ServeArgs) -> anyhow::Result<Exit> {
+    let profile = load_profile(args.profile.as_deref())?;
+    let directory = load_directory(&profile, args.subscribers.as_deref())?;
+    let cfg = ServeConfig {
+        profile,
+        directory,
+        s6a: args.s6a,
+        s8: args.s8,
+        allow_any_peer: args.allow_any_peer,
+        cdr: args.cdr.clone(),
+        duration: args.duration,
+    };
+    let stop = stop_flag()?;
+    let report = crate::engine::serve::run(cfg, &stop, |s6a, s8| {
+        println!("s6a listening on {s6a}");
+        println!("s8 listening on {s8}");
+        let _ = std::io::stdout().flush();
+    })?;
+    print!("{report}");
+    Ok(Exit::Ok)
+}
+
+/// Chooses the exit code for an error: 2 when a [`ConfigError`] is in the chain, else 1.
+pub fn exit_for(e: &anyhow::Error) -> Exit {
+    if e.chain().any(|c| c.downcast_ref::<ConfigError>().is_some()) {
+        Exit::Usage
+    } else {
+        Exit::Runtime
+    }
 }

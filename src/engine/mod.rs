@@ -1,1 +1,2 @@
 //! engine layer (DESIGN.md §3).
+pub mod serve;

@@ -345,11 +345,8 @@ impl Hss {
     /// CER admission: `Ok` when an MME with this Origin-Host and Origin-Realm may connect, else
     /// [`HssError::UnknownPeer`] (3010 in the CEA).
     pub fn admit_peer(&self, host: &str, realm: &str) -> Result<(), HssError> {
-        let ok = self.home.peers.allow_any
-            || self.allowed_peers.iter().any(|p| {
-                p.realm.eq_ignore_ascii_case(realm)
-                    && (p.hosts.is_empty() || p.hosts.iter().any(|h| h.eq_ignore_ascii_case(host)))
-            });
+        let ok =
+            self.home.peers.allow_any || self.allowed_peers.iter().any(|p| p.matches(host, realm));
         ok.then_some(()).ok_or(HssError::UnknownPeer)
     }
 

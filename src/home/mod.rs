@@ -4,4 +4,5 @@
 
 pub mod hss;
 pub mod pgw;
+pub mod s6a;
 pub mod s8;

@@ -159,7 +159,10 @@ impl PgwService {
     pub fn handle_datagram(&mut self, now: Micros, peer: SocketAddr, bytes: &[u8]) -> Handled {
         let header = match crate::wire::gtpv2::peek_header(bytes) {
             Ok(h) => h,
-            Err(Error::UnsupportedVersion(_)) => return self.version_not_supported(peer, bytes),
+            // Too short for even a GTPv1 header: nothing to answer (no sequence number).
+            Err(Error::UnsupportedVersion(_)) if bytes.len() >= HEADER_LEN_NO_TEID => {
+                return self.version_not_supported(peer, bytes)
+            }
             Err(e) => return self.undecodable(now, peer, bytes, e),
         };
         self.stats.count_received(header.msg_type);

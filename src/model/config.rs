@@ -334,6 +334,15 @@ pub struct AllowedPeer {
     pub hosts: Vec<String>,
 }
 
+impl AllowedPeer {
+    /// Whether a CER with this Origin-Host and Origin-Realm matches (case-insensitive, as
+    /// DiameterIdentity comparisons are).
+    pub fn matches(&self, host: &str, realm: &str) -> bool {
+        self.realm.eq_ignore_ascii_case(realm)
+            && (self.hosts.is_empty() || self.hosts.iter().any(|h| h.eq_ignore_ascii_case(host)))
+    }
+}
+
 /// The PGW (S5/S8 GTPv2-C).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]

@@ -193,8 +193,9 @@ def build_dsr(seq, pgw_c_teid, ebi=5):
 
 def summarize_csrsp(raw, m):
     ies = m["ies"]
-    # TS 29.274 Table 7.2.2-1 puts the PGW S5/S8-C F-TEID at instance 1; the reference capture's
-    # PGW sent it at instance 0. Find it by interface type and report the instance.
+    # On S5/S8 the PGW's control F-TEID is the Sender F-TEID for Control Plane, instance 0
+    # (TS 29.274 Table 7.2.2-1; instance 1 is the PGW F-TEID an SGW relays to the MME on S11).
+    # Find it by interface type and report the instance.
     any_c = [dict(decode_fteid(v) or {}, instance=inst) for t, inst, v in ies if t == IE_FTEID]
     pgw_c = next((f for f in any_c if f.get("interface") == IF_S5S8_PGW_C), None)
     bc = first(ies, IE_BEARER_CTX)
@@ -221,7 +222,7 @@ def main():
     p.add_argument("--no-dup-delete", action="store_true", help="do not resend the Delete Session Request")
     p.add_argument("--check", action="store_true", help="exit 1 unless the replies match the PGW contract")
     p.add_argument("--strict", action="store_true",
-                   help="with --check, also fail on the PGW F-TEID instance (1 per TS 29.274; the capture uses 0)")
+                   help="with --check, also fail unless the PGW S5/S8-C F-TEID is the Sender F-TEID (instance 0)")
     a = p.parse_args()
     try:
         host, port = a.pgw.rsplit(":", 1)
@@ -335,9 +336,9 @@ def check(r, sgw_c_teid, strict=False):
     pc = cr["pgw_c_fteid"]
     want(pc is not None and pc["teid"] != 0 and pc["ipv4"],
          f"no PGW S5/S8-C F-TEID (interface type 7, non-zero TEID, IPv4): {cr['fteids']}")
-    if pc is not None and pc["instance"] != 1:
+    if pc is not None and pc["instance"] != 0:
         (errs if strict else warns).append(
-            f"PGW S5/S8-C F-TEID at instance {pc['instance']}; TS 29.274 Table 7.2.2-1 puts it at instance 1")
+            f"PGW S5/S8-C F-TEID at instance {pc['instance']}; on S5/S8 it is the Sender F-TEID, instance 0")
     paa = cr["paa"]
     want(paa is not None and paa.get("pdn_type") == 1 and paa.get("ipv4") not in (None, "0.0.0.0"),
          f"PAA is not an allocated IPv4 address: {paa}")

@@ -89,7 +89,7 @@ run_gtp "gtp_client --check against stub_pgw" 0 -- --check
 run_gtp "gtp_client --check --strict against stub_pgw" 0 -- --check --strict
 run_gtp "gtp_client: a PGW without response cache fails --check" 1 --no-cache -- --check
 run_gtp "gtp_client: resends after 2 lost requests" 0 --drop 2 -- --check --t3 0.3
-run_gtp "gtp_client: capture-style F-TEID instance 0 fails --strict" 1 --fteid-instance 0 -- --check --strict
+run_gtp "gtp_client: F-TEID at instance 1 (the S11 slot) fails --strict" 1 --fteid-instance 1 -- --check --strict
 run_gtp "gtp_client: silent PGW is exit 3" 3 --drop 1000 -- --t3 0.2 --n3 1
 
 echo "$pass passed, $fail failed"

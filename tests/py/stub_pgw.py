@@ -8,7 +8,7 @@ for a request that repeats (peer, sequence number) (TS 29.274 §7.6).
 
 Faults for negative tests: --no-cache (a retransmission is handled anew: new TEID and PAA),
 --drop N (ignore the first N requests, to exercise the client's T3/N3 resend),
---fteid-instance 0 (the reference capture's habit).
+--fteid-instance N: put the S5/S8-C F-TEID at another instance (0, the Sender F-TEID, by default).
 
 Listens on 127.0.0.1 (--port 0 picks a free port), prints `s8 listening on 127.0.0.1:PORT`,
 stops after --lifetime seconds (default 30).
@@ -36,7 +36,7 @@ def main():
     p.add_argument("--lifetime", type=float, default=30.0)
     p.add_argument("--no-cache", action="store_true")
     p.add_argument("--drop", type=int, default=0)
-    p.add_argument("--fteid-instance", type=int, default=1)
+    p.add_argument("--fteid-instance", type=int, default=0)
     a = p.parse_args()
 
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)

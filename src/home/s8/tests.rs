@@ -6,11 +6,7 @@ use crate::home::pgw::CdrKind;
 use crate::model::config::DEFAULT_PROFILE_TOML;
 use crate::wire::gtpv2::IeIter;
 
-// `wire::capture` is private to `wire`; until it is `pub(crate)`, compile its test helpers here
-// (its own three tests then also run under this module).
-#[allow(clippy::duplicate_mod)]
-#[path = "../../wire/capture.rs"]
-mod capture;
+use crate::wire::capture;
 
 const CAPTURE: &str = "gtpv2-udp.pcap";
 /// The SGW's control TEID in the capture's Create Session Requests (frames 3, 9, 19).
