@@ -13,6 +13,11 @@
 //! microsecond, see [`super::driver`]), and releases go out with batched sends (`sendmmsg`). A
 //! send refused because the socket buffer is full drops the datagram, as a full interface
 //! queue would, and counts it.
+//!
+//! One difference from netem: a corrupted datagram reaches the peer with one payload bit flipped,
+//! since the kernel computes a fresh UDP checksum when the relay sends it (netem flips the bit
+//! after the checksum, so a receiver usually discards the packet). That exercises the peer's
+//! decoder, which is what corruption is for here; `roamsim ipx` keeps netem's behaviour.
 
 use std::collections::HashMap;
 use std::fmt;
