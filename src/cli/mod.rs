@@ -6,6 +6,9 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+pub mod ipx;
+pub mod link;
+
 use std::io::Write;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
@@ -50,6 +53,10 @@ pub struct Cli {
 pub enum Command {
     /// Run the simulated home core (HSS on S6a, PGW on S8) for external MMEs/SGWs until Ctrl-C.
     Serve(ServeArgs),
+    /// UDP relay through the link emulator (GTPv2-C, SCTP over UDP, any UDP protocol).
+    Link(link::LinkArgs),
+    /// Join namespaces roamsim-visited and roamsim-home through TUN devices and the link emulator (root).
+    Ipx(ipx::IpxArgs),
 }
 
 /// Flags of `roamsim serve`.
@@ -109,6 +116,8 @@ pub fn main() -> i32 {
 pub fn run(cli: Cli) -> anyhow::Result<Exit> {
     match cli.command {
         Command::Serve(args) => serve(&args),
+        Command::Link(args) => link::run(&args).map(|()| Exit::Ok),
+        Command::Ipx(args) => ipx::run(&args).map(|()| Exit::Ok),
     }
 }
 

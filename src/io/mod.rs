@@ -4,14 +4,18 @@
 //!
 //! The only module allowed `unsafe` (STYLE.md §4); every block carries a SAFETY comment and
 //! the rest of the crate sees a small safe API: [`UdpSocket`], [`Transmit`], [`RecvBatch`],
-//! [`RecvMeta`], [`StreamBuf`], [`WriteQueue`]. All sockets are nonblocking and implement
+//! [`RecvMeta`], [`StreamBuf`], [`WriteQueue`], [`Tun`]. [`netns`] makes named network
+//! namespaces for the TUN/netns link driver; [`poll`] waits to the microsecond. All sockets are nonblocking and implement
 //! `mio::event::Source` (UDP here, TCP through mio's own types).
 #![allow(unsafe_code)]
 
+pub mod netns;
+pub mod poll;
 mod sockaddr;
 mod sockopt;
 pub mod stream;
 pub mod tcp;
+pub mod tun;
 pub mod udp;
 
 #[cfg(test)]
@@ -21,4 +25,5 @@ mod udp_tests;
 
 pub use stream::{FrameError, Framer, ReadStatus, StreamBuf, WriteQueue};
 pub use tcp::TcpConfig;
+pub use tun::Tun;
 pub use udp::{RecvBatch, RecvMeta, Transmit, UdpConfig, UdpSocket, UdpStats, MAX_BATCH};
