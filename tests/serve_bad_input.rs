@@ -5,47 +5,13 @@
 
 mod common;
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::net::{SocketAddr, TcpStream, UdpSocket};
 use std::time::Duration;
 
 use common::Serve;
 use roamsim::wire::diameter::codes::{app, avp, command};
-use roamsim::wire::diameter::{
-    message_len, Capabilities, CapabilitiesRequest, ErrorAnswer, Ids, Packet, Repeated,
-    VendorSpecificAppId, Writer,
-};
-
-fn cer(host: &str, realm: &str) -> Vec<u8> {
-    let mut buf = Vec::new();
-    let ips = ["127.0.0.1".parse().unwrap()];
-    let apps = [VendorSpecificAppId::S6A];
-    let mut w = Writer::new(&mut buf);
-    CapabilitiesRequest {
-        capabilities: Capabilities {
-            origin_host: host,
-            origin_realm: realm,
-            host_ip_addresses: Repeated::from_slice(&ips),
-            vendor_id: 0,
-            product_name: "bad-input-test",
-            origin_state_id: None,
-            supported_vendor_ids: Repeated::from_slice(&[10415]),
-            auth_application_ids: Repeated::empty(),
-            acct_application_ids: Repeated::empty(),
-            vendor_specific_application_ids: Repeated::from_slice(&apps),
-            firmware_revision: None,
-        },
-    }
-    .emit(
-        Ids {
-            hop_by_hop: 1,
-            end_to_end: 1,
-        },
-        &mut w,
-    );
-    w.finish();
-    buf
-}
+use roamsim::wire::diameter::{ErrorAnswer, Ids, Packet, VendorSpecificAppId, Writer};
 
 /// An AIR written AVP by AVP, so that the test can leave one out or spoil one.
 fn air(hbh: u32, user_name: Option<&str>) -> Vec<u8> {
@@ -78,22 +44,11 @@ fn air(hbh: u32, user_name: Option<&str>) -> Vec<u8> {
     buf
 }
 
-fn read_message(s: &mut TcpStream) -> Vec<u8> {
-    let mut head = [0u8; 4];
-    s.read_exact(&mut head).expect("read a Diameter header");
-    let len = message_len(&head).unwrap();
-    let mut msg = head.to_vec();
-    msg.resize(len, 0);
-    s.read_exact(&mut msg[4..])
-        .expect("read a Diameter message");
-    msg
-}
-
 fn connect(addr: SocketAddr, host: &str, realm: &str) -> (TcpStream, u32) {
     let mut s = TcpStream::connect(addr).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-    s.write_all(&cer(host, realm)).unwrap();
-    let cea = read_message(&mut s);
+    s.write_all(&common::cer(host, realm)).unwrap();
+    let cea = common::read_diameter(&mut s);
     let pkt = Packet::new_checked(&cea[..]).unwrap();
     let code = ErrorAnswer::parse(&pkt).unwrap().result.code();
     (s, code)
@@ -121,14 +76,14 @@ fn malformed_diameter_gets_the_rfc_error_and_the_hss_keeps_answering() {
 
     s.write_all(&air(10, None)).unwrap();
     assert_eq!(
-        result_of(&read_message(&mut s)),
+        result_of(&common::read_diameter(&mut s)),
         (5005, Some(1)),
         "missing User-Name → 5005 + Failed-AVP"
     );
 
     s.write_all(&air(11, Some("not-an-imsi"))).unwrap();
     assert_eq!(
-        result_of(&read_message(&mut s)),
+        result_of(&common::read_diameter(&mut s)),
         (5004, Some(1)),
         "bad User-Name → 5004 INVALID_AVP_VALUE"
     );
@@ -138,12 +93,12 @@ fn malformed_diameter_gets_the_rfc_error_and_the_hss_keeps_answering() {
     let at = broken.len() - 16; // Visited-PLMN-Id: 12-octet header, 3 octets, 1 of padding
     broken[at + 5..at + 8].copy_from_slice(&[0, 0, 200]);
     s.write_all(&broken).unwrap();
-    let (code, _) = result_of(&read_message(&mut s));
+    let (code, _) = result_of(&common::read_diameter(&mut s));
     assert!(code == 5014 || code == 5015, "broken AVP length → {code}");
 
     s.write_all(&air(13, Some("310410000100000"))).unwrap();
     assert_eq!(
-        result_of(&read_message(&mut s)).0,
+        result_of(&common::read_diameter(&mut s)).0,
         2001,
         "a good AIR is still answered"
     );

@@ -225,3 +225,51 @@ pub fn tshark_fields(
         .map(String::from)
         .collect()
 }
+
+/// A CER from an S6a MME with this Origin-Host and Origin-Realm (hop-by-hop id 1).
+pub fn cer(host: &str, realm: &str) -> Vec<u8> {
+    use roamsim::wire::diameter::{
+        Capabilities, CapabilitiesRequest, Ids, Repeated, VendorSpecificAppId, Writer,
+    };
+    let mut buf = Vec::new();
+    let ips = ["127.0.0.1".parse().unwrap()];
+    let apps = [VendorSpecificAppId::S6A];
+    let mut w = Writer::new(&mut buf);
+    CapabilitiesRequest {
+        capabilities: Capabilities {
+            origin_host: host,
+            origin_realm: realm,
+            host_ip_addresses: Repeated::from_slice(&ips),
+            vendor_id: 0,
+            product_name: "bad-input-test",
+            origin_state_id: None,
+            supported_vendor_ids: Repeated::from_slice(&[10415]),
+            auth_application_ids: Repeated::empty(),
+            acct_application_ids: Repeated::empty(),
+            vendor_specific_application_ids: Repeated::from_slice(&apps),
+            firmware_revision: None,
+        },
+    }
+    .emit(
+        Ids {
+            hop_by_hop: 1,
+            end_to_end: 1,
+        },
+        &mut w,
+    );
+    w.finish();
+    buf
+}
+
+/// Reads one whole Diameter message from a blocking stream.
+pub fn read_diameter(s: &mut std::net::TcpStream) -> Vec<u8> {
+    use std::io::Read;
+    let mut head = [0u8; 4];
+    s.read_exact(&mut head).expect("read a Diameter header");
+    let len = roamsim::wire::diameter::message_len(&head).unwrap();
+    let mut msg = head.to_vec();
+    msg.resize(len, 0);
+    s.read_exact(&mut msg[4..])
+        .expect("read a Diameter message");
+    msg
+}
