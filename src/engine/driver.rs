@@ -105,6 +105,56 @@ pub(crate) fn poll_until(
     }
 }
 
+/// What a link driver (relay, ipx) plugs into [`run_loop`]: its poll, its link's next release,
+/// releasing what is due, and draining a readable source.
+pub(crate) trait LinkDriver {
+    /// The driver's poll.
+    fn poll(&mut self) -> &mut mio::Poll;
+    /// When the link next has a packet to release.
+    fn next_release_at(&self) -> Option<u64>;
+    /// Sends every packet the link releases by `now_us`.
+    fn release(&mut self, now_us: u64);
+    /// Reads a bounded number of packets from `token` into the link; true if more may wait.
+    fn drain(&mut self, token: mio::Token, now_us: u64) -> bool;
+}
+
+/// The drivers' event loop: release what is due, wait to the microsecond for the next release
+/// or for input, drain readable sources fairly (a bounded amount each turn), until `stop` is set
+/// or `duration` has passed. Returns the time it ran.
+pub(crate) fn run_loop(
+    driver: &mut impl LinkDriver,
+    stop: &std::sync::atomic::AtomicBool,
+    duration: Option<Duration>,
+    events_capacity: usize,
+) -> Result<Duration, DriverError> {
+    precise_timers();
+    let clock = Clock::start();
+    let end_us = duration.map(|d| d.as_micros() as u64);
+    let mut events = mio::Events::with_capacity(events_capacity);
+    let mut readable: Vec<mio::Token> = Vec::new();
+    while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+        let now = clock.now_us();
+        if end_us.is_some_and(|end| now >= end) {
+            break;
+        }
+        driver.release(now);
+        let wake = match readable.is_empty() {
+            true => wake_at(now, driver.next_release_at(), end_us),
+            false => now,
+        };
+        poll_until(driver.poll(), &mut events, &clock, wake)
+            .map_err(|e| DriverError::io("poll", e))?;
+        for event in events.iter() {
+            if !readable.contains(&event.token()) {
+                readable.push(event.token());
+            }
+        }
+        let now = clock.now_us();
+        readable.retain(|&token| driver.drain(token, now));
+    }
+    Ok(clock.elapsed())
+}
+
 /// Asks for 1 µs timer slack on the driver's thread, so wake-ups land when the link asks.
 pub(crate) fn precise_timers() {
     let _ = crate::io::poll::set_timer_slack(Duration::from_micros(1));

@@ -13,14 +13,12 @@
 use std::fmt;
 use std::io;
 use std::net::Ipv4Addr;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
-use mio::{Events, Interest, Poll, Token};
+use mio::{Interest, Poll, Token};
 
-use super::driver::{
-    poll_until, precise_timers, wake_at, Clock, DirectionLine, DriverError, DEFAULT_SEED,
-};
+use super::driver::{DirectionLine, DriverError, DEFAULT_SEED};
 use crate::io::netns::{self, Netns};
 use crate::io::Tun;
 use crate::link::{BiLink, Direction, LinkProfile, LinkStats};
@@ -220,33 +218,10 @@ impl Ipx {
     /// Carries packets until `stop` is set or the duration has passed, then removes the
     /// namespaces; packets still in the link are discarded (they show as "in flight").
     pub fn run(mut self, stop: &AtomicBool) -> Result<IpxReport, DriverError> {
-        precise_timers();
-        let clock = Clock::start();
-        let end_us = self.duration.map(|d| d.as_micros() as u64);
-        let mut events = Events::with_capacity(16);
-        let mut readable: Vec<Token> = Vec::new();
-        while !stop.load(Ordering::Relaxed) {
-            let now = clock.now_us();
-            if end_us.is_some_and(|end| now >= end) {
-                break;
-            }
-            self.release(now);
-            let wake = match readable.is_empty() {
-                true => wake_at(now, self.link.next_release_at(), end_us),
-                false => now,
-            };
-            poll_until(&mut self.poll, &mut events, &clock, wake)
-                .map_err(|e| DriverError::io("poll", e))?;
-            for event in events.iter() {
-                if !readable.contains(&event.token()) {
-                    readable.push(event.token());
-                }
-            }
-            let now = clock.now_us();
-            readable.retain(|&token| self.drain(token, now));
-        }
+        let duration = self.duration;
+        let elapsed = super::driver::run_loop(&mut self, stop, duration, 16)?;
         Ok(IpxReport {
-            elapsed: clock.elapsed(),
+            elapsed,
             uplink: self.link.uplink.stats().clone(),
             downlink: self.link.downlink.stats().clone(),
             in_flight: [self.link.uplink.len(), self.link.downlink.len()],
@@ -256,7 +231,7 @@ impl Ipx {
 
     /// Reads packets from `token`'s TUN (a bounded number) into its direction's link; true if
     /// more may be waiting.
-    fn drain(&mut self, token: Token, now_us: u64) -> bool {
+    fn drain_source(&mut self, token: Token, now_us: u64) -> bool {
         let (side, dir) = match token {
             VISITED => (&self.visited, Direction::Uplink),
             _ => (&self.home, Direction::Downlink),
@@ -282,7 +257,7 @@ impl Ipx {
     }
 
     /// Writes every packet due at `now_us` into the other side's TUN.
-    fn release(&mut self, now_us: u64) {
+    fn release_due(&mut self, now_us: u64) {
         while let Some((dir, packet)) = self.link.poll_release(now_us) {
             let to = match dir {
                 Direction::Uplink => &self.home.tun,
@@ -295,5 +270,23 @@ impl Ipx {
                 self.pool.push(packet);
             }
         }
+    }
+}
+
+impl super::driver::LinkDriver for Ipx {
+    fn poll(&mut self) -> &mut Poll {
+        &mut self.poll
+    }
+
+    fn next_release_at(&self) -> Option<u64> {
+        self.link.next_release_at()
+    }
+
+    fn release(&mut self, now_us: u64) {
+        self.release_due(now_us)
+    }
+
+    fn drain(&mut self, token: Token, now_us: u64) -> bool {
+        self.drain_source(token, now_us)
     }
 }

@@ -23,14 +23,12 @@ use std::collections::HashMap;
 use std::fmt;
 use std::io;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
-use mio::{Events, Interest, Poll, Token};
+use mio::{Interest, Poll, Token};
 
-use super::driver::{
-    poll_until, precise_timers, wake_at, Clock, DirectionLine, DriverError, DEFAULT_SEED,
-};
+use super::driver::{DirectionLine, DriverError, DEFAULT_SEED};
 use crate::io::{RecvBatch, Transmit, UdpConfig, UdpSocket};
 use crate::link::{BiLink, Link, LinkProfile, LinkStats};
 
@@ -310,32 +308,9 @@ impl Relay {
     /// Relays until `stop` is set or the configured duration has passed; datagrams still in
     /// the link then are not sent (they show as "in flight").
     pub fn run(mut self, stop: &AtomicBool) -> Result<RelayReport, DriverError> {
-        precise_timers();
-        let clock = Clock::start();
-        let end_us = self.duration.map(|d| d.as_micros() as u64);
-        let mut events = Events::with_capacity(256);
-        let mut readable: Vec<Token> = Vec::new();
-        while !stop.load(Ordering::Relaxed) {
-            let now = clock.now_us();
-            if end_us.is_some_and(|end| now >= end) {
-                break;
-            }
-            self.release(now);
-            let wake = match readable.is_empty() {
-                true => wake_at(now, self.link.next_release_at(), end_us),
-                false => now,
-            };
-            poll_until(&mut self.poll, &mut events, &clock, wake)
-                .map_err(|e| DriverError::io("poll", e))?;
-            for event in events.iter() {
-                if !readable.contains(&event.token()) {
-                    readable.push(event.token());
-                }
-            }
-            let now = clock.now_us();
-            readable.retain(|&token| self.drain(token, now));
-        }
-        Ok(self.report(clock.elapsed()))
+        let duration = self.duration;
+        let elapsed = super::driver::run_loop(&mut self, stop, duration, 256)?;
+        Ok(self.report(elapsed))
     }
 
     fn report(&self, elapsed: Duration) -> RelayReport {
@@ -352,7 +327,7 @@ impl Relay {
 
     /// Reads what `token`'s socket holds (a bounded number of batches) into the link; true if
     /// more may be waiting.
-    fn drain(&mut self, token: Token, now_us: u64) -> bool {
+    fn drain_source(&mut self, token: Token, now_us: u64) -> bool {
         for _ in 0..MAX_BATCHES_PER_WAKE {
             let got = if token == LISTEN {
                 self.listen.recv_batch(&mut self.recv)
@@ -410,7 +385,7 @@ impl Relay {
     }
 
     /// Sends every datagram due at `now_us`, batched per socket.
-    fn release(&mut self, now_us: u64) {
+    fn release_due(&mut self, now_us: u64) {
         self.release_downlink(now_us);
         self.release_uplink(now_us);
     }
@@ -497,5 +472,23 @@ fn recycle(pool: &mut Vec<Vec<u8>>, out: &mut Vec<Datagram>) {
         if pool.len() < POOL_MAX {
             pool.push(buf);
         }
+    }
+}
+
+impl super::driver::LinkDriver for Relay {
+    fn poll(&mut self) -> &mut Poll {
+        &mut self.poll
+    }
+
+    fn next_release_at(&self) -> Option<u64> {
+        self.link.next_release_at()
+    }
+
+    fn release(&mut self, now_us: u64) {
+        self.release_due(now_us)
+    }
+
+    fn drain(&mut self, token: Token, now_us: u64) -> bool {
+        self.drain_source(token, now_us)
     }
 }
