@@ -3,3 +3,4 @@
 //! caller-owned buffers. Depends on nothing else in the crate.
 
 mod capture;
+pub mod sctp;
