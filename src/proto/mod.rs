@@ -1,3 +1,4 @@
 //! proto layer (DESIGN.md §3).
 
 pub mod gtpv2;
+pub mod sctp;

@@ -2,5 +2,5 @@
 //! (TS 29.274). Zero-copy views over received bytes, validated representations emitted into
 //! caller-owned buffers. Depends on nothing else in the crate.
 
-mod capture;
+pub(crate) mod capture;
 pub mod sctp;

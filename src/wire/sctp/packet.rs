@@ -182,6 +182,16 @@ impl<'v> PacketBuilder<'v> {
         chunk.emit(&mut self.out[at..]);
     }
 
+    /// Removes the packet from the buffer (e.g. when nothing turned out to need sending).
+    pub fn abandon(self) {
+        self.out.truncate(self.start);
+    }
+
+    /// Room left before the packet reaches `limit` bytes.
+    pub fn room(&self, limit: usize) -> usize {
+        limit.saturating_sub(self.len())
+    }
+
     /// Fills in the checksum; returns the packet's length.
     pub fn finish(self) -> usize {
         let mut p = Packet::new_unchecked(&mut self.out[self.start..]);
