@@ -299,31 +299,33 @@ impl Endpoint {
                 }
             }
             ct::ABORT | ct::SHUTDOWN_COMPLETE => {}
-            ct::SHUTDOWN_ACK => self.reply(
-                from,
-                port,
-                vtag,
-                &ChunkRepr::ShutdownComplete {
+            ct::SHUTDOWN_ACK => {
+                let complete = ChunkRepr::ShutdownComplete {
                     tag_reflected: true,
-                },
-            ),
-            _ => self.reply(
-                from,
-                port,
-                vtag,
-                &ChunkRepr::Abort {
+                };
+                self.reply(from, port, vtag, &complete);
+            }
+            _ => {
+                let abort = ChunkRepr::Abort {
                     tag_reflected: true,
                     causes: &[],
-                },
-            ),
+                };
+                self.reply(from, port, vtag, &abort);
+            }
         }
     }
 
-    /// Queues a one-chunk packet to `to`.
-    fn reply(&mut self, to: SocketAddr, port: u16, verification_tag: u32, chunk: &ChunkRepr<'_>) {
+    /// Queues a one-chunk packet to `to`; false when the queue is full.
+    fn reply(
+        &mut self,
+        to: SocketAddr,
+        port: u16,
+        verification_tag: u32,
+        chunk: &ChunkRepr<'_>,
+    ) -> bool {
         if self.replies.len() >= self.cfg.max_queued_replies {
             self.stats.replies_dropped += 1;
-            return;
+            return false;
         }
         let mut buf = self.spare.pop().unwrap_or_default();
         buf.clear();
@@ -336,6 +338,7 @@ impl Endpoint {
         pb.push(chunk);
         pb.finish();
         self.replies.push_back((to, buf));
+        true
     }
 
     /// Stateless INIT ACK (§5.1.3): the new association exists only inside the cookie.
@@ -376,8 +379,9 @@ impl Endpoint {
             state_cookie: Some(&cookie),
             address_types: None,
         });
-        self.reply(from, port, init.initiate_tag, &ack);
-        self.stats.init_acks_sent += 1;
+        if self.reply(from, port, init.initiate_tag, &ack) {
+            self.stats.init_acks_sent += 1;
+        }
     }
 
     /// COOKIE ECHO without an association (§5.1.5): verify, then create it and let it

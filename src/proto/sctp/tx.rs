@@ -239,7 +239,7 @@ impl Tx {
             let len = self.queue[idx].data.len();
             let cwnd_ok =
                 self.fast_retx_pending || self.flight == 0 || self.flight + len <= self.cwnd;
-            if !cwnd_ok || !self.emit(idx, now, pb) {
+            if !cwnd_ok || !self.emit(idx, now, pb, false) {
                 break;
             }
             self.retx.pop_front();
@@ -262,7 +262,10 @@ impl Tx {
             if self.flight > 0 && (self.flight + len > self.cwnd || len > rwnd) {
                 break;
             }
-            if !self.emit(self.unsent, now, pb) {
+            // RFC 7053: the chunk that empties the queue asks for an immediate SACK, so a
+            // lone message is not left to the delayed-SACK timer (and a spurious T3).
+            let last = self.unsent + 1 == self.queue.len();
+            if !self.emit(self.unsent, now, pb, last) {
                 break;
             }
             if self.rtt_probe.is_none() {
@@ -276,7 +279,13 @@ impl Tx {
     }
 
     /// Emits chunk `idx` if it fits; marks it in flight.
-    fn emit(&mut self, idx: usize, now: Micros, pb: &mut PacketBuilder<'_>) -> bool {
+    fn emit(
+        &mut self,
+        idx: usize,
+        now: Micros,
+        pb: &mut PacketBuilder<'_>,
+        immediate: bool,
+    ) -> bool {
         let c = &mut self.queue[idx];
         if pad4(DATA_HEADER_LEN + c.data.len()) > pb.room(self.mtu) {
             return false;
@@ -289,7 +298,7 @@ impl Tx {
             unordered: false,
             beginning: c.flags & FLAG_B != 0,
             ending: c.flags & FLAG_E != 0,
-            immediate: false,
+            immediate,
             user_data: &c.data,
         }));
         c.sends += 1;

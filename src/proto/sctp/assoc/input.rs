@@ -82,6 +82,9 @@ impl Association {
         ) {
             return false;
         }
+        if d.immediate {
+            self.rx.sack_now = true;
+        }
         match self.rx.handle_data(d) {
             DataOutcome::New => {}
             DataOutcome::Duplicate => self.stats.duplicate_tsns += 1,

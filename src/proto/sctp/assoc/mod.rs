@@ -141,6 +141,11 @@ impl Association {
         a.local_tsn = c.local_tsn;
         a.tx = Tx::new(c.local_tsn, c.peer_rwnd, a.cfg.mtu, c.outbound_streams);
         a.rx = Rx::new(c.peer_tsn, c.inbound_streams, a.cfg.rx_window);
+        // Each INIT ACK carries its own creation time, so INIT ACK -> COOKIE ECHO is a clean
+        // round-trip sample even when INITs were retransmitted.
+        if now >= c.created_us {
+            a.rto.sample(now - c.created_us);
+        }
         a.establish(now);
         a
     }

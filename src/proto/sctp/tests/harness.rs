@@ -25,8 +25,6 @@ pub struct Link {
     queue: BinaryHeap<Reverse<(Micros, u64, Vec<u8>)>>,
     pub delivered: u64,
     pub dropped: u64,
-    /// Every packet offered to the link, in order (for captures).
-    pub log: Option<Vec<Vec<u8>>>,
 }
 
 impl Link {
@@ -42,14 +40,10 @@ impl Link {
             queue: BinaryHeap::new(),
             delivered: 0,
             dropped: 0,
-            log: None,
         }
     }
 
     fn push(&mut self, now: Micros, pkt: Vec<u8>) {
-        if let Some(log) = &mut self.log {
-            log.push(pkt.clone());
-        }
         if self.rng.chance(self.loss) {
             self.dropped += 1;
             return;
@@ -87,6 +81,8 @@ pub struct Pair {
     pub s2c: Link,
     pub client_events: Vec<(AssocId, Event)>,
     pub server_events: Vec<(AssocId, Event)>,
+    /// When set, every packet either side sends, in order (for captures).
+    pub log: Option<Vec<Vec<u8>>>,
     buf: Vec<u8>,
 }
 
@@ -131,6 +127,7 @@ impl Pair {
             s2c: Link::new(next(), loss, delay, jitter),
             client_events: Vec::new(),
             server_events: Vec::new(),
+            log: None,
             buf: Vec::new(),
         }
     }
@@ -148,11 +145,17 @@ impl Pair {
             let mut busy = false;
             while let Some(d) = self.client.poll_transmit(self.now, &mut self.buf) {
                 assert_eq!(d.dst, self.server_addr);
+                if let Some(log) = &mut self.log {
+                    log.push(self.buf.clone());
+                }
                 self.c2s.push(self.now, std::mem::take(&mut self.buf));
                 busy = true;
             }
             while let Some(d) = self.server.poll_transmit(self.now, &mut self.buf) {
                 assert_eq!(d.dst, self.client_addr);
+                if let Some(log) = &mut self.log {
+                    log.push(self.buf.clone());
+                }
                 self.s2c.push(self.now, std::mem::take(&mut self.buf));
                 busy = true;
             }
