@@ -64,6 +64,7 @@ pub(super) struct Rx {
     ready: VecDeque<(u16, u32, Vec<u8>)>,
     buffered: usize,
     window: usize,
+    advertised: usize,
     data_packets: u32,
     /// A SACK should go out with the next packet.
     pub sack_now: bool,
@@ -86,6 +87,7 @@ impl Rx {
             ready: VecDeque::new(),
             buffered: 0,
             window,
+            advertised: window,
             data_packets: 0,
             sack_now: false,
             sack_at: None,
@@ -109,10 +111,16 @@ impl Rx {
             .min(u32::MAX as usize) as u32
     }
 
-    /// Next message ready for the application, in order per stream.
+    /// Next message ready for the application, in order per stream. When the window we
+    /// last advertised was under half and has since opened by a quarter, a SACK goes out as
+    /// a window update (RFC 4960 §6.2), so a sender stopped by it need not wait for T3.
     pub fn pop_message(&mut self) -> Option<(u16, u32, Vec<u8>)> {
         let m = self.ready.pop_front()?;
         self.buffered -= m.2.len();
+        let open = self.window.saturating_sub(self.buffered);
+        if self.advertised < self.window / 2 && open >= self.advertised + self.window / 4 {
+            self.sack_now = true;
+        }
         Some(m)
     }
 
@@ -292,9 +300,11 @@ impl Rx {
                 end: i as u16,
             });
         }
+        let a_rwnd = self.a_rwnd();
+        self.advertised = a_rwnd as usize;
         pb.push(&ChunkRepr::Sack(SackChunk {
             cum_tsn_ack: self.cum,
-            a_rwnd: self.a_rwnd(),
+            a_rwnd,
             gap_blocks: GapBlocks::List(gaps),
             dup_tsns: DupTsns::List(&self.dups),
         }));

@@ -387,7 +387,13 @@ impl Tx {
         if out.cum_advanced && self.fast_recovery_exit.is_none() {
             self.grow_cwnd(newly, flight_before);
         }
+        let was_closed = self.peer_rwnd < self.mtu;
         self.peer_rwnd = s.a_rwnd as usize;
+        if was_closed && self.peer_rwnd >= self.mtu && !out.cum_advanced && self.flight > 0 {
+            // The window reopened and our zero-window probe is still unacknowledged: the
+            // receiver dropped it (§6.2), so resend now rather than after a backed-off T3.
+            self.mark_outstanding();
+        }
         if self.flight == 0 && self.marked == 0 {
             self.t3 = None;
         } else if out.cum_advanced {
@@ -464,6 +470,12 @@ impl Tx {
         self.cwnd = self.mtu;
         self.pba = 0;
         self.fast_recovery_exit = None;
+        self.mark_outstanding();
+        self.t3 = None;
+    }
+
+    /// Marks every sent, unacknowledged chunk for retransmission, lowest TSN first.
+    fn mark_outstanding(&mut self) {
         self.rtt_probe = None;
         self.retx.clear();
         for c in self.queue.range_mut(..self.unsent) {
@@ -480,6 +492,5 @@ impl Tx {
             }
             self.retx.push_back(c.tsn);
         }
-        self.t3 = None;
     }
 }

@@ -177,7 +177,10 @@ impl Association {
         if let Some(r) = out.rtt_sample {
             self.rto.sample(r);
         }
-        if out.cum_advanced {
+        // A SACK that closes the window answers our zero-window probe: the peer is alive,
+        // only slow, so the probes' T3 expirations must not count toward Max.Retrans
+        // (RFC 9260 §6.1 rule A).
+        if out.cum_advanced || (s.a_rwnd as usize) < self.cfg.mtu {
             self.error_count = 0;
         }
         self.progress_shutdown(now);

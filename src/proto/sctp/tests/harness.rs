@@ -81,6 +81,8 @@ pub struct Pair {
     pub s2c: Link,
     pub client_events: Vec<(AssocId, Event)>,
     pub server_events: Vec<(AssocId, Event)>,
+    /// Leave the server's events unpolled (an application that stopped reading).
+    pub hold_server_events: bool,
     /// When set, every packet either side sends, in order (for captures).
     pub log: Option<Vec<Vec<u8>>>,
     buf: Vec<u8>,
@@ -127,6 +129,7 @@ impl Pair {
             s2c: Link::new(next(), loss, delay, jitter),
             client_events: Vec::new(),
             server_events: Vec::new(),
+            hold_server_events: false,
             log: None,
             buf: Vec::new(),
         }
@@ -171,7 +174,10 @@ impl Pair {
                 self.client_events.push(e);
                 busy = true;
             }
-            while let Some(e) = self.server.poll_event() {
+            while let Some(e) = (!self.hold_server_events)
+                .then(|| self.server.poll_event())
+                .flatten()
+            {
                 self.server_events.push(e);
                 busy = true;
             }

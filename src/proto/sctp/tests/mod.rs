@@ -276,6 +276,59 @@ fn large_messages_are_fragmented_and_reassembled_under_loss() {
 }
 
 #[test]
+fn a_slow_reader_closes_the_window_and_reopens_it_without_loss() {
+    let mut small = test_config();
+    small.rx_window = 64 << 10;
+    let mut p = Pair::with_configs(13, 0.0, 10 * MS, 0, test_config(), small);
+    let (c, _) = p.establish();
+    p.hold_server_events = true;
+    for i in 0..400 {
+        let m = message(0, i, 1000);
+        p.client
+            .association(c)
+            .unwrap()
+            .send(p.now, 0, 46, &m)
+            .unwrap();
+    }
+    let start = p.now;
+    p.run_until(start + 60 * S, |_| false);
+    assert_eq!(
+        closed(&p.client_events),
+        None,
+        "zero-window probes keep it alive"
+    );
+    let a = p.client.association(c).unwrap();
+    let (_, flight) = a.congestion();
+    assert!(a.queued_bytes() > 300_000, "sender held back by the window");
+    assert!(
+        flight <= (64 << 10) + 1452,
+        "flight {flight} within the peer's window"
+    );
+    p.hold_server_events = false;
+    let mut seen = vec![0u32; 1];
+    let done = p.run_until(p.now + 10 * S, |p| {
+        for (_, e) in p.server_events.drain(..) {
+            if let Event::Message { stream, data, .. } = e {
+                check(&mut seen, stream, &data);
+            }
+        }
+        seen[0] == 400
+    });
+    assert!(done, "only {} of 400 delivered", seen[0]);
+    let took = p.now - start - 60 * S;
+    assert!(took < S, "the window update restarted the flow: {took} µs");
+    let st = p.client.association(c).unwrap().stats();
+    assert_eq!(
+        st.fast_retransmissions, 0,
+        "only zero-window probes: {st:?}"
+    );
+    assert!(
+        st.t3_expirations > 20,
+        "probes backed off to RTO.max: {st:?}"
+    );
+}
+
+#[test]
 fn graceful_shutdown_closes_both_sides_after_delivering_queued_data() {
     for (seed, loss) in [(21, 0.0), (22, 0.1)] {
         let mut p = Pair::new(seed, loss, 10 * MS, 0);
