@@ -15,6 +15,9 @@
 //! - Retransmission: RTO per §6.3 (Karn's rule, back-off, configurable bounds and a lower
 //!   initial RTO than the RFC's 3 s, for loopback and IPX paths), T3-rtx (§6.3.3), fast
 //!   retransmit on three miss indications with HTNA (§7.2.4), congestion control (§7.2).
+//!   The chunk that empties the send queue carries the I bit (RFC 7053) so a lone message
+//!   is acknowledged at once; a receiver that drains a closed window sends a window update,
+//!   and zero-window probes answered by SACKs do not count as failures (RFC 9260 §6.1).
 //! - Heartbeats on idle associations and dead-peer detection (§8.1, §8.3).
 //! - Graceful SHUTDOWN (§9.2), ABORT (§9.1), out-of-the-blue handling (§8.4), verification
 //!   tag rules (§8.5), restart of an association by a new COOKIE ECHO (§5.2.4 case A).

@@ -47,6 +47,31 @@ fn check(expected: &mut [u32], stream: u16, data: &[u8]) -> u32 {
     seq
 }
 
+/// Sends a Diameter message; false when the send buffer is full.
+fn try_send(e: &mut Endpoint, id: AssocId, now: Micros, stream: u16, m: &[u8]) -> bool {
+    match e
+        .association(id)
+        .unwrap()
+        .send(now, stream, PPID_DIAMETER, m)
+    {
+        Ok(()) => true,
+        Err(SendError::BufferFull { .. }) => false,
+        Err(err) => panic!("send: {err}"),
+    }
+}
+
+/// Drains the messages from `events` (all with PPID 46).
+fn messages(events: &mut Vec<(AssocId, Event)>) -> Vec<(u16, Vec<u8>)> {
+    let mut out = Vec::new();
+    for (_, e) in events.drain(..) {
+        if let Event::Message { stream, ppid, data } = e {
+            assert_eq!(ppid, PPID_DIAMETER);
+            out.push((stream, data));
+        }
+    }
+    out
+}
+
 struct Transfer {
     virtual_us: Micros,
     wall: std::time::Duration,
@@ -68,7 +93,6 @@ fn transfer(seed: u64, loss: f64, reorder: bool, n: u32, streams: u16) -> Transf
     let mut req_seen = vec![0u32; streams as usize];
     let mut ans_seen = vec![0u32; streams as usize];
     let limit = p.now + 3600 * S;
-    let mut last_trace = 0;
     while ans_seen.iter().sum::<u32>() < n {
         while sent < n {
             let stream = (sent % streams as u32) as u16;
@@ -77,55 +101,24 @@ fn transfer(seed: u64, loss: f64, reorder: bool, n: u32, streams: u16) -> Transf
                 sent / streams as u32,
                 120 + sizes.below(1081) as usize,
             );
-            match p
-                .client
-                .association(c)
-                .unwrap()
-                .send(p.now, stream, PPID_DIAMETER, &m)
-            {
-                Ok(()) => sent += 1,
-                Err(SendError::BufferFull { .. }) => break,
-                Err(e) => panic!("client send: {e}"),
+            if !try_send(&mut p.client, c, p.now, stream, &m) {
+                break;
             }
+            sent += 1;
         }
         while let Some((stream, seq)) = answers.front().copied() {
-            let m = message(stream, seq, 300);
-            match p
-                .server
-                .association(s)
-                .unwrap()
-                .send(p.now, stream, PPID_DIAMETER, &m)
-            {
-                Ok(()) => answers.pop_front(),
-                Err(SendError::BufferFull { .. }) => break,
-                Err(e) => panic!("server send: {e}"),
-            };
+            if !try_send(&mut p.server, s, p.now, stream, &message(stream, seq, 300)) {
+                break;
+            }
+            answers.pop_front();
         }
         assert!(p.now < limit, "transfer stalled: {req_seen:?} {ans_seen:?}");
-        if std::env::var("SCTP_TRACE").is_ok() && p.now / (100 * MS) != last_trace {
-            last_trace = p.now / (100 * MS);
-            let a = p.client.association(c).unwrap();
-            eprintln!(
-                "t={} cwnd/flight {:?} queued {} sent {sent} seen {:?}",
-                p.now,
-                a.congestion(),
-                a.queued_bytes(),
-                req_seen
-            );
-        }
         p.step(limit);
-        for (_, e) in p.server_events.drain(..) {
-            if let Event::Message { stream, ppid, data } = e {
-                assert_eq!(ppid, PPID_DIAMETER);
-                let seq = check(&mut req_seen, stream, &data);
-                answers.push_back((stream, seq));
-            }
+        for (stream, data) in messages(&mut p.server_events) {
+            answers.push_back((stream, check(&mut req_seen, stream, &data)));
         }
-        for (_, e) in p.client_events.drain(..) {
-            if let Event::Message { stream, ppid, data } = e {
-                assert_eq!(ppid, PPID_DIAMETER);
-                check(&mut ans_seen, stream, &data);
-            }
+        for (stream, data) in messages(&mut p.client_events) {
+            check(&mut ans_seen, stream, &data);
         }
     }
     assert_eq!(req_seen.iter().sum::<u32>(), n);
