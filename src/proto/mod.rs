@@ -2,3 +2,4 @@
 
 pub mod diameter;
 pub mod gtpv2;
+pub mod sctp;
