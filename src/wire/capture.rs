@@ -1,24 +1,24 @@
-//! Test support: reads the reference captures in `../shared/captures/` (classic pcap, Ethernet, IPv4)
-//! and returns each frame's TCP or UDP payload, so codec tests run on bytes real peers produced.
-#![cfg(test)]
+//! Test and bench support: reads the reference captures in `../shared/captures/` (classic pcap,
+//! Ethernet, IPv4) and returns each frame's TCP or UDP payload, so codec tests and benches run on
+//! bytes real peers produced; writes pcaps of emitted messages and asks tshark about them.
 
 use std::path::PathBuf;
 
 /// One frame's transport payload, with its 1-based frame number as tshark shows it.
-pub(crate) struct Frame {
+pub struct Frame {
     pub number: usize,
     pub payload: Vec<u8>,
 }
 
 /// Path of a file in the shared captures folder.
-pub(crate) fn path(name: &str) -> PathBuf {
+pub fn path(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../shared/captures")
         .join(name)
 }
 
 /// Frames of `name` that carry a non-empty TCP or UDP payload.
-pub(crate) fn payloads(name: &str) -> Vec<Frame> {
+pub fn payloads(name: &str) -> Vec<Frame> {
     let data = std::fs::read(path(name)).unwrap_or_else(|e| panic!("read capture {name}: {e}"));
     assert!(data.len() >= 24, "pcap too short");
     let le = data[..4] == [0xd4, 0xc3, 0xb2, 0xa1];
@@ -62,7 +62,7 @@ pub(crate) fn payloads(name: &str) -> Vec<Frame> {
 }
 
 /// The payload of frame `number` (1-based); panics if that frame carries none.
-pub(crate) fn frame(name: &str, number: usize) -> Vec<u8> {
+pub fn frame(name: &str, number: usize) -> Vec<u8> {
     payloads(name)
         .into_iter()
         .find(|f| f.number == number)
@@ -80,7 +80,7 @@ fn captures_have_the_indexed_frames() {
 
 /// Transport of a frame written by [`write_pcap`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum L4 {
+pub enum L4 {
     Tcp,
     Udp,
 }
@@ -88,7 +88,7 @@ pub(crate) enum L4 {
 /// Writes `payloads` as Ethernet/IPv4 frames from 127.0.0.1:`src_port` to 127.0.0.2:`dst_port`
 /// (TCP sequence numbers advance so tshark reassembles one message per frame). Test output only:
 /// checksums are left zero, which tshark does not verify by default.
-pub(crate) fn write_pcap(
+pub fn write_pcap(
     path: &std::path::Path,
     l4: L4,
     src_port: u16,
@@ -154,7 +154,7 @@ pub(crate) fn write_pcap(
 /// Runs tshark over `path` and returns the lines it reports as malformed or as expert errors
 /// (empty when clean), or `None` when tshark is not installed. `decode_as` entries are passed as
 /// `-d` options, e.g. `tcp.port==3868,diameter`.
-pub(crate) fn tshark_problems(path: &std::path::Path, decode_as: &[&str]) -> Option<Vec<String>> {
+pub fn tshark_problems(path: &std::path::Path, decode_as: &[&str]) -> Option<Vec<String>> {
     let mut cmd = std::process::Command::new("tshark");
     cmd.arg("-r").arg(path);
     for d in decode_as {

@@ -3,7 +3,8 @@
 //! bytes, validated representations emitted into caller-owned buffers. Depends on nothing else in
 //! the crate.
 
-pub(crate) mod capture;
+#[doc(hidden)]
+pub mod capture;
 
 pub mod diameter;
 pub mod gtpv2;

@@ -1,0 +1,86 @@
+//! Criterion benches of the hot pieces (issue: sharded open-loop load, item 7): codec decode and
+//! encode on the reference captures' bytes, one Milenage/KASME vector, and a histogram record.
+//! Figures go in closing notes, never into assertions.
+
+use criterion::{black_box, criterion_group, criterion_main, Criterion};
+use roamsim::wire::capture;
+use roamsim::wire::diameter::{Packet, Writer};
+use roamsim::wire::gtpv2;
+use roamsim::wire::s6a;
+
+fn diameter(c: &mut Criterion) {
+    let aia = capture::frame("s6a-tcp.pcap", 9);
+    let ulr = capture::frame("s6a-tcp.pcap", 10);
+    c.bench_function("s6a decode AIA (3 vectors, 700 B)", |b| {
+        b.iter(|| {
+            let p = Packet::new_checked(black_box(&aia[..])).unwrap();
+            let a = s6a::AuthInfoAnswer::parse(&p).unwrap();
+            black_box(a.vectors.iter().count())
+        })
+    });
+    c.bench_function("s6a decode ULR (348 B)", |b| {
+        b.iter(|| {
+            let p = Packet::new_checked(black_box(&ulr[..])).unwrap();
+            black_box(s6a::UpdateLocationRequest::parse(&p).unwrap().ulr_flags)
+        })
+    });
+    let p = Packet::new_checked(&aia[..]).unwrap();
+    let parsed = s6a::AuthInfoAnswer::parse(&p).unwrap();
+    let mut buf = Vec::with_capacity(2048);
+    c.bench_function("s6a encode AIA (3 vectors)", |b| {
+        b.iter(|| {
+            buf.clear();
+            let mut w = Writer::new(&mut buf);
+            parsed.emit(p.ids(), &mut w);
+            black_box(w.finish())
+        })
+    });
+}
+
+fn gtp(c: &mut Criterion) {
+    let csr = capture::frame("gtpv2-udp.pcap", 3);
+    c.bench_function("gtpv2 decode Create Session Request (151 B)", |b| {
+        b.iter(|| {
+            let m = gtpv2::Message::parse(black_box(&csr[..])).unwrap();
+            black_box(m.header().seq)
+        })
+    });
+    let m = gtpv2::Message::parse(&csr[..]).unwrap();
+    let mut out = [0u8; 512];
+    c.bench_function("gtpv2 encode Create Session Request", |b| {
+        b.iter(|| black_box(m.emit(&mut out).unwrap()))
+    });
+}
+
+fn aka(c: &mut Criterion) {
+    let k = [0x0b; 16];
+    let opc = [0x9d; 16];
+    let mut sqn = 0x20;
+    c.bench_function("Milenage + KASME: one E-UTRAN vector", |b| {
+        b.iter(|| {
+            sqn += 32;
+            black_box(roamsim::model::aka::eutran_vector(
+                &k,
+                &opc,
+                [0x80, 0],
+                sqn,
+                [7; 16],
+                [0x02, 0xf8, 0x10],
+            ))
+        })
+    });
+}
+
+fn histogram(c: &mut Criterion) {
+    let mut h = hdrhistogram::Histogram::<u64>::new_with_bounds(1, 3_600_000_000, 3).unwrap();
+    let mut v = 1u64;
+    c.bench_function("HDR histogram record (µs, 3 digits)", |b| {
+        b.iter(|| {
+            v = (v * 1103515245 + 12345) % 200_000 + 1;
+            h.record(black_box(v)).unwrap();
+        })
+    });
+}
+
+criterion_group!(benches, diameter, gtp, aka, histogram);
+criterion_main!(benches);
