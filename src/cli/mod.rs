@@ -57,6 +57,19 @@ pub enum Command {
     Link(link::LinkArgs),
     /// Join namespaces roamsim-visited and roamsim-home through TUN devices and the link emulator (root).
     Ipx(ipx::IpxArgs),
+    /// Measure a raw batched UDP echo on loopback (open loop), the I/O ceiling for comparisons.
+    Echo(EchoArgs),
+}
+
+/// Flags of `roamsim echo`.
+#[derive(Debug, Clone, Args)]
+pub struct EchoArgs {
+    /// Offered round trips per second.
+    #[arg(long, default_value_t = 50_000.0)]
+    pub rate: f64,
+    /// How long to send.
+    #[arg(long, default_value = "10s", value_parser = parse_duration_arg)]
+    pub duration: std::time::Duration,
 }
 
 /// Flags of `roamsim serve`.
@@ -118,6 +131,17 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Serve(args) => serve(&args),
         Command::Link(args) => link::run(&args).map(|()| Exit::Ok),
         Command::Ipx(args) => ipx::run(&args).map(|()| Exit::Ok),
+        Command::Echo(args) => {
+            if !(args.rate > 0.0 && args.rate.is_finite()) {
+                return Err(config_error(format!(
+                    "--rate must be positive, got {}",
+                    args.rate
+                )));
+            }
+            let report = crate::engine::echo::run(args.rate, args.duration).context("UDP echo")?;
+            println!("{}", report.to_json());
+            Ok(Exit::Ok)
+        }
     }
 }
 

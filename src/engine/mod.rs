@@ -2,11 +2,13 @@
 //! sans-IO layers below.
 //!
 //! - [`serve`]: the simulated home core (`roamsim serve`).
+//! - [`echo`]: a raw batched UDP echo on loopback, the I/O ceiling the bench compares with.
 //! - The standalone link drivers (DESIGN.md §6): [`relay`] (`roamsim link`, a UDP relay) and
 //!   [`ipx`] (`roamsim ipx`, TUN devices between two network namespaces), with what they share in
 //!   [`driver`].
 
 pub mod driver;
+pub mod echo;
 pub mod ipx;
 pub mod relay;
 pub mod serve;
