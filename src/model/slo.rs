@@ -391,6 +391,9 @@ impl fmt::Display for SloSpec {
     /// The compact form, which [`SloSpec::parse`] reads back.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let value = match self.metric {
+            SloMetric::Latency(_) if self.threshold >= 1e6 => {
+                format!("{}s", trim_float(self.threshold / 1e6, 6))
+            }
             SloMetric::Latency(_) if self.threshold >= 1000.0 => {
                 format!("{}ms", trim_float(self.threshold / 1000.0, 3))
             }

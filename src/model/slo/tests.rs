@@ -90,7 +90,9 @@ fn display_is_the_compact_form_and_parses_back() {
         assert_eq!(spec.label(), text);
     }
     let two_seconds = slo("attach:max<2s");
-    assert_eq!(two_seconds.to_string(), "attach:max<2000ms");
+    assert_eq!(two_seconds.to_string(), "attach:max<2s");
+    assert_eq!(slo("attach:max<1500ms").to_string(), "attach:max<1.5s");
+    assert_eq!(slo("attach:max<0.5s").to_string(), "attach:max<500ms");
     let mut named = slo("attach:p99<150ms");
     named.name = Some("attach latency".into());
     assert_eq!(named.label(), "attach latency");
