@@ -127,6 +127,9 @@ pub struct Profile {
     pub seed: u64,
     /// The simulated home core.
     pub home: HomeConfig,
+    /// Service-level objectives checked after a run (`[[slo]]`, DESIGN.md §7).
+    #[serde(default)]
+    pub slo: Vec<super::slo::SloSpec>,
 }
 
 fn default_seed() -> u64 {

@@ -5,9 +5,11 @@ pub mod aka;
 pub mod config;
 pub mod hex;
 pub mod ids;
+pub mod message;
 pub mod net;
 pub mod procedure;
 pub mod rng;
+pub mod slo;
 pub mod subscriber;
 pub mod units;
 

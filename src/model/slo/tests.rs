@@ -1,0 +1,170 @@
+use super::*;
+use crate::model::config::{Profile, DEFAULT_PROFILE_TOML};
+
+fn slo(text: &str) -> SloSpec {
+    SloSpec::parse(text).unwrap_or_else(|e| panic!("{text}: {e}"))
+}
+
+fn err(text: &str) -> String {
+    SloSpec::parse(text).unwrap_err().to_string()
+}
+
+#[test]
+fn parses_the_three_documented_forms() {
+    let a = slo("attach:p99<150ms");
+    assert_eq!(a.target, SloTarget::Procedure(Procedure::Attach));
+    assert_eq!(a.metric, SloMetric::Latency(LatencyStat::P99));
+    assert_eq!(a.op, Comparison::Lt);
+    assert!((a.threshold - 150_000.0).abs() < 1e-6);
+    assert!(a.is_latency());
+
+    let s = slo("attach:success>=99.5%");
+    assert_eq!(s.metric, SloMetric::Success);
+    assert_eq!(s.op, Comparison::Ge);
+    assert!((s.threshold - 0.995).abs() < 1e-12);
+
+    let t = slo("s6a.ulr:timeout<0.1%");
+    assert_eq!(t.target, SloTarget::Message(MessageKind::S6aUlr));
+    assert_eq!(t.metric, SloMetric::Timeout);
+    assert!((t.threshold - 0.001).abs() < 1e-12);
+}
+
+#[test]
+fn accepts_every_statistic_spacing_and_plain_ratios() {
+    for stat in LatencyStat::ALL {
+        let spec = slo(&format!("detach:{}<=2s", stat.name()));
+        assert_eq!(spec.metric, SloMetric::Latency(*stat));
+        assert_eq!(spec.op, Comparison::Le);
+        assert!((spec.threshold - 2e6).abs() < 1e-6);
+    }
+    let spaced = slo("  plmn_change : error < 0.02 ");
+    assert_eq!(spaced.metric, SloMetric::Error);
+    assert!((spaced.threshold - 0.02).abs() < 1e-12);
+    assert_eq!(slo("s8.create_session:p50<800us").threshold, 800.0);
+    assert_eq!(slo("data_session:success>0.9").op, Comparison::Gt);
+}
+
+#[test]
+fn errors_name_the_offending_word() {
+    let e = err("atach:p99<1s");
+    assert!(e.contains("`atach`"), "{e}");
+    assert!(
+        e.contains("attach, location_update") && e.contains("s6a.ulr"),
+        "{e}"
+    );
+    let e = err("s6a.ulx:timeout<1%");
+    assert!(e.contains("`s6a.ulx`"), "{e}");
+    let e = err("attach:p98<1s");
+    assert!(
+        e.contains("unknown metric `p98`") && e.contains("p999"),
+        "{e}"
+    );
+    let e = err("attach:p99>1s");
+    assert!(e.contains("`p99`") && e.contains("`<` or `<=`"), "{e}");
+    let e = err("attach:success<=99%");
+    assert!(e.contains("`>=` or `>`"), "{e}");
+    let e = err("attach:p99<150 parsecs");
+    assert!(e.contains("invalid duration `150 parsecs`"), "{e}");
+    let e = err("attach:success>=150%");
+    assert!(e.contains("invalid percentage"), "{e}");
+    let e = err("s6a.air:error<1%");
+    assert!(e.contains("`error`") && e.contains("`s6a.air`"), "{e}");
+    assert!(err("attach p99<1s").contains("missing `:`"));
+    assert!(err("attach:p99 1s").contains("missing comparison"));
+    assert!(err("attach:p99==1s").contains("must be <, <=, > or >="));
+}
+
+#[test]
+fn display_is_the_compact_form_and_parses_back() {
+    for text in [
+        "attach:p99<150ms",
+        "attach:success>=99.5%",
+        "s6a.ulr:timeout<0.1%",
+        "detach:mean<=250us",
+        "location_update:p999<1.5ms",
+        "plmn_change:error<0.001%",
+    ] {
+        let spec = slo(text);
+        assert_eq!(spec.to_string(), text);
+        assert_eq!(slo(&spec.to_string()), spec);
+        assert_eq!(spec.label(), text);
+    }
+    let two_seconds = slo("attach:max<2s");
+    assert_eq!(two_seconds.to_string(), "attach:max<2s");
+    assert_eq!(slo("attach:max<1500ms").to_string(), "attach:max<1.5s");
+    assert_eq!(slo("attach:max<0.5s").to_string(), "attach:max<500ms");
+    let mut named = slo("attach:p99<150ms");
+    named.name = Some("attach latency".into());
+    assert_eq!(named.label(), "attach latency");
+}
+
+fn profile_with(slo_toml: &str) -> Result<Profile, crate::model::config::ConfigError> {
+    Profile::from_toml(&format!("{DEFAULT_PROFILE_TOML}\n{slo_toml}"), "p.toml")
+}
+
+#[test]
+fn profile_tables_in_both_forms() {
+    let p = profile_with(
+        r#"
+[[slo]]
+name = "attach latency"
+check = "attach:p99<150ms"
+
+[[slo]]
+target = "s6a.ulr"
+metric = "timeout"
+op = "<"
+threshold = "0.1%"
+
+[[slo]]
+target = "attach"
+metric = "success"
+op = ">="
+threshold = 0.995
+"#,
+    )
+    .unwrap();
+    assert_eq!(p.slo.len(), 3);
+    assert_eq!(p.slo[0].name.as_deref(), Some("attach latency"));
+    assert_eq!(p.slo[0].to_string(), "attach:p99<150ms");
+    assert_eq!(p.slo[1], slo("s6a.ulr:timeout<0.1%"));
+    assert_eq!(p.slo[2].to_string(), "attach:success>=99.5%");
+    assert!(Profile::embedded_default().slo.is_empty());
+}
+
+#[test]
+fn profile_strings_and_serialize_round_trip() {
+    let text = format!("slo = [\"attach:p99<150ms\", \"detach:error<1%\"]\n{DEFAULT_PROFILE_TOML}");
+    let p = Profile::from_toml(&text, "p.toml").unwrap();
+    assert_eq!(p.slo, vec![slo("attach:p99<150ms"), slo("detach:error<1%")]);
+    let mut named = slo("attach:success>=99%");
+    named.name = Some("attach ok".into());
+    let table = toml::to_string(&Wrapper {
+        slo: vec![named.clone()],
+    })
+    .unwrap();
+    let back: Wrapper = toml::from_str(&table).unwrap();
+    assert_eq!(back.slo, vec![named]);
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Wrapper {
+    slo: Vec<SloSpec>,
+}
+
+#[test]
+fn profile_errors_point_at_the_slo() {
+    let e = profile_with("[[slo]]\ncheck = \"atach:p99<1s\"\n").unwrap_err();
+    let shown = e.to_string();
+    assert!(shown.contains("`atach`"), "{shown}");
+    assert!(e.line.is_some(), "{shown}");
+    let e = profile_with("[[slo]]\ncheck = \"attach:p99<1s\"\nmetric = \"p50\"\n").unwrap_err();
+    assert!(e.to_string().contains("either `check"), "{e}");
+    let e = profile_with("[[slo]]\ncheck = \"attach:p99<1s\"\nlimit = 3\n").unwrap_err();
+    assert!(e.to_string().contains("limit"), "{e}");
+    let e = profile_with(
+        "[[slo]]\ntarget = \"attach\"\nmetric = \"p99\"\nop = \"<\"\nthreshold = 150\n",
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("needs a unit"), "{e}");
+}

@@ -1,0 +1,236 @@
+//! `report.md` (DESIGN.md §7): the human-readable report, also printed at the end of a run.
+//!
+//! Rendered from a [`Summary`] alone, so `roamsim report` can re-render a stored `summary.json`.
+//! Latencies are shown in milliseconds with precision that follows their size (`0.123`, `1.23`,
+//! `12.3`, `123`), ratios as percentages; GitHub-flavoured tables, numbers right-aligned.
+
+use std::fmt::Write;
+
+use super::slo::{SloResult, Verdict};
+use super::summary::{LatencySummary, Summary};
+
+/// Milliseconds from microseconds, with about three significant digits.
+pub fn fmt_ms(us: f64) -> String {
+    let ms = us / 1000.0;
+    let decimals = match ms.abs() {
+        m if m < 1.0 => 3,
+        m if m < 10.0 => 2,
+        m if m < 100.0 => 1,
+        _ => 0,
+    };
+    format!("{ms:.decimals$}")
+}
+
+/// A ratio as a percentage: `99.5%`, `0.012%`, `100%`.
+pub fn fmt_percent(ratio: f64) -> String {
+    let s = format!("{:.3}", ratio * 100.0);
+    format!("{}%", s.trim_end_matches('0').trim_end_matches('.'))
+}
+
+/// A rate: `1234.5/s`.
+fn fmt_rate(rate: f64) -> String {
+    format!("{rate:.1}/s")
+}
+
+/// The `p50 | p90 | p99 | p99.9 | max` cells of a latency object, in ms; dashes when nothing
+/// was measured (`any` false), rather than zeros that read as "instant".
+fn latency_cells(l: &LatencySummary, any: bool) -> String {
+    [l.p50, l.p90, l.p99, l.p999, l.max]
+        .iter()
+        .map(|v| {
+            if any {
+                fmt_ms(*v as f64)
+            } else {
+                "-".to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" | ")
+}
+
+/// A table header row with its alignment row: the first `left` columns left-aligned (names),
+/// the others right-aligned (numbers).
+fn header(out: &mut String, columns: &[&str], left: usize) {
+    let _ = writeln!(out, "| {} |", columns.join(" | "));
+    let align: Vec<&str> = (0..columns.len())
+        .map(|i| if i < left { ":--" } else { "--:" })
+        .collect();
+    let _ = writeln!(out, "|{}|", align.join("|"));
+}
+
+const LATENCY_COLUMNS: [&str; 5] = ["p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "max ms"];
+
+fn run_section(out: &mut String, s: &Summary) {
+    let run = &s.run.info;
+    let _ = writeln!(out, "# roamsim run `{}`\n", run.id);
+    let _ = writeln!(
+        out,
+        "Profile `{}`, seed {}, started {}; {:.1} s on {} shard{}.\n",
+        run.profile,
+        run.seed,
+        run.started_at,
+        run.duration_s,
+        run.shards,
+        if run.shards == 1 { "" } else { "s" }
+    );
+    let _ = writeln!(
+        out,
+        "Rate: offered {}, achieved {}. Generator saturated: {} (lag p99 {} ms, max {} ms).\n",
+        fmt_rate(run.offered_rate),
+        fmt_rate(run.achieved_rate),
+        if run.generator_saturated {
+            "**yes**"
+        } else {
+            "no"
+        },
+        fmt_ms(s.run.lag_us.p99 as f64),
+        fmt_ms(s.run.lag_us.max as f64),
+    );
+}
+
+fn procedures_section(out: &mut String, s: &Summary) {
+    out.push_str("## Procedures\n\n");
+    let mut columns = vec![
+        "procedure",
+        "started",
+        "ok",
+        "rejected_expected",
+        "failed",
+        "timed_out",
+    ];
+    columns.extend(LATENCY_COLUMNS);
+    header(out, &columns, 1);
+    for (name, p) in s.procedures.iter() {
+        let _ = writeln!(
+            out,
+            "| {name} | {} | {} | {} | {} | {} | {} |",
+            p.started,
+            p.ok,
+            p.rejected_expected,
+            p.failed,
+            p.timed_out,
+            latency_cells(&p.latency_us, p.ended() > 0)
+        );
+    }
+    out.push('\n');
+}
+
+fn messages_section(out: &mut String, s: &Summary) {
+    out.push_str("## Messages\n\n");
+    if s.messages.is_empty() {
+        out.push_str("No messages sent.\n\n");
+        return;
+    }
+    let mut columns = vec!["message", "sent", "answered", "retransmitted"];
+    columns.extend(LATENCY_COLUMNS);
+    header(out, &columns, 1);
+    for (name, m) in s.messages.iter() {
+        let _ = writeln!(
+            out,
+            "| {name} | {} | {} | {} | {} |",
+            m.sent,
+            m.answered,
+            m.retransmitted,
+            latency_cells(&m.latency_us, m.answered > 0)
+        );
+    }
+    out.push('\n');
+}
+
+fn links_section(out: &mut String, s: &Summary) {
+    if s.links.is_empty() {
+        return;
+    }
+    out.push_str("## Links\n\n");
+    let columns = [
+        "link",
+        "packets",
+        "dropped",
+        "duplicated",
+        "reordered",
+        "delay p50 ms",
+        "delay p99 ms",
+        "delay max ms",
+    ];
+    header(out, &columns, 1);
+    for (name, l) in s.links.iter() {
+        let d = &l.delay_us;
+        let delay = |v: u64| {
+            if l.packets > l.dropped {
+                fmt_ms(v as f64)
+            } else {
+                "-".to_string()
+            }
+        };
+        let _ = writeln!(
+            out,
+            "| {name} | {} | {} | {} | {} | {} | {} | {} |",
+            l.packets,
+            l.dropped,
+            l.duplicated,
+            l.reordered,
+            delay(d.p50),
+            delay(d.p99),
+            delay(d.max)
+        );
+    }
+    out.push('\n');
+}
+
+/// A threshold or observed value in the unit a reader expects.
+fn slo_value(r: &SloResult, v: f64) -> String {
+    if r.is_latency() {
+        format!("{} ms", fmt_ms(v))
+    } else {
+        fmt_percent(v)
+    }
+}
+
+fn slo_section(out: &mut String, s: &Summary) {
+    out.push_str("## SLOs\n\n");
+    if s.slo.is_empty() {
+        out.push_str("No SLOs given.\n\n");
+        return;
+    }
+    header(
+        out,
+        &["SLO", "metric", "threshold", "observed", "result"],
+        2,
+    );
+    for r in &s.slo {
+        let observed = r
+            .observed
+            .map_or("no data".to_string(), |v| slo_value(r, v));
+        let _ = writeln!(
+            out,
+            "| `{}` | {} | {} | {} | {} |",
+            r.name.replace('|', "\\|"),
+            r.metric,
+            slo_value(r, r.threshold),
+            observed,
+            if r.pass { "PASS" } else { "**FAIL**" }
+        );
+    }
+    out.push('\n');
+}
+
+/// The whole `report.md`.
+pub fn render_markdown(summary: &Summary) -> String {
+    let mut out = String::new();
+    run_section(&mut out, summary);
+    procedures_section(&mut out, summary);
+    messages_section(&mut out, summary);
+    links_section(&mut out, summary);
+    slo_section(&mut out, summary);
+    let met = summary.slo.iter().filter(|r| r.pass).count();
+    let _ = writeln!(
+        out,
+        "**Verdict: {}** ({met} of {} SLOs met)",
+        match summary.verdict {
+            Verdict::Pass => "PASS",
+            Verdict::Fail => "FAIL",
+        },
+        summary.slo.len()
+    );
+    out
+}

@@ -1,0 +1,132 @@
+//! SLO evaluation (DESIGN.md §7): each [`SloSpec`] of the profile and the command line checked
+//! against a [`Summary`], giving the `slo` array and the `verdict` of `summary.json`, and through
+//! them the exit code (99 on a breach).
+//!
+//! The observed value is read from the summary itself, not from the recorder, so a stored
+//! `summary.json` can be re-gated later with other SLOs and gives the same answer. An SLO whose
+//! target saw no traffic fails with `observed: null`: a gate that measured nothing has not been
+//! met, and a typo-free but empty objective is worth noticing.
+
+use serde::{Deserialize, Serialize};
+
+use super::summary::Summary;
+use crate::model::slo::{Comparison, SloMetric, SloSpec, SloTarget};
+
+/// One entry of the `slo` array.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SloResult {
+    /// The SLO's name, or its compact form (`attach:p99<150ms`).
+    pub name: String,
+    /// What was compared, `target:key` with the key's unit in its name: `attach:latency_us.p99`,
+    /// `attach:success_ratio`, `s6a.ulr:timeout_ratio`.
+    pub metric: String,
+    /// The threshold in the metric's unit (microseconds or a ratio in [0, 1]).
+    pub threshold: f64,
+    /// The measured value in the same unit; `null` when the target saw no traffic.
+    pub observed: Option<f64>,
+    /// Whether the objective was met.
+    pub pass: bool,
+}
+
+impl SloResult {
+    /// True when `metric` is a latency in microseconds (else a ratio).
+    pub fn is_latency(&self) -> bool {
+        self.metric.contains(":latency_us.")
+    }
+}
+
+/// The run's verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    /// Every SLO met (or none given).
+    Pass,
+    /// At least one SLO breached.
+    Fail,
+}
+
+impl Verdict {
+    /// `pass` or `fail`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Pass => "pass",
+            Verdict::Fail => "fail",
+        }
+    }
+}
+
+/// The `metric` string of a spec: `attach:latency_us.p99`, `s6a.ulr:timeout_ratio`.
+pub fn metric_key(spec: &SloSpec) -> String {
+    let key = match spec.metric {
+        SloMetric::Latency(stat) => {
+            return format!("{}:latency_us.{}", spec.target.name(), stat.name())
+        }
+        SloMetric::Success => "success_ratio",
+        SloMetric::Timeout => "timeout_ratio",
+        SloMetric::Error => "error_ratio",
+    };
+    format!("{}:{key}", spec.target.name())
+}
+
+/// The value `spec` is about, read from `summary`; `None` when there is nothing to measure.
+pub fn observe(summary: &Summary, spec: &SloSpec) -> Option<f64> {
+    let ratio = |num: u64, den: u64| (den > 0).then(|| num as f64 / den as f64);
+    match spec.target {
+        SloTarget::Procedure(p) => {
+            let s = summary.procedure(p)?;
+            match spec.metric {
+                SloMetric::Latency(stat) => (s.ended() > 0).then(|| s.latency_us.get(stat)),
+                SloMetric::Success => ratio(s.ok + s.rejected_expected, s.started),
+                SloMetric::Timeout => ratio(s.timed_out, s.started),
+                SloMetric::Error => ratio(s.failed, s.started),
+            }
+        }
+        SloTarget::Message(k) => {
+            let s = summary.message(k)?;
+            match spec.metric {
+                SloMetric::Latency(stat) => (s.answered > 0).then(|| s.latency_us.get(stat)),
+                SloMetric::Success => ratio(s.answered, s.sent),
+                SloMetric::Timeout => ratio(s.sent.saturating_sub(s.answered), s.sent),
+                SloMetric::Error => None,
+            }
+        }
+    }
+}
+
+/// Whether `observed op threshold` holds, forgiving the last bits of floating-point noise, so
+/// that 5 timeouts in 5000 are exactly at a `0.1%` threshold however the percentage was parsed.
+fn holds(op: Comparison, observed: f64, threshold: f64) -> bool {
+    let eps = 1e-12 * threshold.abs().max(1.0);
+    match op {
+        Comparison::Lt => observed < threshold - eps,
+        Comparison::Le => observed <= threshold + eps,
+        Comparison::Gt => observed > threshold + eps,
+        Comparison::Ge => observed >= threshold - eps,
+    }
+}
+
+/// Checks every spec against `summary`, in order.
+pub fn evaluate(summary: &Summary, specs: &[SloSpec]) -> Vec<SloResult> {
+    specs
+        .iter()
+        .map(|spec| {
+            let observed = observe(summary, spec);
+            SloResult {
+                name: spec.label(),
+                metric: metric_key(spec),
+                threshold: spec.threshold,
+                observed,
+                pass: observed.is_some_and(|v| holds(spec.op, v, spec.threshold)),
+            }
+        })
+        .collect()
+}
+
+/// `pass` iff every result passed; no SLO passes.
+pub fn verdict(results: &[SloResult]) -> Verdict {
+    if results.iter().all(|r| r.pass) {
+        Verdict::Pass
+    } else {
+        Verdict::Fail
+    }
+}
