@@ -6,6 +6,8 @@ pub mod config;
 pub mod hex;
 pub mod ids;
 pub mod net;
+pub mod persona;
+pub mod population;
 pub mod procedure;
 pub mod rng;
 pub mod subscriber;
