@@ -10,3 +10,4 @@ pub mod driver;
 pub mod ipx;
 pub mod relay;
 pub mod serve;
+pub mod virtual_time;
