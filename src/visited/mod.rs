@@ -146,6 +146,8 @@ pub enum Reason {
     PeerDown,
     /// The procedure or one of its requests ran out of time.
     Timeout,
+    /// The SGW already had its maximum of S8 requests outstanding.
+    Overload,
 }
 
 /// A procedure that ended.

@@ -9,7 +9,9 @@ use std::net::SocketAddr;
 use super::counters::MessageKind;
 use super::procedure::{token, Step};
 use super::{Datagram, Reason, VisitedNetwork};
+use crate::model::population::Roamer;
 use crate::model::{Outcome, Procedure};
+use crate::proto::gtpv2::RequestError;
 use crate::wire::gtpv2::codes::{interface, msg, pdn, rat, selection};
 use crate::wire::gtpv2::{
     peek_header, Ambr, ApnBuf, BearerContext, BearerContexts, BearerQos, CreateSessionRequest,
@@ -74,63 +76,7 @@ impl VisitedNetwork {
         let tok = token(slot, gen);
         let (kind, sent) = match step {
             Step::Csr => {
-                let teid = self.new_teid();
-                let imsi = TbcdBuf::from_u64(r.imsi.value(), r.imsi.digits() as usize);
-                let msisdn = r
-                    .msisdn
-                    .and_then(|m| TbcdBuf::from_u64(m.value(), m.digits() as usize).ok());
-                let mei = TbcdBuf::from_u64(r.imei.value(), r.imei.digits() as usize);
-                let apn = ApnBuf::from_dotted(&self.cfg.apn)
-                    .unwrap_or_else(|_| ApnBuf::from_dotted("internet").expect("valid"));
-                let bearer = [BearerContext {
-                    fteids: FteidList::one(
-                        2,
-                        Fteid::v4(interface::S5S8_SGW_GTPU, teid | 0x8000_0000, self.sgw_ipv4),
-                    ),
-                    qos: Some(BearerQos {
-                        pci: true,
-                        pl: 9,
-                        pvi: false,
-                        qci: 9,
-                        ..BearerQos::default()
-                    }),
-                    ..BearerContext::new(ebi)
-                }];
-                let csr = CreateSessionRequest {
-                    teid: 0,
-                    seq: 0,
-                    imsi: imsi.as_ref().ok().map(|t| t.as_tbcd()),
-                    msisdn: msisdn.as_ref().map(|t| t.as_tbcd()),
-                    mei: mei.as_ref().ok().map(|t| t.as_tbcd()),
-                    uli: Some(location),
-                    rat_type: rat::EUTRAN,
-                    serving_network: Some(visited),
-                    sender_fteid: Fteid::v4(interface::S5S8_SGW_GTPC, teid, self.sgw_ipv4),
-                    pgw_fteid: None,
-                    apn: apn.as_apn(),
-                    selection_mode: Some(selection::VERIFIED),
-                    pdn_type: Some(pdn::IPV4),
-                    paa: Some(Paa::Ipv4(std::net::Ipv4Addr::UNSPECIFIED)),
-                    apn_restriction: Some(0),
-                    apn_ambr: Some(Ambr {
-                        uplink: 50_000,
-                        downlink: 100_000,
-                    }),
-                    bearer_contexts: BearerContexts::new(&bearer),
-                    recovery: Some(self.cfg.restart_counter as u8),
-                };
-                let sent = self.sgw.send_request(
-                    now,
-                    pgw,
-                    tok,
-                    msg::CREATE_SESSION_REQUEST,
-                    |seq, buf| {
-                        encode(
-                            &Message::CreateSessionRequest(CreateSessionRequest { seq, ..csr }),
-                            buf,
-                        )
-                    },
-                );
+                let sent = self.send_csr(now, tok, &r, visited, location, ebi);
                 (MessageKind::S8CreateSession, sent)
             }
             Step::Mbr => {
@@ -185,8 +131,78 @@ impl VisitedNetwork {
                 self.counters.get_mut(kind).sent += 1;
                 self.flights[slot as usize].gtp_seq = Some(seq);
             }
-            Err(_) => self.finish(now, slot, Outcome::Failed, Reason::Timeout),
+            Err(_) => self.finish(now, slot, Outcome::Failed, Reason::Overload),
         }
+    }
+
+    /// Sends a Create Session Request for a new PDN connection of roamer `r` (default bearer
+    /// `ebi`) in `visited`, with a fresh SGW TEID.
+    fn send_csr(
+        &mut self,
+        now: u64,
+        tok: u64,
+        r: &Roamer,
+        visited: Plmn,
+        location: Uli,
+        ebi: u8,
+    ) -> Result<u32, RequestError> {
+        let teid = self.new_teid();
+        let imsi = TbcdBuf::from_u64(r.imsi.value(), r.imsi.digits() as usize);
+        let msisdn = r
+            .msisdn
+            .and_then(|m| TbcdBuf::from_u64(m.value(), m.digits() as usize).ok());
+        let mei = TbcdBuf::from_u64(r.imei.value(), r.imei.digits() as usize);
+        let apn = ApnBuf::from_dotted(&self.cfg.apn)
+            .unwrap_or_else(|_| ApnBuf::from_dotted("internet").expect("valid"));
+        let bearer = [BearerContext {
+            fteids: FteidList::one(
+                2,
+                Fteid::v4(interface::S5S8_SGW_GTPU, teid | 0x8000_0000, self.sgw_ipv4),
+            ),
+            qos: Some(BearerQos {
+                pci: true,
+                pl: 9,
+                pvi: false,
+                qci: 9,
+                ..BearerQos::default()
+            }),
+            ..BearerContext::new(ebi)
+        }];
+        let csr = CreateSessionRequest {
+            teid: 0,
+            seq: 0,
+            imsi: imsi.as_ref().ok().map(|t| t.as_tbcd()),
+            msisdn: msisdn.as_ref().map(|t| t.as_tbcd()),
+            mei: mei.as_ref().ok().map(|t| t.as_tbcd()),
+            uli: Some(location),
+            rat_type: rat::EUTRAN,
+            serving_network: Some(visited),
+            sender_fteid: Fteid::v4(interface::S5S8_SGW_GTPC, teid, self.sgw_ipv4),
+            pgw_fteid: None,
+            apn: apn.as_apn(),
+            selection_mode: Some(selection::VERIFIED),
+            pdn_type: Some(pdn::IPV4),
+            paa: Some(Paa::Ipv4(std::net::Ipv4Addr::UNSPECIFIED)),
+            apn_restriction: Some(0),
+            apn_ambr: Some(Ambr {
+                uplink: 50_000,
+                downlink: 100_000,
+            }),
+            bearer_contexts: BearerContexts::new(&bearer),
+            recovery: Some(self.cfg.restart_counter as u8),
+        };
+        self.sgw.send_request(
+            now,
+            self.cfg.pgw,
+            tok,
+            msg::CREATE_SESSION_REQUEST,
+            |seq, buf| {
+                encode(
+                    &Message::CreateSessionRequest(CreateSessionRequest { seq, ..csr }),
+                    buf,
+                )
+            },
+        )
     }
 
     /// The next S8 datagram to send, appended to `buf` (first transmissions and T3

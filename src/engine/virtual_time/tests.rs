@@ -192,3 +192,29 @@ fn a_link_delay_shows_in_the_latency_from_the_intended_time() {
     assert!(lu.latency_us.min() >= 40_000, "ULR + Modify Bearer");
     assert!(r.arrivals >= 399 && r.arrivals <= 400, "{}", r.arrivals);
 }
+
+/// Speed of the virtual run (a figure for notes, not an assertion):
+/// `cargo test --lib virtual_time::tests::throughput -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn throughput() {
+    let t = std::time::Instant::now();
+    let r = run_virtual(&profile(), 2000.0, Duration::from_secs(10), 10_000, 1).unwrap();
+    let wall = t.elapsed().as_secs_f64();
+    let done: u64 = r.procedures.iter().map(|(_, s)| s.ended()).sum();
+    eprintln!(
+        "{done} procedures, {} events in {wall:.2} s wall: {:.0} procedures/s, virtual {:.1} s",
+        r.events,
+        done as f64 / wall,
+        r.end_us as f64 / 1e6
+    );
+    for (p, s) in &r.procedures {
+        eprintln!(
+            "{p}: started {} outcomes {:?} p50 {} µs p99 {} µs",
+            s.started,
+            s.outcomes,
+            s.latency_us.value_at_quantile(0.5),
+            s.latency_us.value_at_quantile(0.99)
+        );
+    }
+}
