@@ -12,3 +12,4 @@ pub mod echo;
 pub mod ipx;
 pub mod relay;
 pub mod serve;
+pub mod virtual_time;

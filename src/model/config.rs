@@ -127,6 +127,15 @@ pub struct Profile {
     pub seed: u64,
     /// The simulated home core.
     pub home: HomeConfig,
+    /// Offered load: `[load]` (rate, arrival process, population size).
+    #[serde(default)]
+    pub load: super::population::LoadConfig,
+    /// Roamer personas: `[[personas]]` (built-in business/leisure/IoT when empty).
+    #[serde(default)]
+    pub personas: Vec<super::persona::PersonaConfig>,
+    /// Visited PLMNs the generator plays: `[[visited]]` (the agreements' partners when empty).
+    #[serde(default)]
+    pub visited: Vec<super::population::VisitedPlmnConfig>,
     /// Service-level objectives checked after a run (`[[slo]]`, DESIGN.md §7).
     #[serde(default)]
     pub slo: Vec<super::slo::SloSpec>,

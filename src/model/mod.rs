@@ -7,6 +7,8 @@ pub mod hex;
 pub mod ids;
 pub mod message;
 pub mod net;
+pub mod persona;
+pub mod population;
 pub mod procedure;
 pub mod rng;
 pub mod slo;

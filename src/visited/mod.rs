@@ -1,1 +1,474 @@
-//! visited layer (DESIGN.md §3).
+//! The visited side (DESIGN.md §1, §4): the roamers' procedures and the MME/VLR and SGW of the
+//! visited networks, sans-IO. One [`VisitedNetwork`] per shard owns a slice of the population
+//! (every `shards`-th roamer), the MME pools of every visited PLMN (each instance one Diameter S6a
+//! peer, [`crate::proto::diameter::Peer`]) and one SGW (a GTPv2-C requester on S8,
+//! [`crate::proto::gtpv2::Requester`]).
+//!
+//! Procedures (TS 23.401 §5.3), each ending exactly once as ok / rejected_expected / failed /
+//! timed_out ([`Completion`]):
+//! - `attach` (§5.3.2.1): AIR (TS 29.272 §5.2.3.1); the emulated UE checks AUTN and computes RES
+//!   with its own K ([`crate::model::aka::ue_authenticate`]), the MME compares RES with XRES and
+//!   the UE's KASME with the vector's; ULR with the Initial-Attach-Indicator (§5.2.1.1); Create
+//!   Session on S8 (TS 29.274 §7.2.1).
+//! - `location_update` (§5.3.3.1, TAU with MME change): ULR from another MME of the pool; the HSS
+//!   cancels the old MME, whose side answers the CLR with CLA (TS 29.272 §5.2.1.2); Modify Bearer
+//!   (TS 29.274 §7.2.7) with the new location when a session exists.
+//! - `plmn_change`: an attach in another visited PLMN: AIR + ULR from an MME of the new PLMN, CLR
+//!   to the old VLR, and the S8 session moved (Create Session for the new, Delete Session for
+//!   the old, §7.2.9).
+//! - `detach` (§5.3.8.2): Delete Session, then Purge UE (TS 29.272 §5.2.3.3).
+//! - `data_session`: Create Session and Delete Session of a second PDN connection: charging
+//!   start and stop at the PGW.
+//!
+//! Anomaly personas expect an S6a error (5001 user unknown, 5004 roaming not allowed); the right
+//! error is `rejected_expected`, anything else `failed`. Procedure latency runs from the
+//! *intended* start time given to [`VisitedNetwork::start`] (open loop); message latency from
+//! the request's send time.
+//!
+//! Call order (quinn-proto style): feed inputs — [`VisitedNetwork::arrive`] or
+//! [`VisitedNetwork::start`], each framed Diameter message of MME `m` to
+//! [`VisitedNetwork::handle_mme_message`], each S8 datagram to
+//! [`VisitedNetwork::handle_sgw_datagram`], and [`VisitedNetwork::handle_timeout`] when the clock
+//! reaches [`VisitedNetwork::poll_timeout`]; then write out every MME's
+//! [`VisitedNetwork::mme_transmit`] (and [`VisitedNetwork::mme_clear_transmit`]), drain
+//! [`VisitedNetwork::poll_sgw_transmit`] and [`VisitedNetwork::poll_completion`]. Time is
+//! microseconds on the caller's clock; nothing here reads a clock or touches a socket.
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, VecDeque};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+
+use crate::model::population::{LoadConfig, Population, RoamerId};
+use crate::model::rng::{derive_seed, Rng};
+use crate::model::{Outcome, Procedure};
+use crate::proto::gtpv2::{Requester, RequesterConfig};
+
+mod arrivals;
+mod counters;
+mod mme;
+mod pool;
+mod procedure;
+mod roamer;
+mod sgw;
+
+#[cfg(test)]
+mod tests;
+
+pub use crate::proto::gtpv2::Datagram;
+pub use arrivals::Arrivals;
+pub use counters::{latency_histogram, MessageCounters, MessageKind, MessageStats};
+pub use roamer::RoamerState;
+
+use pool::{Mme, MmeSettings, Pool};
+use procedure::Flight;
+
+/// Settings of one shard's visited network.
+#[derive(Debug, Clone)]
+pub struct VisitedConfig {
+    /// The SGW's S8 GTP-C address (its IPv4 goes into the F-TEIDs).
+    pub sgw: SocketAddr,
+    /// The PGW's S8 GTP-C address.
+    pub pgw: SocketAddr,
+    /// Host-IP-Address of the MMEs' CER.
+    pub mme_ip: IpAddr,
+    /// A procedure still running after this long ends as `timed_out`.
+    pub procedure_timeout_us: u64,
+    /// How long an S6a request waits for its answer.
+    pub diameter_timeout_us: u64,
+    /// S8 T3/N3 retransmission.
+    pub gtp: RequesterConfig,
+    /// APN of the sessions created.
+    pub apn: String,
+    /// Seed of this shard's random choices (roamer picks, PLMN changes, Diameter ids).
+    pub seed: u64,
+    /// This shard's index, `0..shards`.
+    pub shard: u32,
+    /// Number of shards.
+    pub shards: u32,
+    /// Origin-State-Id of the MMEs and Recovery of the SGW (change on restart).
+    pub restart_counter: u32,
+}
+
+impl VisitedConfig {
+    /// Settings from a profile's `[load]`, for a single shard.
+    pub fn new(load: &LoadConfig, sgw: SocketAddr, pgw: SocketAddr, seed: u64) -> VisitedConfig {
+        VisitedConfig {
+            sgw,
+            pgw,
+            mme_ip: sgw.ip(),
+            procedure_timeout_us: load.procedure_timeout_ms * 1000,
+            diameter_timeout_us: 5_000_000,
+            gtp: RequesterConfig::default(),
+            apn: load.apn.clone(),
+            seed,
+            shard: 0,
+            shards: 1,
+            restart_counter: 1,
+        }
+    }
+}
+
+/// Why [`VisitedNetwork::start`] did not start a procedure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum StartError {
+    /// The roamer belongs to another shard (or is out of range).
+    #[error("roamer {0:?} is not served by this shard")]
+    NotOwned(RoamerId),
+    /// A procedure of this roamer is still running.
+    #[error("roamer {0:?} is busy")]
+    Busy(RoamerId),
+    /// Only `attach` can start for a detached roamer.
+    #[error("roamer {0:?} is not attached")]
+    NotAttached(RoamerId),
+}
+
+/// Why a procedure ended the way it did (beyond its [`Outcome`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reason {
+    /// Nothing to add (ok).
+    None,
+    /// An S6a answer's Result-Code or Experimental-Result-Code.
+    Diameter(u32),
+    /// A GTPv2-C Cause.
+    GtpCause(u8),
+    /// The UE found AUTN's MAC-A wrong.
+    AuthMac,
+    /// RES ≠ XRES at the MME.
+    ResMismatch,
+    /// The UE's KASME differs from the vector's.
+    KasmeMismatch,
+    /// An anomaly was accepted instead of rejected.
+    UnexpectedSuccess,
+    /// An answer could not be decoded.
+    Malformed,
+    /// The Diameter connection went down or a request could not be sent.
+    PeerDown,
+    /// The procedure or one of its requests ran out of time.
+    Timeout,
+    /// The SGW already had its maximum of S8 requests outstanding.
+    Overload,
+}
+
+/// A procedure that ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Completion {
+    /// Whose.
+    pub roamer: RoamerId,
+    /// Which.
+    pub procedure: Procedure,
+    /// How it ended.
+    pub outcome: Outcome,
+    /// Why.
+    pub reason: Reason,
+    /// When it was meant to start (the open-loop schedule).
+    pub intended_us: u64,
+    /// When it ended.
+    pub finished_us: u64,
+}
+
+impl Completion {
+    /// Latency from the intended start.
+    pub fn latency_us(&self) -> u64 {
+        self.finished_us.saturating_sub(self.intended_us)
+    }
+}
+
+/// Procedures started and ended, by outcome.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ProcedureCounts {
+    /// Started, per [`Procedure::index`].
+    pub started: [u64; 5],
+    /// Ended, per procedure and [`Outcome::index`].
+    pub ended: [[u64; 4]; 5],
+    /// Arrivals dropped because every roamer drawn was busy.
+    pub busy_skipped: u64,
+}
+
+/// One MME instance as reported by [`VisitedNetwork::mmes`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MmeInfo {
+    /// Origin-Host.
+    pub host: String,
+    /// Its pool's PLMN.
+    pub plmn: crate::model::Plmn,
+    /// Roamers it serves.
+    pub roamers: u32,
+    /// Whether its Diameter connection is open.
+    pub open: bool,
+}
+
+/// One shard's visited networks (see the module docs for the call order).
+pub struct VisitedNetwork {
+    cfg: VisitedConfig,
+    population: Arc<Population>,
+    roamers: Vec<RoamerState>,
+    mmes: Vec<Mme>,
+    pools: Vec<Pool>,
+    /// Pool index of each visited PLMN (RAN sharing maps several PLMNs to one pool).
+    pool_of: Vec<u16>,
+    mme_settings: MmeSettings,
+    sgw: Requester,
+    sgw_ipv4: Ipv4Addr,
+    next_teid: u32,
+    flights: Vec<Flight>,
+    free: Vec<u32>,
+    in_flight: usize,
+    deadlines: BinaryHeap<Reverse<(u64, u32, u32)>>,
+    completions: VecDeque<Completion>,
+    counters: MessageCounters,
+    procedures: ProcedureCounts,
+    rng: Rng,
+    session_high: u32,
+    scratch: String,
+    /// Transmitted GTPv2-C datagrams per message kind (first sends and retransmissions).
+    gtp_transmitted: [u64; 7],
+}
+
+impl VisitedNetwork {
+    /// A shard's network at `now`: every MME instance starts its Diameter connection (CER
+    /// queued in [`mme_transmit`](Self::mme_transmit)); every roamer of the slice is detached
+    /// in its persona's first visited PLMN.
+    pub fn new(now: u64, cfg: VisitedConfig, population: Arc<Population>) -> VisitedNetwork {
+        let shards = cfg.shards.max(1);
+        let shard = cfg.shard.min(shards - 1);
+        let slice = (population.len() as u32)
+            .saturating_sub(shard)
+            .div_ceil(shards);
+        let roamers = (0..slice)
+            .map(|i| RoamerState::new(population.initial_visited(RoamerId(i * shards + shard))))
+            .collect();
+        let mme_settings = MmeSettings {
+            host_ip: cfg.mme_ip,
+            origin_state_id: cfg.restart_counter,
+            request_timeout_us: cfg.diameter_timeout_us,
+            seed: derive_seed(cfg.seed, 0x004d_4d45),
+        };
+        let (mmes, pools, pool_of) =
+            Self::build_pools(now, &population, shard, shards, &mme_settings);
+        let sgw_ipv4 = match cfg.sgw.ip() {
+            IpAddr::V4(a) => a,
+            IpAddr::V6(_) => Ipv4Addr::LOCALHOST,
+        };
+        let mut gtp = cfg.gtp.clone();
+        gtp.first_seq = derive_seed(cfg.seed, 0x0053_4551) as u32;
+        VisitedNetwork {
+            rng: Rng::new(derive_seed(cfg.seed, 0x5049_434b ^ shard as u64)),
+            session_high: cfg.restart_counter,
+            sgw: Requester::new(gtp),
+            cfg: VisitedConfig {
+                shard,
+                shards,
+                ..cfg
+            },
+            population,
+            roamers,
+            mmes,
+            pools,
+            pool_of,
+            mme_settings,
+            sgw_ipv4,
+            next_teid: 1,
+            flights: Vec::new(),
+            free: Vec::new(),
+            in_flight: 0,
+            deadlines: BinaryHeap::new(),
+            completions: VecDeque::new(),
+            counters: MessageCounters::default(),
+            procedures: ProcedureCounts::default(),
+            scratch: String::with_capacity(96),
+            gtp_transmitted: [0; 7],
+        }
+    }
+
+    fn build_pools(
+        now: u64,
+        population: &Population,
+        shard: u32,
+        shards: u32,
+        s: &MmeSettings,
+    ) -> (Vec<Mme>, Vec<Pool>, Vec<u16>) {
+        let visited = population.visited();
+        let mut mmes = Vec::new();
+        let mut pools = Vec::new();
+        let mut own_pool = vec![u16::MAX; visited.len()];
+        for (i, v) in visited.iter().enumerate() {
+            if v.mme_plmn.is_some() {
+                continue;
+            }
+            let first = mmes.len() as u16;
+            for n in pool::owned_numbers(v.mme_instances, shard, shards) {
+                mmes.push(Mme::new(now, v.plmn, n, s));
+            }
+            own_pool[i] = pools.len() as u16;
+            pools.push(Pool {
+                first,
+                len: mmes.len() as u16 - first,
+            });
+        }
+        let pool_of = visited
+            .iter()
+            .enumerate()
+            .map(|(i, v)| match v.mme_plmn {
+                Some(core) => {
+                    let j = visited
+                        .iter()
+                        .position(|o| o.plmn == core)
+                        .expect("validated");
+                    own_pool[j]
+                }
+                None => own_pool[i],
+            })
+            .collect();
+        (mmes, pools, pool_of)
+    }
+
+    /// The population this shard draws from.
+    pub fn population(&self) -> &Arc<Population> {
+        &self.population
+    }
+
+    /// Whether `roamer` belongs to this shard.
+    pub fn owns(&self, roamer: RoamerId) -> bool {
+        roamer.0 % self.cfg.shards == self.cfg.shard && (roamer.0 as usize) < self.population.len()
+    }
+
+    fn local(&self, roamer: RoamerId) -> usize {
+        (roamer.0 / self.cfg.shards) as usize
+    }
+
+    /// The state of a roamer of this shard.
+    pub fn roamer_state(&self, roamer: RoamerId) -> Option<RoamerState> {
+        self.owns(roamer).then(|| self.roamers[self.local(roamer)])
+    }
+
+    /// Roamers of this shard that are attached.
+    pub fn attached_count(&self) -> usize {
+        self.roamers.iter().filter(|r| r.attached()).count()
+    }
+
+    /// Procedures in flight.
+    pub fn in_flight(&self) -> usize {
+        self.in_flight
+    }
+
+    /// Message counters.
+    pub fn counters(&self) -> &MessageCounters {
+        &self.counters
+    }
+
+    /// Procedure counters.
+    pub fn procedure_counts(&self) -> &ProcedureCounts {
+        &self.procedures
+    }
+
+    /// Number of MME instances (Diameter connections) of this shard.
+    pub fn mme_count(&self) -> usize {
+        self.mmes.len()
+    }
+
+    /// Every MME instance with its host, pool PLMN and roamer count.
+    pub fn mmes(&self) -> Vec<MmeInfo> {
+        self.mmes
+            .iter()
+            .map(|m| MmeInfo {
+                host: m.host.to_string(),
+                plmn: m.plmn,
+                roamers: m.roamers,
+                open: m.peer.is_open(),
+            })
+            .collect()
+    }
+
+    /// MME `mme`'s Origin-Host (for routing CLRs back to its connection).
+    pub fn mme_host(&self, mme: usize) -> &str {
+        &self.mmes[mme].host
+    }
+
+    /// Bytes MME `mme` has to write to its connection (whole Diameter messages).
+    pub fn mme_transmit(&self, mme: usize) -> &[u8] {
+        self.mmes[mme].peer.transmit()
+    }
+
+    /// Forgets MME `mme`'s transmit bytes once written.
+    pub fn mme_clear_transmit(&mut self, mme: usize) {
+        self.mmes[mme].peer.clear_transmit();
+    }
+
+    /// Replaces MME `mme`'s connection with a fresh one (after the transport broke): CER is
+    /// queued again; requests pending on the old connection end with their procedures' timeout.
+    pub fn reconnect_mme(&mut self, now: u64, mme: usize) {
+        let m = &mut self.mmes[mme];
+        let seed = derive_seed(self.mme_settings.seed, now ^ mme as u64);
+        m.peer = Mme::connect(now, &m.host, &m.realm, &self.mme_settings, seed);
+    }
+
+    /// The next completed procedure.
+    pub fn poll_completion(&mut self) -> Option<Completion> {
+        self.completions.pop_front()
+    }
+
+    /// The earliest time [`handle_timeout`](Self::handle_timeout) has work.
+    pub fn poll_timeout(&mut self) -> Option<u64> {
+        while let Some(&Reverse((_, slot, gen))) = self.deadlines.peek() {
+            let f = &self.flights[slot as usize];
+            if f.live && f.gen == gen {
+                break;
+            }
+            self.deadlines.pop();
+        }
+        let flights = self.deadlines.peek().map(|Reverse((t, _, _))| *t);
+        let mmes = self.mmes.iter().filter_map(|m| m.peer.poll_timeout()).min();
+        [flights, mmes, self.sgw.poll_timeout()]
+            .into_iter()
+            .flatten()
+            .min()
+    }
+
+    /// Expires procedures, S8 retransmission timers and the MMEs' Diameter timers.
+    pub fn handle_timeout(&mut self, now: u64) {
+        while let Some(&Reverse((t, slot, gen))) = self.deadlines.peek() {
+            if t > now {
+                break;
+            }
+            self.deadlines.pop();
+            if self.flights[slot as usize].live && self.flights[slot as usize].gen == gen {
+                self.finish(now, slot, Outcome::TimedOut, Reason::Timeout);
+            }
+        }
+        self.sgw_timeout(now);
+        for i in 0..self.mmes.len() {
+            if self.mmes[i].peer.poll_timeout().is_some_and(|t| t <= now) {
+                self.mmes[i].peer.handle_timeout(now);
+                self.mme_events(now, i);
+            }
+        }
+    }
+
+    /// An open-loop arrival at `now` for intended time `intended_us`: draws a roamer of this
+    /// shard and a wish by the personas ([`Population::pick`]), turns the wish into a procedure
+    /// by the roamer's state (a detached roamer attaches first) and starts it. Draws again when
+    /// the roamer is busy; after 16 busy draws the arrival is dropped and counted.
+    pub fn arrive(&mut self, now: u64, intended_us: u64) -> Option<(RoamerId, Procedure)> {
+        for _ in 0..16 * self.cfg.shards {
+            let (roamer, wish) = self.population.pick(&mut self.rng);
+            if !self.owns(roamer) {
+                continue;
+            }
+            let state = self.roamers[self.local(roamer)];
+            if state.busy() {
+                continue;
+            }
+            let mut procedure = procedure::resolve(state, wish);
+            let persona = &self.population.personas()[self.population.persona_of(roamer) as usize];
+            if procedure == Procedure::PlmnChange && persona.visited().nth(1).is_none() {
+                procedure = Procedure::LocationUpdate;
+            }
+            self.start(now, intended_us, roamer, procedure)
+                .expect("resolved for this state");
+            return Some((roamer, procedure));
+        }
+        self.procedures.busy_skipped += 1;
+        None
+    }
+}

@@ -1,0 +1,146 @@
+//! The visited side alone: per-roamer memory, arrivals, procedure timeouts, and the MME's answer
+//! to a Cancel-Location from a server-side peer stepped by hand.
+
+use super::*;
+use crate::model::config::Profile;
+use crate::model::population::ArrivalProcess;
+use crate::proto::diameter::{Incoming, LocalIdentity, Peer, PeerConfig};
+use crate::wire::diameter::{message_len, Packet};
+use crate::wire::s6a::{CancelLocationAnswer, CancelLocationRequest, RequestCommon};
+
+fn network(population: u64) -> VisitedNetwork {
+    let profile = Profile::embedded_default();
+    let pop = Population::from_profile(&profile, "default", Some(population)).unwrap();
+    let cfg = VisitedConfig::new(
+        &profile.load,
+        "10.0.0.1:2123".parse().unwrap(),
+        "10.0.0.2:2123".parse().unwrap(),
+        7,
+    );
+    VisitedNetwork::new(0, cfg, Arc::new(pop))
+}
+
+fn messages(buf: &[u8]) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    while at < buf.len() {
+        let n = message_len(&buf[at..]).unwrap();
+        out.push(buf[at..at + n].to_vec());
+        at += n;
+    }
+    out
+}
+
+#[test]
+fn per_roamer_state_is_8_bytes() {
+    assert_eq!(std::mem::size_of::<RoamerState>(), 8);
+    let vn = network(1000);
+    let bytes = vn.roamers.capacity() * std::mem::size_of::<RoamerState>();
+    assert!(bytes / 1000 < 200);
+}
+
+#[test]
+fn arrivals_keep_their_rate_and_their_schedule() {
+    let mut a = Arrivals::new(0, 10_000_000, 1000.0, ArrivalProcess::Poisson, 3);
+    let times: Vec<u64> = std::iter::from_fn(|| a.pop()).collect();
+    assert!((9_700..10_300).contains(&times.len()), "{}", times.len());
+    assert!(times.windows(2).all(|w| w[0] <= w[1]));
+    let mut b = Arrivals::new(0, 10_000_000, 1000.0, ArrivalProcess::Poisson, 3);
+    assert_eq!(times, std::iter::from_fn(|| b.pop()).collect::<Vec<_>>());
+    let mut u = Arrivals::new(0, 10_000, 1000.0, ArrivalProcess::Uniform, 3);
+    let ut: Vec<u64> = std::iter::from_fn(|| u.pop()).collect();
+    assert_eq!(ut, (1..10).map(|i| i * 1000).collect::<Vec<_>>());
+    assert_eq!(
+        Arrivals::new(0, 10, 0.0, ArrivalProcess::Poisson, 1).peek(),
+        None
+    );
+}
+
+#[test]
+fn a_procedure_without_answers_times_out_exactly_once() {
+    let mut vn = network(100);
+    let roamer = (0..100)
+        .map(RoamerId)
+        .find(|&r| vn.population().anomaly_of(r).is_none())
+        .unwrap();
+    vn.start(5, 0, roamer, Procedure::Attach).unwrap();
+    assert_eq!(
+        vn.start(6, 0, roamer, Procedure::Attach),
+        Err(StartError::Busy(roamer))
+    );
+    assert_eq!(
+        vn.start(6, 0, RoamerId(1 - roamer.0.min(1)), Procedure::Detach),
+        Err(StartError::NotAttached(RoamerId(1 - roamer.0.min(1))))
+    );
+    let mut now = 5;
+    while let Some(t) = vn.poll_timeout() {
+        if t > 20_000_000 {
+            break;
+        }
+        now = t;
+        vn.handle_timeout(now);
+    }
+    let c = vn.poll_completion().unwrap();
+    assert_eq!((c.outcome, c.reason), (Outcome::TimedOut, Reason::Timeout));
+    // The MME's CER is never answered: the handshake timeout (5 s) ends the wait first.
+    assert_eq!(c.latency_us(), 5_000_000);
+    assert!(!vn.mmes()[0].open);
+    assert!(vn.poll_completion().is_none());
+    assert_eq!(vn.in_flight(), 0);
+    assert!(!vn.roamer_state(roamer).unwrap().busy());
+    assert!(now >= 5_000_000);
+}
+
+#[test]
+fn the_mme_answers_cancel_location_with_cla() {
+    let mut vn = network(100);
+    let hss_id = LocalIdentity {
+        origin_host: "hss.epc.mnc410.mcc310.3gppnetwork.org".into(),
+        origin_realm: "epc.mnc410.mcc310.3gppnetwork.org".into(),
+        host_ip: "10.0.0.3".parse().unwrap(),
+        origin_state_id: 1,
+        product_name: "test".into(),
+    };
+    let mut hss = Peer::accept(0, PeerConfig::s6a(hss_id, 1), Box::new(|_, _| true));
+    for m in messages(vn.mme_transmit(0)) {
+        let _ = hss.handle_message(1, &m);
+    }
+    vn.mme_clear_transmit(0);
+    for m in messages(hss.transmit()) {
+        vn.handle_mme_message(2, 0, &m);
+    }
+    hss.clear_transmit();
+    let host = vn.mme_host(0).to_string();
+    let clr = CancelLocationRequest {
+        common: RequestCommon {
+            session_id: "hss;1;1",
+            origin_host: "hss.epc.mnc410.mcc310.3gppnetwork.org",
+            origin_realm: "epc.mnc410.mcc310.3gppnetwork.org",
+            destination_host: Some(&host),
+            destination_realm: "epc.mnc001.mcc208.3gppnetwork.org",
+        },
+        user_name: "310410000100000",
+        cancellation_type: 0,
+        clr_flags: Some(1),
+    };
+    hss.send_request(3, 77, |ids, w| clr.emit(ids, w)).unwrap();
+    for m in messages(hss.transmit()) {
+        vn.handle_mme_message(4, 0, &m);
+    }
+    hss.clear_transmit();
+    let answers = messages(vn.mme_transmit(0));
+    assert_eq!(answers.len(), 1);
+    match hss.handle_message(5, &answers[0]).unwrap() {
+        Incoming::Answer { packet, token, .. } => {
+            assert_eq!(token, 77);
+            let cla = CancelLocationAnswer::parse(&packet).unwrap();
+            assert_eq!(cla.common.session_id, "hss;1;1");
+            assert_eq!(cla.common.result.code(), 2001);
+            assert_eq!(cla.common.origin_host, host);
+        }
+        other => panic!("{other:?}"),
+    }
+    let s = vn.counters().get(MessageKind::S6aClr);
+    assert_eq!((s.received, s.answered), (1, 1));
+    let _ = Packet::new_checked(&answers[0][..]).unwrap();
+}
