@@ -8,6 +8,7 @@ use std::path::PathBuf;
 
 pub mod ipx;
 pub mod link;
+pub mod run;
 
 use std::io::Write;
 use std::sync::atomic::AtomicBool;
@@ -33,11 +34,9 @@ pub enum Exit {
     SloBreached = 99,
 }
 
-/// Marks an error as a configuration or usage error (exit 2). Wrap it with `anyhow` context that
-/// names the file, field or flag.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct ConfigError(pub String);
+/// Marks an error as a configuration or usage error (exit 2); wrap it with `anyhow` context that
+/// names the file, field or flag. Defined in `model` so that every layer can raise it.
+pub use crate::model::InvalidInput as ConfigError;
 
 /// roamsim: roaming signaling load generator and simulated home core.
 #[derive(Debug, Parser)]
@@ -51,6 +50,11 @@ pub struct Cli {
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Run a roaming load test on the embedded default: home core, links and generator in one
+    /// process over loopback sockets; writes results/<run-id>/ and prints report.md.
+    Run(run::RunArgs),
+    /// Drive external cores (an HSS and a PGW) with the same load.
+    Load(run::LoadArgs),
     /// Run the simulated home core (HSS on S6a, PGW on S8) for external MMEs/SGWs until Ctrl-C.
     Serve(ServeArgs),
     /// UDP relay through the link emulator (GTPv2-C, SCTP over UDP, any UDP protocol).
@@ -98,7 +102,7 @@ pub struct ServeArgs {
     pub duration: Option<std::time::Duration>,
 }
 
-fn parse_duration_arg(s: &str) -> Result<std::time::Duration, String> {
+pub(crate) fn parse_duration_arg(s: &str) -> Result<std::time::Duration, String> {
     crate::model::units::parse_duration(s).map_err(|e| e.to_string())
 }
 
@@ -128,6 +132,8 @@ pub fn main() -> i32 {
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<Exit> {
     match cli.command {
+        Command::Run(args) => run::run(&args),
+        Command::Load(args) => run::load(&args),
         Command::Serve(args) => serve(&args),
         Command::Link(args) => link::run(&args).map(|()| Exit::Ok),
         Command::Ipx(args) => ipx::run(&args).map(|()| Exit::Ok),
@@ -166,7 +172,7 @@ pub fn load_directory(
     Ok(dir)
 }
 
-fn config_error(msg: String) -> anyhow::Error {
+pub(crate) fn config_error(msg: String) -> anyhow::Error {
     anyhow::Error::new(ConfigError(msg))
 }
 

@@ -1,6 +1,8 @@
 //! Engine layer (DESIGN.md §3, §5): the event loops that own sockets and clocks and drive the
 //! sans-IO layers below.
 //!
+//! - [`run`]: `roamsim run` / `roamsim load`, one [`shard`] thread per core on real sockets, or
+//!   [`virtual_time`] on a simulated clock.
 //! - [`serve`]: the simulated home core (`roamsim serve`).
 //! - [`echo`]: a raw batched UDP echo on loopback, the I/O ceiling the bench compares with.
 //! - The standalone link drivers (DESIGN.md §6): [`relay`] (`roamsim link`, a UDP relay) and
@@ -11,5 +13,7 @@ pub mod driver;
 pub mod echo;
 pub mod ipx;
 pub mod relay;
+pub mod run;
 pub mod serve;
+pub mod shard;
 pub mod virtual_time;

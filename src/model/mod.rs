@@ -17,3 +17,9 @@ pub mod units;
 
 pub use ids::{Imei, Imsi, Msisdn, Plmn};
 pub use procedure::{Outcome, Procedure};
+
+/// Marks an error as a usage or configuration problem (a bad flag, a malformed profile or
+/// subscriber file): the CLI maps it to exit code 2. The message names the file, field or flag.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct InvalidInput(pub String);

@@ -249,6 +249,45 @@ impl Recorder {
         stats.retransmitted += u64::from(retransmissions);
     }
 
+    /// Adds totals of `procedure` counted elsewhere (e.g. by a virtual-time run): `started`,
+    /// the count per [`Outcome`] (in [`Outcome::ALL`] order) and their latency histogram.
+    pub fn add_procedure_stats(
+        &mut self,
+        procedure: Procedure,
+        started: u64,
+        outcomes: [u64; 4],
+        latency_us: &Histogram<u64>,
+    ) {
+        let stats = &mut self.procedures[procedure.index()];
+        stats.started += started;
+        for (o, n) in Outcome::ALL.iter().zip(outcomes) {
+            match o {
+                Outcome::Ok => stats.ok += n,
+                Outcome::RejectedExpected => stats.rejected_expected += n,
+                Outcome::Failed => stats.failed += n,
+                Outcome::TimedOut => stats.timed_out += n,
+            }
+        }
+        merge_histogram(&mut stats.latency_us, latency_us);
+    }
+
+    /// Adds totals of `kind` counted elsewhere (e.g. by the visited side's own counters):
+    /// `sent` requests, `answered`, extra `retransmitted` copies and their latency histogram.
+    pub fn add_message_stats(
+        &mut self,
+        kind: MessageKind,
+        sent: u64,
+        answered: u64,
+        retransmitted: u64,
+        latency_us: &Histogram<u64>,
+    ) {
+        let stats = &mut self.messages[kind.index()];
+        stats.sent += sent;
+        stats.answered += answered;
+        stats.retransmitted += retransmitted;
+        merge_histogram(&mut stats.latency_us, latency_us);
+    }
+
     /// Records how late the generator started a procedure: actual minus intended start, µs.
     pub fn record_lag(&mut self, lag_us: u64) {
         self.lag_us.saturating_record(lag_us);

@@ -6,83 +6,31 @@
 
 use hdrhistogram::Histogram;
 
-/// The messages the visited side counts, named as in `summary.json`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum MessageKind {
-    /// Authentication-Information-Request/Answer (TS 29.272 §7.2.5).
-    S6aAir,
-    /// Update-Location-Request/Answer (§7.2.3).
-    S6aUlr,
-    /// Cancel-Location-Request/Answer (§7.2.7), HSS → MME.
-    S6aClr,
-    /// Purge-UE-Request/Answer (§7.2.13).
-    S6aPur,
-    /// Create Session Request/Response (TS 29.274 §7.2.1).
-    S8CreateSession,
-    /// Modify Bearer Request/Response (§7.2.7).
-    S8ModifyBearer,
-    /// Delete Session Request/Response (§7.2.9).
-    S8DeleteSession,
+pub use crate::model::message::MessageKind;
+
+/// The kind of an S6a command code.
+pub fn kind_of_diameter(command: u32) -> Option<MessageKind> {
+    use crate::wire::diameter::codes::command;
+    Some(match command {
+        command::AUTHENTICATION_INFORMATION => MessageKind::S6aAir,
+        command::UPDATE_LOCATION => MessageKind::S6aUlr,
+        command::CANCEL_LOCATION => MessageKind::S6aClr,
+        command::PURGE_UE => MessageKind::S6aPur,
+        _ => return None,
+    })
 }
 
-impl MessageKind {
-    /// Every kind, in report order.
-    pub const ALL: [MessageKind; 7] = [
-        MessageKind::S6aAir,
-        MessageKind::S6aUlr,
-        MessageKind::S6aClr,
-        MessageKind::S6aPur,
-        MessageKind::S8CreateSession,
-        MessageKind::S8ModifyBearer,
-        MessageKind::S8DeleteSession,
-    ];
-
-    /// `s6a.air`, `s8.create_session`, ...
-    pub fn name(self) -> &'static str {
-        match self {
-            MessageKind::S6aAir => "s6a.air",
-            MessageKind::S6aUlr => "s6a.ulr",
-            MessageKind::S6aClr => "s6a.clr",
-            MessageKind::S6aPur => "s6a.pur",
-            MessageKind::S8CreateSession => "s8.create_session",
-            MessageKind::S8ModifyBearer => "s8.modify_bearer",
-            MessageKind::S8DeleteSession => "s8.delete_session",
-        }
-    }
-
-    /// Position in [`Self::ALL`].
-    pub fn index(self) -> usize {
-        self as usize
-    }
-
-    /// The kind of an S6a command code.
-    pub fn from_diameter(command: u32) -> Option<MessageKind> {
-        use crate::wire::diameter::codes::command;
-        Some(match command {
-            command::AUTHENTICATION_INFORMATION => MessageKind::S6aAir,
-            command::UPDATE_LOCATION => MessageKind::S6aUlr,
-            command::CANCEL_LOCATION => MessageKind::S6aClr,
-            command::PURGE_UE => MessageKind::S6aPur,
-            _ => return None,
-        })
-    }
-
-    /// The kind of a GTPv2-C request or response type.
-    pub fn from_gtp(msg_type: u8) -> Option<MessageKind> {
-        use crate::wire::gtpv2::codes::msg;
-        Some(match msg_type {
-            msg::CREATE_SESSION_REQUEST | msg::CREATE_SESSION_RESPONSE => {
-                MessageKind::S8CreateSession
-            }
-            msg::MODIFY_BEARER_REQUEST | msg::MODIFY_BEARER_RESPONSE => MessageKind::S8ModifyBearer,
-            msg::DELETE_SESSION_REQUEST | msg::DELETE_SESSION_RESPONSE => {
-                MessageKind::S8DeleteSession
-            }
-            _ => return None,
-        })
-    }
+/// The kind of a GTPv2-C request or response type.
+pub fn kind_of_gtp(msg_type: u8) -> Option<MessageKind> {
+    use crate::wire::gtpv2::codes::msg;
+    Some(match msg_type {
+        msg::CREATE_SESSION_REQUEST | msg::CREATE_SESSION_RESPONSE => MessageKind::S8CreateSession,
+        msg::MODIFY_BEARER_REQUEST | msg::MODIFY_BEARER_RESPONSE => MessageKind::S8ModifyBearer,
+        msg::DELETE_SESSION_REQUEST | msg::DELETE_SESSION_RESPONSE => MessageKind::S8DeleteSession,
+        msg::ECHO_REQUEST | msg::ECHO_RESPONSE => MessageKind::S8Echo,
+        _ => return None,
+    })
 }
-
 /// Counters of one message kind.
 #[derive(Debug, Clone)]
 pub struct MessageStats {
@@ -127,7 +75,7 @@ impl Default for MessageStats {
 /// Counters of every message kind, plus what matched nothing.
 #[derive(Debug, Clone, Default)]
 pub struct MessageCounters {
-    stats: [MessageStats; 7],
+    stats: [MessageStats; MessageKind::COUNT],
     /// Messages that failed to decode.
     pub malformed: u64,
     /// Answers to requests whose procedure had already ended (late after a timeout).

@@ -5,7 +5,7 @@
 
 use std::fmt::Write;
 
-use super::counters::MessageKind;
+use super::counters::{self, MessageKind};
 use super::procedure::{token, Step};
 use super::{Reason, VisitedNetwork};
 use crate::model::aka;
@@ -35,7 +35,10 @@ impl VisitedNetwork {
         let initial = matches!(f.procedure, Procedure::Attach | Procedure::PlmnChange);
         let (digits, n) = roamer.imsi.ascii();
         let imsi = std::str::from_utf8(&digits[..n]).unwrap_or("");
-        let home_realm = roamer.home.epc_realm();
+        let home_realm = match &self.cfg.destination_realm {
+            Some(r) => r.clone(),
+            None => roamer.home.epc_realm(),
+        };
         let m = &mut self.mmes[mme];
         m.sessions = m.sessions.wrapping_add(1);
         let mut session = std::mem::take(&mut self.scratch);
@@ -180,7 +183,7 @@ impl VisitedNetwork {
     }
 
     fn on_answer(&mut self, now: u64, pkt: &Packet<&[u8]>, token: u64, sent_at_us: u64) {
-        let Some(kind) = MessageKind::from_diameter(pkt.command_code()) else {
+        let Some(kind) = counters::kind_of_diameter(pkt.command_code()) else {
             self.counters.malformed += 1;
             return;
         };

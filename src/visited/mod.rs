@@ -88,6 +88,11 @@ pub struct VisitedConfig {
     pub shards: u32,
     /// Origin-State-Id of the MMEs and Recovery of the SGW (change on restart).
     pub restart_counter: u32,
+    /// Origin-Realm of every MME instead of its PLMN's TS 23.003 realm (for a core that expects
+    /// one realm, e.g. behind a Diameter edge agent).
+    pub origin_realm: Option<String>,
+    /// Destination-Realm of S6a requests instead of the roamer's home realm.
+    pub destination_realm: Option<String>,
 }
 
 impl VisitedConfig {
@@ -105,6 +110,8 @@ impl VisitedConfig {
             shard: 0,
             shards: 1,
             restart_counter: 1,
+            origin_realm: None,
+            destination_realm: None,
         }
     }
 }
@@ -222,7 +229,7 @@ pub struct VisitedNetwork {
     session_high: u32,
     scratch: String,
     /// Transmitted GTPv2-C datagrams per message kind (first sends and retransmissions).
-    gtp_transmitted: [u64; 7],
+    gtp_transmitted: [u64; MessageKind::COUNT],
 }
 
 impl VisitedNetwork {
@@ -243,6 +250,7 @@ impl VisitedNetwork {
             origin_state_id: cfg.restart_counter,
             request_timeout_us: cfg.diameter_timeout_us,
             seed: derive_seed(cfg.seed, 0x004d_4d45),
+            origin_realm: cfg.origin_realm.clone(),
         };
         let (mmes, pools, pool_of) =
             Self::build_pools(now, &population, shard, shards, &mme_settings);
@@ -277,7 +285,7 @@ impl VisitedNetwork {
             counters: MessageCounters::default(),
             procedures: ProcedureCounts::default(),
             scratch: String::with_capacity(96),
-            gtp_transmitted: [0; 7],
+            gtp_transmitted: [0; MessageKind::COUNT],
         }
     }
 

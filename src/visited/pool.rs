@@ -44,13 +44,14 @@ pub(super) struct MmeSettings {
     pub(super) origin_state_id: u32,
     pub(super) request_timeout_us: u64,
     pub(super) seed: u64,
+    pub(super) origin_realm: Option<String>,
 }
 
 impl Mme {
     /// Instance number `n` (1-based) of `plmn`'s pool, connecting at `now`.
     pub(super) fn new(now: u64, plmn: Plmn, n: u32, s: &MmeSettings) -> Mme {
         let host = plmn.mme_host(n);
-        let realm = plmn.epc_realm();
+        let realm = s.origin_realm.clone().unwrap_or_else(|| plmn.epc_realm());
         let seed = crate::model::rng::derive_seed(s.seed, plmn.digits_value() << 16 | n as u64);
         let peer = Self::connect(now, &host, &realm, s, seed);
         Mme {

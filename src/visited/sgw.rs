@@ -6,7 +6,7 @@
 
 use std::net::SocketAddr;
 
-use super::counters::MessageKind;
+use super::counters::{self, MessageKind};
 use super::procedure::{token, Step};
 use super::{Datagram, Reason, VisitedNetwork};
 use crate::model::population::Roamer;
@@ -210,7 +210,7 @@ impl VisitedNetwork {
     pub fn poll_sgw_transmit(&mut self, buf: &mut Vec<u8>) -> Option<Datagram> {
         let at = buf.len();
         let d = self.sgw.poll_transmit(buf)?;
-        if let Some(kind) = buf.get(at + 1).and_then(|&t| MessageKind::from_gtp(t)) {
+        if let Some(kind) = buf.get(at + 1).and_then(|&t| counters::kind_of_gtp(t)) {
             let i = kind.index();
             self.gtp_transmitted[i] += 1;
             let s = self.counters.get_mut(kind);
@@ -228,7 +228,7 @@ impl VisitedNetwork {
             ..
         }) = self.sgw.poll_event()
         {
-            if let Some(kind) = MessageKind::from_gtp(request_type) {
+            if let Some(kind) = counters::kind_of_gtp(request_type) {
                 self.counters.get_mut(kind).timed_out += 1;
             }
             if let Some(slot) = self.flight_of(token) {
@@ -244,7 +244,7 @@ impl VisitedNetwork {
             self.counters.malformed += 1;
             return;
         };
-        let Some(kind) = MessageKind::from_gtp(h.msg_type).filter(|_| msg::is_response(h.msg_type))
+        let Some(kind) = counters::kind_of_gtp(h.msg_type).filter(|_| msg::is_response(h.msg_type))
         else {
             self.counters.unsupported += 1;
             return;

@@ -1,0 +1,169 @@
+//! `roamsim run` (the embedded default: home core, links and generator in one process over
+//! loopback sockets) and `roamsim load` (the same generator against external cores).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Args;
+
+use super::{config_error, load_directory, load_profile, stop_flag, Exit};
+use crate::engine::run::{RunConfig, Target};
+use crate::model::slo::SloSpec;
+
+/// Load flags shared by `run` and `load`.
+#[derive(Debug, Clone, Args)]
+pub struct LoadFlags {
+    /// Profile (TOML): home core, personas, visited networks, SLOs; the embedded
+    /// `profiles/default.toml` when absent.
+    #[arg(long, value_name = "FILE")]
+    pub profile: Option<PathBuf>,
+    /// How long arrivals go on (e.g. `30s`, `5m`).
+    #[arg(long, default_value = "30s", value_parser = super::parse_duration_arg)]
+    pub duration: Duration,
+    /// Offered procedures per second (open loop); the profile's `[load] rate` when absent.
+    #[arg(long)]
+    pub rate: Option<f64>,
+    /// Roamers; the profile's `[load] population` when absent.
+    #[arg(long)]
+    pub population: Option<u64>,
+    /// Worker shards (threads); one per core when absent.
+    #[arg(long)]
+    pub shards: Option<u32>,
+    /// Seed of every random stream; the profile's when absent.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Results folder; `results/<run-id>` when absent.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Subscribers CSV (`imsi,msisdn,k,opc[,amf]`) for the embedded core, in addition to the
+    /// profile's generated ones.
+    #[arg(long, value_name = "FILE")]
+    pub subscribers: Option<PathBuf>,
+    /// An SLO, e.g. `attach:p99<150ms`, `attach:success>=99.5%`, `s6a.ulr:timeout<0.1%`
+    /// (repeatable; added to the profile's).
+    #[arg(long = "slo", value_name = "SLO")]
+    pub slos: Vec<String>,
+}
+
+/// Flags of `roamsim run`.
+#[derive(Debug, Clone, Args)]
+pub struct RunArgs {
+    /// Load flags.
+    #[command(flatten)]
+    pub load: LoadFlags,
+    /// Simulated clock, no sockets: deterministic for a seed, and faster than real time.
+    #[arg(long = "virtual")]
+    pub virtual_time: bool,
+}
+
+/// Flags of `roamsim load`.
+#[derive(Debug, Clone, Args)]
+pub struct LoadArgs {
+    /// The HSS under test (Diameter S6a over TCP).
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub s6a: SocketAddr,
+    /// The PGW under test (GTPv2-C S5/S8 over UDP).
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub s8: SocketAddr,
+    /// Origin-Realm of the emulated MMEs (default: each visited PLMN's TS 23.003 realm).
+    #[arg(long, value_name = "REALM")]
+    pub origin_realm: Option<String>,
+    /// Destination-Realm of S6a requests (default: the home PLMN's TS 23.003 realm).
+    #[arg(long, value_name = "REALM")]
+    pub dest_realm: Option<String>,
+    /// Load flags.
+    #[command(flatten)]
+    pub load: LoadFlags,
+}
+
+/// `roamsim run`.
+pub fn run(args: &RunArgs) -> anyhow::Result<Exit> {
+    let cfg = resolve(&args.load, Target::Embedded, args.virtual_time, None, None)?;
+    execute(cfg)
+}
+
+/// `roamsim load`.
+pub fn load(args: &LoadArgs) -> anyhow::Result<Exit> {
+    let target = Target::External {
+        s6a: args.s6a,
+        s8: args.s8,
+    };
+    let cfg = resolve(
+        &args.load,
+        target,
+        false,
+        args.origin_realm.clone(),
+        args.dest_realm.clone(),
+    )?;
+    execute(cfg)
+}
+
+fn resolve(
+    flags: &LoadFlags,
+    target: Target,
+    virtual_time: bool,
+    origin_realm: Option<String>,
+    dest_realm: Option<String>,
+) -> anyhow::Result<RunConfig> {
+    let mut profile = load_profile(flags.profile.as_deref())?;
+    if let Some(p) = flags.population {
+        if p == 0 {
+            return Err(config_error("--population must be at least 1".into()));
+        }
+        profile.load.population = p;
+    }
+    let rate = flags.rate.unwrap_or(profile.load.rate);
+    if !(rate.is_finite() && rate > 0.0) {
+        return Err(config_error(format!(
+            "--rate must be a positive number, got {rate}"
+        )));
+    }
+    let shards = flags
+        .shards
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get() as u32));
+    if shards == 0 {
+        return Err(config_error("--shards must be at least 1".into()));
+    }
+    let seed = flags.seed.unwrap_or(profile.seed);
+    profile.seed = seed;
+    let mut slos = profile.slo.clone();
+    for s in &flags.slos {
+        slos.push(SloSpec::parse(s).map_err(|e| config_error(format!("--slo {s:?}: {e}")))?);
+    }
+    let directory = load_directory(&profile, flags.subscribers.as_deref())?;
+    let profile_name = flags
+        .profile
+        .as_ref()
+        .and_then(|p| p.file_stem())
+        .map_or_else(
+            || "default".to_string(),
+            |s| s.to_string_lossy().into_owned(),
+        );
+    Ok(RunConfig {
+        profile,
+        profile_name,
+        directory,
+        rate,
+        duration: flags.duration,
+        shards,
+        seed,
+        target,
+        virtual_time,
+        slos,
+        out: flags.out.clone(),
+        origin_realm,
+        dest_realm,
+    })
+}
+
+fn execute(cfg: RunConfig) -> anyhow::Result<Exit> {
+    let stop = stop_flag()?;
+    let outcome = crate::engine::run::run(cfg, stop)?;
+    println!("{}", outcome.markdown);
+    println!("results: {}", outcome.dir.display());
+    Ok(match outcome.summary.verdict {
+        crate::report::Verdict::Pass => Exit::Ok,
+        crate::report::Verdict::Fail => Exit::SloBreached,
+    })
+}
