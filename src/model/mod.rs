@@ -9,6 +9,7 @@ pub mod net;
 pub mod procedure;
 pub mod rng;
 pub mod subscriber;
+pub mod transport;
 pub mod units;
 
 pub use ids::{Imei, Imsi, Msisdn, Plmn};
