@@ -18,6 +18,7 @@ use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 
 use crate::engine::serve::ServeConfig;
+use crate::engine::transport::{s6a_address, Transport, TransportChoice};
 use crate::model::config::Profile;
 use crate::model::subscriber::Directory;
 
@@ -85,9 +86,14 @@ pub struct ServeArgs {
     /// Subscribers CSV (`imsi,msisdn,k,opc[,amf]`, hex keys) instead of the profile's generated ones.
     #[arg(long, value_name = "FILE")]
     pub subscribers: Option<PathBuf>,
-    /// Address of the HSS (Diameter S6a over TCP). Port 0 picks a free port and prints it.
-    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:3868")]
-    pub s6a: SocketAddr,
+    /// Address of the HSS (Diameter S6a). Default 127.0.0.1:3868, or 127.0.0.1:9899 (the UDP
+    /// port of RFC 6951) with `--transport sctp-udp`. Port 0 picks a free port and prints it.
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub s6a: Option<SocketAddr>,
+    /// Transport of S6a: tcp, sctp (the kernel's), sctp-udp (roamsim's SCTP over UDP, RFC 6951),
+    /// or auto (kernel SCTP where present, else TCP). Default: the profile's, else tcp.
+    #[arg(long, value_name = "NAME", value_parser = parse_transport_arg)]
+    pub transport: Option<TransportChoice>,
     /// Address of the PGW (GTPv2-C S5/S8 over UDP). Port 0 picks a free port and prints it.
     #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:2123")]
     pub s8: SocketAddr,
@@ -100,6 +106,25 @@ pub struct ServeArgs {
     /// Stop by itself after this long (e.g. `30s`); runs until Ctrl-C/SIGTERM when absent.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration_arg)]
     pub duration: Option<std::time::Duration>,
+}
+
+fn parse_transport_arg(s: &str) -> Result<TransportChoice, String> {
+    s.parse()
+        .map_err(|e: crate::model::transport::TransportParseError| e.to_string())
+}
+
+/// Resolves `--transport` (else the profile's `[home.diameter] transport`, else TCP) against
+/// this kernel and prints which transport was chosen; `sctp` without kernel SCTP is a usage
+/// error (exit 2) that suggests `sctp-udp`.
+pub fn resolve_transport(
+    flag: Option<TransportChoice>,
+    profile: &Profile,
+) -> anyhow::Result<Transport> {
+    let choice = flag.or(profile.home.diameter.transport).unwrap_or_default();
+    let resolved =
+        crate::engine::transport::resolve(choice).map_err(|e| config_error(e.to_string()))?;
+    println!("{}", resolved.line);
+    Ok(resolved.transport)
 }
 
 pub(crate) fn parse_duration_arg(s: &str) -> Result<std::time::Duration, String> {
@@ -188,10 +213,13 @@ pub fn stop_flag() -> anyhow::Result<Arc<AtomicBool>> {
 fn serve(args: &ServeArgs) -> anyhow::Result<Exit> {
     let profile = load_profile(args.profile.as_deref())?;
     let directory = load_directory(&profile, args.subscribers.as_deref())?;
+    let transport = resolve_transport(args.transport, &profile)?;
+    let localhost = std::net::Ipv4Addr::LOCALHOST.into();
     let cfg = ServeConfig {
         profile,
         directory,
-        s6a: args.s6a,
+        s6a: s6a_address(args.s6a, localhost, transport),
+        transport,
         s8: args.s8,
         allow_any_peer: args.allow_any_peer,
         cdr: args.cdr.clone(),

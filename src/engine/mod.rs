@@ -5,6 +5,8 @@
 //!   [`virtual_time`] on a simulated clock.
 //! - [`serve`]: the simulated home core (`roamsim serve`).
 //! - [`echo`]: a raw batched UDP echo on loopback, the I/O ceiling the bench compares with.
+//! - [`transport`]: Diameter transports (TCP, kernel SCTP, SCTP over UDP) and `--transport`;
+//!   [`sctp_udp`]: Diameter over user-space SCTP in UDP (RFC 6951), client and server.
 //! - The standalone link drivers (DESIGN.md §6): [`relay`] (`roamsim link`, a UDP relay) and
 //!   [`ipx`] (`roamsim ipx`, TUN devices between two network namespaces), with what they share in
 //!   [`driver`].
@@ -14,6 +16,8 @@ pub mod echo;
 pub mod ipx;
 pub mod relay;
 pub mod run;
+pub mod sctp_udp;
 pub mod serve;
 pub mod shard;
+pub mod transport;
 pub mod virtual_time;

@@ -177,6 +177,7 @@ fn run_sockets(
                 allow_any_peer: false,
                 cdr: None,
                 duration: None,
+                transport: crate::engine::transport::Transport::Tcp,
             };
             let flag = core_stop.clone();
             let handle = std::thread::Builder::new()

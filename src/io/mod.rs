@@ -1,5 +1,6 @@
 //! Sockets (DESIGN.md §3, §5): batched UDP with `recvmmsg`/`sendmmsg` and GSO/GRO
-//! ([`udp`]), nonblocking TCP helpers ([`tcp`]) and framed stream buffers that read many
+//! ([`udp`]), nonblocking TCP helpers ([`tcp`]), kernel SCTP one-to-one sockets with
+//! per-message streams and PPID ([`sctp`], detected at run time) and framed stream buffers that read many
 //! messages per `read` and coalesce many per `write` ([`stream`]).
 //!
 //! The only module allowed `unsafe` (STYLE.md §4); every block carries a SAFETY comment and
@@ -11,6 +12,8 @@
 
 pub mod netns;
 pub mod poll;
+pub mod random;
+pub mod sctp;
 mod sockaddr;
 mod sockopt;
 pub mod stream;
@@ -23,6 +26,9 @@ mod stream_tests;
 #[cfg(test)]
 mod udp_tests;
 
+pub use sctp::{
+    kernel_sctp_available, kernel_sctp_unavailable_reason, SctpConfig, SctpListener, SctpStream,
+};
 pub use stream::{FrameError, Framer, ReadStatus, StreamBuf, WriteQueue};
 pub use tcp::TcpConfig;
 pub use tun::Tun;

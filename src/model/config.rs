@@ -304,6 +304,8 @@ pub struct DiameterIdentity {
     pub origin_host: Option<String>,
     /// Origin-Realm override.
     pub origin_realm: Option<String>,
+    /// Transport of S6a (`tcp`, `sctp`, `sctp-udp`, `auto`); `--transport` overrides it.
+    pub transport: Option<crate::model::transport::TransportChoice>,
 }
 
 /// Which Diameter peers (MMEs) the HSS accepts in CER.

@@ -13,6 +13,7 @@ pub mod procedure;
 pub mod rng;
 pub mod slo;
 pub mod subscriber;
+pub mod transport;
 pub mod units;
 
 pub use ids::{Imei, Imsi, Msisdn, Plmn};

@@ -2,6 +2,8 @@
 //! the independent Python peers' interpreter, and tshark captures on loopback.
 #![allow(dead_code)]
 
+pub mod sctp_mme;
+
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -50,6 +52,8 @@ pub struct Serve {
     pub child: Child,
     pub s6a: SocketAddr,
     pub s8: SocketAddr,
+    /// What serve printed before its addresses (e.g. the `transport: ...` line).
+    pub banner: Vec<String>,
 }
 
 impl Serve {
@@ -73,6 +77,7 @@ impl Serve {
         let stdout = child.stdout.take().expect("stdout");
         let mut lines = BufReader::new(stdout).lines();
         let (mut s6a, mut s8) = (None, None);
+        let mut banner = Vec::new();
         let deadline = Instant::now() + Duration::from_secs(20);
         while s6a.is_none() || s8.is_none() {
             assert!(
@@ -84,6 +89,8 @@ impl Serve {
                 s6a = Some(a.parse().unwrap());
             } else if let Some(a) = line.strip_prefix("s8 listening on ") {
                 s8 = Some(a.parse().unwrap());
+            } else {
+                banner.push(line);
             }
         }
         // Keep reading stdout in the background so the child never blocks on a full pipe.
@@ -97,6 +104,7 @@ impl Serve {
             child,
             s6a: s6a.unwrap(),
             s8: s8.unwrap(),
+            banner,
         }
     }
 
@@ -215,6 +223,26 @@ pub fn tshark_fields(
     for d in decode_as {
         cmd.args(["-d", d]);
     }
+    cmd.args(["-Y", display_filter, "-T", "fields"]);
+    for f in fields {
+        cmd.args(["-e", f]);
+    }
+    let out = cmd.output().expect("run tshark");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(String::from)
+        .collect()
+}
+
+/// Like [`tshark_fields`] with any extra tshark arguments (`-d`, `-o`, ...) before the filter.
+pub fn tshark_fields_args(
+    file: &Path,
+    args: &[String],
+    display_filter: &str,
+    fields: &[&str],
+) -> Vec<String> {
+    let mut cmd = Command::new("tshark");
+    cmd.arg("-r").arg(file).args(args);
     cmd.args(["-Y", display_filter, "-T", "fields"]);
     for f in fields {
         cmd.args(["-e", f]);

@@ -62,6 +62,21 @@ fn identity_overrides() {
 }
 
 #[test]
+fn diameter_transport_is_read_from_the_profile() {
+    use crate::model::transport::TransportChoice;
+    assert_eq!(Profile::embedded_default().home.diameter.transport, None);
+    let text = DEFAULT_PROFILE_TOML.replace(
+        "# origin_host = \"hss.epc.mnc410.mcc310.3gppnetwork.org\"",
+        "transport = \"sctp-udp\"",
+    );
+    let p = Profile::from_toml(&text, "x.toml").unwrap();
+    assert_eq!(p.home.diameter.transport, Some(TransportChoice::SctpUdp));
+    let bad = text.replace("\"sctp-udp\"", "\"udp\"");
+    let err = Profile::from_toml(&bad, "x.toml").unwrap_err().to_string();
+    assert!(err.contains("transport"), "{err}");
+}
+
+#[test]
 fn typo_names_file_line_and_field() {
     let text = DEFAULT_PROFILE_TOML.replace("msisdn_start =", "msisdn_strat =");
     let line = text

@@ -1,0 +1,240 @@
+//! The HSS side of `serve`, independent of the transport (STYLE.md §6): one
+//! `proto::diameter::Peer` per Diameter connection (a TCP connection or an SCTP association,
+//! RFC 6733 §2.1), S6a requests answered by `home::s6a::HssService` (TS 29.272 §7.2), and
+//! Cancel-Location routed to the old MME's own connection by its Origin-Host.
+//!
+//! The transports in [`super::listen`] own the sockets: they call [`S6aCore::open`] for each
+//! new connection, feed it whole messages with [`S6aCore::handle_message`], write out what
+//! [`S6aCore::output`] holds and close a connection when [`S6aCore::is_down`] says so or the
+//! transport itself closed ([`S6aCore::close`]).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::home::hss::CancelLocation;
+use crate::home::s6a::HssService;
+use crate::model::config::AllowedPeer;
+use crate::proto::diameter::{DownReason, Event, Incoming, LocalIdentity, Peer, PeerConfig, State};
+
+/// Connection counters of the S6a side.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(super) struct S6aCounts {
+    /// Connections (associations) accepted.
+    pub connections: u64,
+    /// Connections refused in CER.
+    pub refused: u64,
+    /// Malformed messages (and framing errors).
+    pub malformed: u64,
+}
+
+/// Every Diameter connection's peer state plus the HSS.
+pub(super) struct S6aCore {
+    peers: Vec<Option<Peer>>,
+    by_host: HashMap<String, usize>,
+    hss: HssService,
+    identity: LocalIdentity,
+    allowed: Arc<Vec<AllowedPeer>>,
+    allow_any: bool,
+    seed: u64,
+    counts: S6aCounts,
+}
+
+impl S6aCore {
+    pub(super) fn new(
+        hss: HssService,
+        identity: LocalIdentity,
+        allowed: Vec<AllowedPeer>,
+        allow_any: bool,
+        seed: u64,
+    ) -> S6aCore {
+        S6aCore {
+            peers: Vec::new(),
+            by_host: HashMap::new(),
+            hss,
+            identity,
+            allowed: Arc::new(allowed),
+            allow_any,
+            seed,
+            counts: S6aCounts::default(),
+        }
+    }
+
+    /// A new connection waiting for CER; returns its id (small, reused after `close`).
+    pub(super) fn open(&mut self, now: u64) -> usize {
+        let allowed = self.allowed.clone();
+        let any = self.allow_any;
+        let admission =
+            Box::new(move |h: &str, r: &str| any || allowed.iter().any(|p| p.matches(h, r)));
+        self.seed = self.seed.wrapping_add(1);
+        let cfg = PeerConfig::s6a(self.identity.clone(), self.seed);
+        let peer = Some(Peer::accept(now, cfg, admission));
+        self.counts.connections += 1;
+        match self.peers.iter().position(Option::is_none) {
+            Some(i) => {
+                self.peers[i] = peer;
+                i
+            }
+            None => {
+                self.peers.push(peer);
+                self.peers.len() - 1
+            }
+        }
+    }
+
+    /// Handles one whole Diameter message received on connection `id`.
+    pub(super) fn handle_message(&mut self, now: u64, id: usize, msg: &[u8]) {
+        let Some(peer) = self.peers.get_mut(id).and_then(Option::as_mut) else {
+            return;
+        };
+        let mut clr = None;
+        match peer.handle_message(now, msg) {
+            Ok(Incoming::Request(pkt)) => clr = self.hss.handle_request(&pkt, peer),
+            Ok(Incoming::Answer { packet, token, .. }) => self.hss.handle_answer(token, &packet),
+            Ok(Incoming::Consumed | Incoming::UnmatchedAnswer) => {}
+            Err(e) => {
+                self.counts.malformed += 1;
+                eprintln!("roamsim serve: {e}");
+            }
+        }
+        self.events(id);
+        if let Some(c) = clr {
+            self.send_clr(now, &c);
+        }
+    }
+
+    /// The transport could not frame what connection `id` sent; it closes the connection.
+    pub(super) fn framing_error(&mut self, id: usize, e: &dyn std::fmt::Display) {
+        eprintln!("roamsim serve: Diameter framing error from a peer: {e}");
+        self.counts.malformed += 1;
+        self.close(id);
+    }
+
+    /// Messages waiting to go out on connection `id`, back to back.
+    pub(super) fn output(&self, id: usize) -> &[u8] {
+        self.peers
+            .get(id)
+            .and_then(Option::as_ref)
+            .map_or(&[], |p| p.transmit())
+    }
+
+    /// Forgets what [`output`](S6aCore::output) returned (the transport took it).
+    pub(super) fn clear_output(&mut self, id: usize) {
+        if let Some(p) = self.peers.get_mut(id).and_then(Option::as_mut) {
+            p.clear_transmit();
+        }
+    }
+
+    /// The connection is finished (refused, DPA, timed out): write its output, then close.
+    pub(super) fn is_down(&self, id: usize) -> bool {
+        self.peers
+            .get(id)
+            .and_then(Option::as_ref)
+            .is_none_or(|p| p.state() == State::Closed)
+    }
+
+    /// The transport closed connection `id`.
+    pub(super) fn close(&mut self, id: usize) {
+        let Some(mut peer) = self.peers.get_mut(id).and_then(Option::take) else {
+            return;
+        };
+        if let Some((host, _)) = peer.remote() {
+            let key = host.to_ascii_lowercase();
+            if self.by_host.get(&key) == Some(&id) {
+                self.by_host.remove(&key);
+            }
+        }
+        while let Some(ev) = peer.poll_event() {
+            if let Event::RequestTimedOut { token, .. } = ev {
+                self.hss.handle_clr_timeout(token);
+            }
+        }
+    }
+
+    fn events(&mut self, id: usize) {
+        let Some(peer) = self.peers.get_mut(id).and_then(Option::as_mut) else {
+            return;
+        };
+        while let Some(ev) = peer.poll_event() {
+            match ev {
+                Event::Up { host, .. } => {
+                    self.by_host.insert(host.to_ascii_lowercase(), id);
+                }
+                Event::Down(DownReason::Refused(_)) => self.counts.refused += 1,
+                Event::Down(_) => {}
+                Event::RequestTimedOut { token, .. } => self.hss.handle_clr_timeout(token),
+            }
+        }
+    }
+
+    fn send_clr(&mut self, now: u64, c: &CancelLocation) {
+        let target = self.by_host.get(&c.peer.host.to_ascii_lowercase()).copied();
+        let peer = target
+            .and_then(|i| self.peers.get_mut(i))
+            .and_then(Option::as_mut);
+        match (target, peer) {
+            (Some(i), Some(peer)) if peer.is_open() => {
+                let _ = self.hss.send_clr(now, c, peer);
+                self.events(i);
+            }
+            _ => self.hss.clr_undeliverable(),
+        }
+    }
+
+    /// The earliest peer timer.
+    pub(super) fn poll_timeout(&self) -> Option<u64> {
+        self.peers
+            .iter()
+            .flatten()
+            .filter_map(Peer::poll_timeout)
+            .min()
+    }
+
+    /// Runs the peers' timers due at `now` (watchdogs, CLR timeouts, handshakes).
+    pub(super) fn handle_timeout(&mut self, now: u64) {
+        for id in 0..self.peers.len() {
+            let due = self.peers[id]
+                .as_ref()
+                .and_then(Peer::poll_timeout)
+                .is_some_and(|t| t <= now);
+            if due {
+                if let Some(p) = self.peers[id].as_mut() {
+                    p.handle_timeout(now);
+                }
+                self.events(id);
+            }
+        }
+    }
+
+    /// DPR with `cause` on every open connection (RFC 6733 §5.4).
+    pub(super) fn disconnect_all(&mut self, now: u64, cause: u32) {
+        for id in 0..self.peers.len() {
+            if let Some(p) = self.peers[id].as_mut() {
+                p.disconnect(now, cause);
+            }
+            self.events(id);
+        }
+    }
+
+    /// Connection counters.
+    pub(super) fn counts(&self) -> S6aCounts {
+        self.counts
+    }
+
+    /// The HSS's per-message counters and the service's, one line each.
+    pub(super) fn report_lines(&self) -> Vec<String> {
+        let mut lines: Vec<String> = self
+            .hss
+            .hss()
+            .counters()
+            .to_string()
+            .lines()
+            .map(String::from)
+            .collect();
+        let s = self.hss.counters();
+        lines.push(format!(
+            "s6a malformed {} unsupported {} clr_sent {} clr_failed {}",
+            s.malformed, s.unsupported, s.clr_sent, s.clr_failed
+        ));
+        lines
+    }
+}
