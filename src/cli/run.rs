@@ -112,6 +112,7 @@ fn resolve(
             return Err(config_error("--population must be at least 1".into()));
         }
         profile.load.population = p;
+        grow_provisioning(&mut profile, p);
     }
     let rate = flags.rate.unwrap_or(profile.load.rate);
     if !(rate.is_finite() && rate > 0.0) {
@@ -155,6 +156,29 @@ fn resolve(
         origin_realm,
         dest_realm,
     })
+}
+
+/// Roamer `i` is subscriber `i` of the profile's IMSI ranges: a population larger than what is
+/// provisioned grows the last range of the first home PLMN (its MSISDNs follow), so that
+/// `--population 10000000` works with any profile.
+fn grow_provisioning(profile: &mut crate::model::config::Profile, population: u64) {
+    let provisioned: u64 = profile
+        .home
+        .plmns
+        .iter()
+        .flat_map(|h| h.ranges.iter())
+        .map(|r| r.count)
+        .sum();
+    if population > provisioned {
+        if let Some(r) = profile
+            .home
+            .plmns
+            .first_mut()
+            .and_then(|h| h.ranges.last_mut())
+        {
+            r.count += population - provisioned;
+        }
+    }
 }
 
 fn execute(cfg: RunConfig) -> anyhow::Result<Exit> {

@@ -1,0 +1,239 @@
+//! `roamsim run`, `roamsim run --virtual` and `roamsim load` as a user runs them (issue: sharded
+//! open-loop load): the summary's schema and outcomes, determinism of virtual time, and `load`
+//! against a `roamsim serve` in another process giving the outcomes `run` gives.
+
+mod common;
+
+use std::path::Path;
+
+use common::{roamsim, Serve};
+use serde_json::Value;
+
+const PROCEDURES: [&str; 5] = [
+    "attach",
+    "location_update",
+    "plmn_change",
+    "detach",
+    "data_session",
+];
+
+fn summary(dir: &Path) -> Value {
+    let text = std::fs::read_to_string(dir.join("summary.json")).expect("summary.json written");
+    serde_json::from_str(&text).expect("summary.json is JSON")
+}
+
+fn out_dir(name: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("roamsim-test-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    d
+}
+
+/// Runs the binary with `args`; returns (exit code, stdout).
+fn run(args: &[&str]) -> (i32, String) {
+    let out = roamsim().args(args).output().expect("run roamsim");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+fn counts(s: &Value) -> Vec<(String, u64, u64, u64, u64, u64)> {
+    PROCEDURES
+        .iter()
+        .map(|p| {
+            let v = &s["procedures"][p];
+            let n = |k: &str| v[k].as_u64().unwrap_or_else(|| panic!("{p}.{k}"));
+            (
+                p.to_string(),
+                n("started"),
+                n("ok"),
+                n("rejected_expected"),
+                n("failed"),
+                n("timed_out"),
+            )
+        })
+        .collect()
+}
+
+/// Checks what the issue asks of a run's summary: the v1 schema, all five procedures with ok > 0,
+/// nothing lost, zero timeouts and failures, the anomalies as rejected_expected.
+fn check_outcomes(s: &Value) {
+    assert_eq!(s["schema"], "roamsim/summary/v1");
+    for key in ["run", "procedures", "messages", "links", "slo", "verdict"] {
+        assert!(s.get(key).is_some(), "summary lacks {key}");
+    }
+    for key in [
+        "id",
+        "seed",
+        "profile",
+        "started_at",
+        "duration_s",
+        "shards",
+        "offered_rate",
+        "achieved_rate",
+        "generator_saturated",
+    ] {
+        assert!(s["run"].get(key).is_some(), "run lacks {key}");
+    }
+    for (p, started, ok, rejected, failed, timed_out) in counts(s) {
+        assert!(ok > 0, "{p}: no ok");
+        assert_eq!(
+            started,
+            ok + rejected + failed + timed_out,
+            "{p}: a procedure vanished"
+        );
+        assert_eq!(failed, 0, "{p}: failed");
+        assert_eq!(timed_out, 0, "{p}: timed out");
+        for q in ["p50", "p90", "p95", "p99", "p999", "max", "mean"] {
+            assert!(
+                s["procedures"][&p]["latency_us"].get(q).is_some(),
+                "{p} lacks {q}"
+            );
+        }
+    }
+    assert!(
+        s["procedures"]["attach"]["rejected_expected"]
+            .as_u64()
+            .unwrap()
+            > 0,
+        "anomalies"
+    );
+    assert_eq!(s["verdict"], "pass");
+}
+
+#[test]
+fn run_writes_a_summary_with_every_procedure_and_the_offered_rate() {
+    let dir = out_dir("run");
+    // A small population so that roamers cycle through every procedure in a short run.
+    let (code, stdout) = run(&[
+        "run",
+        "--duration",
+        "8s",
+        "--rate",
+        "400",
+        "--population",
+        "300",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{stdout}");
+    assert!(
+        stdout.contains("## Procedures"),
+        "report.md is printed: {stdout}"
+    );
+    assert!(dir.join("report.md").exists());
+    let s = summary(&dir);
+    check_outcomes(&s);
+    let offered = s["run"]["offered_rate"].as_f64().unwrap();
+    let achieved = s["run"]["achieved_rate"].as_f64().unwrap();
+    // Poisson arrivals: 3,200 in 8 s vary by about 1.8 % (1 sigma); allow 4 sigma here.
+    assert!(
+        (achieved - offered).abs() / offered < 0.07,
+        "achieved {achieved} vs offered {offered}"
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn virtual_runs_are_deterministic_per_seed() {
+    let args = |seed: &str, dir: &Path| {
+        let d = dir.to_str().unwrap().to_string();
+        vec![
+            "run".to_string(),
+            "--virtual".into(),
+            "--duration".into(),
+            "20s".into(),
+            "--rate".into(),
+            "200".into(),
+            "--population".into(),
+            "500".into(),
+            "--seed".into(),
+            seed.into(),
+            "--out".into(),
+            d,
+        ]
+    };
+    let mut results = Vec::new();
+    for (seed, name) in [("7", "v1"), ("7", "v2"), ("8", "v3")] {
+        let dir = out_dir(name);
+        let a = args(seed, &dir);
+        let a: Vec<&str> = a.iter().map(String::as_str).collect();
+        let (code, out) = run(&a);
+        assert_eq!(code, 0, "{out}");
+        let s = summary(&dir);
+        let messages: Vec<(String, u64, u64)> = s["messages"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.clone(),
+                    v["sent"].as_u64().unwrap(),
+                    v["answered"].as_u64().unwrap(),
+                )
+            })
+            .collect();
+        results.push((counts(&s), messages));
+        let _ = std::fs::remove_dir_all(dir);
+    }
+    assert_eq!(results[0], results[1], "same seed, same counts");
+    assert_ne!(results[0], results[2], "another seed, other counts");
+}
+
+#[test]
+fn load_against_serve_gives_the_outcomes_of_run() {
+    let serve = Serve::start(&[]);
+    let dir = out_dir("load");
+    let (s6a, s8) = (serve.s6a.to_string(), serve.s8.to_string());
+    let (code, stdout) = run(&[
+        "load",
+        "--s6a",
+        &s6a,
+        "--s8",
+        &s8,
+        "--duration",
+        "8s",
+        "--rate",
+        "400",
+        "--population",
+        "300",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{stdout}");
+    check_outcomes(&summary(&dir));
+    let report = serve.stop();
+    assert!(
+        report.contains("s6a.air 2001"),
+        "the external core answered: {report}"
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn bad_flags_and_slos_are_usage_errors() {
+    let (code, _) = run(&["run", "--rate", "-5", "--duration", "1s"]);
+    assert_eq!(code, 2);
+    let out = roamsim()
+        .args(["run", "--slo", "atach:p99<1s", "--duration", "1s"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("atach"));
+    let dir = out_dir("slo");
+    let (code, _) = run(&[
+        "run",
+        "--virtual",
+        "--duration",
+        "5s",
+        "--rate",
+        "100",
+        "--slo",
+        "attach:p99<1us",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 99, "a breached SLO exits 99");
+    assert_eq!(summary(&dir)["verdict"], "fail");
+    let _ = std::fs::remove_dir_all(dir);
+}
