@@ -228,3 +228,41 @@ mod tests {
         assert!(line.contains("delay p50 100.0 ms"), "{line}");
     }
 }
+
+/// Interrupt moderation for the event loops (like a NIC's): when turns follow each other closer
+/// than `min_gap`, the next one waits for the rest of the gap, so that each turn handles a batch
+/// of messages with few syscalls and wake-ups instead of one message per wake-up. At low load
+/// turns are far apart and nothing waits.
+pub(crate) struct Moderation {
+    min_gap: Duration,
+    last: std::time::Instant,
+}
+
+impl Moderation {
+    /// Turns at most every `min_gap` under load.
+    pub(crate) fn new(min_gap: Duration) -> Moderation {
+        Moderation {
+            min_gap,
+            last: std::time::Instant::now(),
+        }
+    }
+
+    /// Call at the start of every turn.
+    pub(crate) fn pace(&mut self) {
+        let since = self.last.elapsed();
+        if since < self.min_gap {
+            std::thread::sleep(self.min_gap - since);
+        }
+        self.last = std::time::Instant::now();
+    }
+}
+
+/// The gap of [`Moderation`] for the load engine and the embedded core (`ROAMSIM_TURN_US`
+/// overrides it, for experiments).
+pub(crate) fn turn_gap() -> Duration {
+    let us = std::env::var("ROAMSIM_TURN_US")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100);
+    Duration::from_micros(us)
+}

@@ -85,10 +85,12 @@ struct Shard {
     s6a: SocketAddr,
     clock: Instant,
     rec: Recorder,
+    moderation: super::driver::Moderation,
 }
 
 /// Runs one shard to the end of its arrivals plus the drain time, or until `stop` is set.
 pub fn run(spec: ShardSpec, stop: &AtomicBool) -> io::Result<ShardResult> {
+    super::driver::precise_timers();
     let mut shard = Shard::new(&spec)?;
     let duration_us = spec.duration.as_micros() as u64;
     let process = if spec.poisson {
@@ -164,6 +166,7 @@ impl Shard {
             s6a: spec.s6a,
             clock,
             rec: Recorder::new(),
+            moderation: super::driver::Moderation::new(super::driver::turn_gap()),
         };
         for i in 0..shard.vn.mme_count() {
             shard.mmes.push(MmeConn {
@@ -218,6 +221,7 @@ impl Shard {
 
     /// Waits for readiness or the next deadline, then handles everything that is due.
     fn turn(&mut self, events: &mut Events, next_arrival: Option<u64>) -> io::Result<()> {
+        self.moderation.pace();
         let now = self.now_us();
         let wake = [next_arrival, self.vn.poll_timeout(), self.next_retry()]
             .into_iter()

@@ -120,7 +120,10 @@ pub fn run(
     ready(server.s6a.local_addr(), server.udp.local_addr());
     let deadline = cfg.duration.map(|d| server.start + d);
     let mut events = Events::with_capacity(256);
+    super::driver::precise_timers();
+    let mut moderation = super::driver::Moderation::new(super::driver::turn_gap());
     while !stop.load(Ordering::Relaxed) && deadline.is_none_or(|d| Instant::now() < d) {
+        moderation.pace();
         server.turn(&mut events, Duration::from_millis(100))?;
     }
     server.shutdown(&mut events)?;

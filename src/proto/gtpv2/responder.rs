@@ -97,15 +97,19 @@ pub struct Responder {
 impl Responder {
     /// An empty cache.
     pub fn new(cfg: ResponderConfig) -> Self {
+        // Sized for the bound up front: growing a table of a million entries rehashes for
+        // milliseconds, a stall every response behind it would pay (the memory is only touched
+        // as entries are used).
+        let max = cfg.max_entries.max(1);
         Responder {
             cfg: ResponderConfig {
-                max_entries: cfg.max_entries.max(1),
+                max_entries: max,
                 ..cfg
             },
-            slots: Vec::new(),
+            slots: Vec::with_capacity(max),
             free: Vec::new(),
-            index: HashMap::new(),
-            expiry: VecDeque::new(),
+            index: HashMap::with_capacity(max),
+            expiry: VecDeque::with_capacity(max),
             to_send: VecDeque::new(),
             stats: ResponderStats::default(),
         }
