@@ -196,39 +196,6 @@ impl fmt::Display for DirectionLine<'_> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn wakes_at_the_earliest_bound() {
-        assert_eq!(wake_at(1_000, None, None), 1_000 + MAX_WAIT_US);
-        assert_eq!(wake_at(1_000, Some(5_000), None), 5_000);
-        assert_eq!(wake_at(1_000, Some(5_000), Some(3_000)), 3_000);
-        assert_eq!(wake_at(1_000, Some(500), None), 500);
-    }
-
-    #[test]
-    fn prints_a_direction() {
-        let mut stats = LinkStats {
-            packets: 10,
-            released: 9,
-            dropped_loss: 1,
-            ..LinkStats::default()
-        };
-        stats.delay_us.record(100_000).unwrap();
-        let line = DirectionLine {
-            name: "uplink",
-            stats: &stats,
-            in_flight: 0,
-        }
-        .to_string();
-        assert!(line.contains("packets 10"), "{line}");
-        assert!(line.contains("dropped 1 (loss 1,"), "{line}");
-        assert!(line.contains("delay p50 100.0 ms"), "{line}");
-    }
-}
-
 /// Interrupt moderation for the event loops (like a NIC's): when turns follow each other closer
 /// than `min_gap`, the next one waits for the rest of the gap, so that each turn handles a batch
 /// of messages with few syscalls and wake-ups instead of one message per wake-up. At low load
@@ -265,4 +232,37 @@ pub(crate) fn turn_gap() -> Duration {
         .and_then(|v| v.parse().ok())
         .unwrap_or(100);
     Duration::from_micros(us)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wakes_at_the_earliest_bound() {
+        assert_eq!(wake_at(1_000, None, None), 1_000 + MAX_WAIT_US);
+        assert_eq!(wake_at(1_000, Some(5_000), None), 5_000);
+        assert_eq!(wake_at(1_000, Some(5_000), Some(3_000)), 3_000);
+        assert_eq!(wake_at(1_000, Some(500), None), 500);
+    }
+
+    #[test]
+    fn prints_a_direction() {
+        let mut stats = LinkStats {
+            packets: 10,
+            released: 9,
+            dropped_loss: 1,
+            ..LinkStats::default()
+        };
+        stats.delay_us.record(100_000).unwrap();
+        let line = DirectionLine {
+            name: "uplink",
+            stats: &stats,
+            in_flight: 0,
+        }
+        .to_string();
+        assert!(line.contains("packets 10"), "{line}");
+        assert!(line.contains("dropped 1 (loss 1,"), "{line}");
+        assert!(line.contains("delay p50 100.0 ms"), "{line}");
+    }
 }
