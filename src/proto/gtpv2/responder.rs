@@ -97,19 +97,19 @@ pub struct Responder {
 impl Responder {
     /// An empty cache.
     pub fn new(cfg: ResponderConfig) -> Self {
-        // Sized for the bound up front: growing a table of a million entries rehashes for
-        // milliseconds, a stall every response behind it would pay (the memory is only touched
-        // as entries are used).
+        // A modest start: sizing for the bound up front (a million entries) makes the first
+        // seconds fault in and zero ~100 MB of pages, stalling the loop for tens of ms.
         let max = cfg.max_entries.max(1);
+        let initial = max.min(1 << 14);
         Responder {
             cfg: ResponderConfig {
                 max_entries: max,
                 ..cfg
             },
-            slots: Vec::with_capacity(max),
+            slots: Vec::with_capacity(initial),
             free: Vec::new(),
-            index: HashMap::with_capacity(max),
-            expiry: VecDeque::with_capacity(max),
+            index: HashMap::with_capacity(initial),
+            expiry: VecDeque::with_capacity(initial),
             to_send: VecDeque::new(),
             stats: ResponderStats::default(),
         }
