@@ -23,6 +23,21 @@ use crate::wire::s6a::{
 impl VisitedNetwork {
     /// Sends the S6a request of the flight's step on its MME, or parks the flight until the
     /// connection opens.
+    /// Index in `realms` of the Destination-Realm for roamers of `home` (the `--dest-realm`
+    /// override, else the home PLMN's TS 23.003 realm), built once per home PLMN so that no
+    /// request allocates one.
+    fn realm_of(&mut self, home: crate::model::Plmn) -> usize {
+        if let Some(i) = self.realms.iter().position(|(p, _)| *p == home) {
+            return i;
+        }
+        let realm = match &self.cfg.destination_realm {
+            Some(r) => r.clone(),
+            None => home.epc_realm(),
+        };
+        self.realms.push((home, realm));
+        self.realms.len() - 1
+    }
+
     pub(super) fn send_s6a(&mut self, now: u64, slot: u32) {
         let f = &self.flights[slot as usize];
         let (mme, step, gen) = (f.mme as usize, f.step, f.gen);
@@ -35,10 +50,8 @@ impl VisitedNetwork {
         let initial = matches!(f.procedure, Procedure::Attach | Procedure::PlmnChange);
         let (digits, n) = roamer.imsi.ascii();
         let imsi = std::str::from_utf8(&digits[..n]).unwrap_or("");
-        let home_realm = match &self.cfg.destination_realm {
-            Some(r) => r.clone(),
-            None => roamer.home.epc_realm(),
-        };
+        let home = self.realm_of(roamer.home);
+        let home_realm = std::mem::take(&mut self.realms[home].1);
         let m = &mut self.mmes[mme];
         m.sessions = m.sessions.wrapping_add(1);
         let mut session = std::mem::take(&mut self.scratch);
@@ -92,6 +105,7 @@ impl VisitedNetwork {
             }
         };
         self.scratch = session;
+        self.realms[home].1 = home_realm;
         let kind = match step {
             Step::Air => MessageKind::S6aAir,
             Step::Ulr => MessageKind::S6aUlr,

@@ -228,6 +228,8 @@ pub struct VisitedNetwork {
     rng: Rng,
     session_high: u32,
     scratch: String,
+    /// Destination-Realm per home PLMN (see `mme::realm_of`).
+    realms: Vec<(crate::model::Plmn, String)>,
     /// Transmitted GTPv2-C datagrams per message kind (first sends and retransmissions).
     gtp_transmitted: [u64; MessageKind::COUNT],
 }
@@ -285,6 +287,7 @@ impl VisitedNetwork {
             counters: MessageCounters::default(),
             procedures: ProcedureCounts::default(),
             scratch: String::with_capacity(96),
+            realms: Vec::new(),
             gtp_transmitted: [0; MessageKind::COUNT],
         }
     }
