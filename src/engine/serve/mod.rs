@@ -126,8 +126,59 @@ pub fn run(
         moderation.pace();
         server.turn(&mut events, Duration::from_millis(100))?;
     }
-    server.shutdown(&mut events)?;
+    server.shutdown(&mut events, Duration::from_secs(1))?;
     Ok(server.finish())
+}
+
+/// The home core as one component of another event loop: `roamsim run` puts one in every load
+/// shard, so that a shard's MMEs and SGW talk over loopback to a core in the same thread (the
+/// roamers are partitioned by shard, and so are the HSS registrations they make). The core keeps
+/// its own poll; the host registers [`EmbeddedCore::as_raw_fd`] in its own poll to wake on the
+/// core's input, and calls [`EmbeddedCore::turn`] every turn, which never waits.
+pub struct EmbeddedCore {
+    server: Server,
+    events: Events,
+}
+
+impl EmbeddedCore {
+    /// Binds the core's sockets (port 0 picks free ones).
+    pub fn bind(cfg: &ServeConfig) -> anyhow::Result<EmbeddedCore> {
+        Ok(EmbeddedCore {
+            server: Server::bind(cfg)?,
+            events: Events::with_capacity(256),
+        })
+    }
+
+    /// The HSS's and the PGW's addresses.
+    pub fn addrs(&self) -> (SocketAddr, SocketAddr) {
+        (self.server.s6a.local_addr(), self.server.udp.local_addr())
+    }
+
+    /// The core's poll descriptor: readable when the core has input.
+    pub fn as_raw_fd(&self) -> std::os::fd::RawFd {
+        use std::os::fd::AsRawFd;
+        self.server.poll.as_raw_fd()
+    }
+
+    /// When the core's next timer is due.
+    pub fn next_wake(&mut self) -> Option<Instant> {
+        let start = self.server.start;
+        self.server
+            .next_timeout()
+            .map(|us| start + Duration::from_micros(us))
+    }
+
+    /// Handles everything ready and due, without waiting.
+    pub fn turn(&mut self) -> anyhow::Result<()> {
+        self.server.turn(&mut self.events, Duration::ZERO)
+    }
+
+    /// Sends DPR to its peers (the host's own MMEs, which no longer listen: no grace period)
+    /// and returns what it answered.
+    pub fn finish(mut self) -> anyhow::Result<ServeReport> {
+        self.server.shutdown(&mut self.events, Duration::ZERO)?;
+        Ok(self.server.finish())
+    }
 }
 
 impl Server {
@@ -311,11 +362,11 @@ impl Server {
     }
 
     /// DPR to every open peer, then up to one second for the DPAs.
-    fn shutdown(&mut self, events: &mut Events) -> anyhow::Result<()> {
+    fn shutdown(&mut self, events: &mut Events, grace: Duration) -> anyhow::Result<()> {
         let now = self.now_us();
         self.core.disconnect_all(now, DISCONNECT_REBOOTING);
         self.s6a.flush(&mut self.core, self.poll.registry(), now)?;
-        let until = Instant::now() + Duration::from_secs(1);
+        let until = Instant::now() + grace;
         while !self.s6a.is_empty() && Instant::now() < until {
             self.turn(events, Duration::from_millis(50))?;
         }
