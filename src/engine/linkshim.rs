@@ -508,6 +508,9 @@ impl<P: Packet> LinkShim<P> {
                 })
                 .iter()
                 .fold([0u64; 4], |acc, c| std::array::from_fn(|k| acc[k] + c[k]));
+            if counts[0] == 0 {
+                continue; // never used (e.g. a PLMN whose MMEs are another's): not worth a line
+            }
             let r = rec.link_mut(&l.name);
             r.packets += counts[0] - l.recorded[0];
             r.dropped += counts[1] - l.recorded[1];
