@@ -35,10 +35,15 @@ use crate::report::recorder::{latency_histogram, merge_histogram};
 use crate::report::Recorder;
 
 mod plan;
+mod routes;
 #[cfg(test)]
 mod tests;
 
 pub use plan::{LinkPlan, LinkPlanError, PlannedLink, NO_LINK};
+pub use routes::S8Routes;
+
+/// Label of the links' seed, derived from the run's.
+const LINK_SEED_LABEL: u64 = 0x4c49_4e4b;
 
 /// Linux's minimum retransmission timeout (`TCP_RTO_MIN`), µs.
 pub const TCP_RTO_MIN_US: u64 = 200_000;
@@ -258,6 +263,21 @@ impl<P: Packet> LinkShim<P> {
             sides: [Side::default(), Side::default()],
             resend_order: 0,
         })
+    }
+
+    /// The links of shard `shard` of a run, for its population's visited PLMNs, seeded from the
+    /// run's `seed`; `None` when the plan has no link (the shard then skips the shim).
+    pub fn for_shard(
+        plan: &LinkPlan,
+        population: &crate::model::population::Population,
+        seed: u64,
+        shard: u32,
+    ) -> Result<Option<LinkShim<P>>, ConfigError> {
+        if plan.is_empty() {
+            return Ok(None);
+        }
+        let plmns: Vec<Plmn> = population.visited().iter().map(|v| v.plmn).collect();
+        LinkShim::new(plan, &plmns, derive_seed(seed, LINK_SEED_LABEL), shard).map(Some)
     }
 
     /// Whether visited PLMN `plmn`'s traffic crosses a link.

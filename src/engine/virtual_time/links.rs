@@ -4,15 +4,11 @@
 //! PGW's responses go back over the link their request came by (found by sequence number).
 //! Messages of hops with no link keep the plain per-hop delay.
 
-use std::collections::HashMap;
-
 use super::Hop;
-use crate::engine::linkshim::{Carrier, LinkPlan, LinkShim, StreamStats};
+use crate::engine::linkshim::{Carrier, LinkPlan, LinkShim, S8Routes, StreamStats};
 use crate::model::config::ConfigError;
-use crate::model::rng::derive_seed;
 use crate::report::{LinkReport, Recorder};
 use crate::visited::VisitedNetwork;
-use crate::wire::gtpv2::peek_header;
 
 /// What crossed the links, for the summary.
 #[derive(Debug, Clone, Default)]
@@ -27,8 +23,8 @@ pub(super) struct VirtualLinks {
     shim: LinkShim<(Hop, Vec<u8>)>,
     /// Visited PLMN (population index) of each MME's pool.
     mme_plmn: Vec<Option<usize>>,
-    /// Visited PLMN of each S8 sequence number sent, for the PGW's responses.
-    s8_plmn: HashMap<u32, u8>,
+    /// Visited PLMN of the S8 requests, for the PGW's responses.
+    s8: S8Routes,
 }
 
 impl VirtualLinks {
@@ -38,25 +34,23 @@ impl VirtualLinks {
         vn: &VisitedNetwork,
         seed: u64,
     ) -> Result<Option<VirtualLinks>, ConfigError> {
-        if plan.is_empty() {
-            return Ok(None);
-        }
-        let plmns: Vec<_> = vn.population().visited().iter().map(|v| v.plmn).collect();
-        let shim = LinkShim::new(plan, &plmns, derive_seed(seed, 0x4c49_4e4b), 0).map_err(|e| {
-            ConfigError {
+        let shim =
+            LinkShim::for_shard(plan, vn.population(), seed, 0).map_err(|e| ConfigError {
                 file: "link profile".into(),
                 line: None,
                 column: None,
                 field: Some(e.field),
                 message: e.reason,
-            }
-        })?;
+            })?;
+        let Some(shim) = shim else {
+            return Ok(None);
+        };
         Ok(Some(VirtualLinks {
             shim,
             mme_plmn: (0..vn.mme_count())
                 .map(|i| vn.mme_visited(i).map(usize::from))
                 .collect(),
-            s8_plmn: HashMap::new(),
+            s8: S8Routes::default(),
         }))
     }
 
@@ -68,21 +62,11 @@ impl VirtualLinks {
         hop: Hop,
         bytes: Vec<u8>,
     ) -> Option<Vec<u8>> {
-        let seq = || peek_header(&bytes).ok().map(|h| h.seq);
         let (up, plmn, carrier) = match hop {
             Hop::Hss(i) => (true, self.mme_plmn[i], Carrier::Stream(i as u32)),
             Hop::Mme(i) => (false, self.mme_plmn[i], Carrier::Stream(i as u32)),
-            Hop::Pgw => {
-                let plmn = seq().and_then(|s| Some((s, vn.s8_visited(s)?)));
-                if let Some((s, p)) = plmn {
-                    self.s8_plmn.insert(s, p);
-                }
-                (true, plmn.map(|(_, p)| usize::from(p)), Carrier::Datagram)
-            }
-            Hop::Sgw => {
-                let plmn = seq().and_then(|s| self.s8_plmn.get(&s)).copied();
-                (false, plmn.map(usize::from), Carrier::Datagram)
-            }
+            Hop::Pgw => (true, self.s8.request(vn, &bytes), Carrier::Datagram),
+            Hop::Sgw => (false, self.s8.response(&bytes), Carrier::Datagram),
         };
         let Some(plmn) = plmn.filter(|&p| self.shim.impairs(p)) else {
             return Some(bytes);
