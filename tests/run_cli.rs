@@ -237,3 +237,52 @@ fn bad_flags_and_slos_are_usage_errors() {
     assert_eq!(summary(&dir)["verdict"], "fail");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// `--link FILE` puts one link under every partner: summary.json `links` has it, with the
+/// profile's delay, and an attach takes three round trips of it more; `--link none` and the
+/// default profile are unimpaired; a missing link file is a usage error naming it.
+#[test]
+fn virtual_runs_cross_the_link_given_by_flag_or_profile() {
+    let run_virtual = |name: &str, extra: &[&str]| {
+        let dir = out_dir(name);
+        let mut args = vec!["run", "--virtual", "--duration", "20s", "--rate", "20"];
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&["--out", dir.to_str().unwrap()]);
+        let (code, out) = run(&args);
+        assert_eq!(code, 0, "{out}");
+        let s = summary(&dir);
+        let _ = std::fs::remove_dir_all(dir);
+        s
+    };
+    let p50 = |s: &Value| {
+        s["procedures"]["attach"]["latency_us"]["p50"]
+            .as_u64()
+            .unwrap()
+    };
+    let plain = run_virtual("link-none", &["--link", "none"]);
+    assert!(plain["links"].as_object().is_none_or(|l| l.is_empty()));
+    let far = run_virtual("link-apac", &["--link", "netem/eu-apac.toml"]);
+    let link = &far["links"]["eu-apac"];
+    assert!(link["packets"].as_u64().unwrap() > 0, "{far}");
+    let one_way = link["delay_us"]["p50"].as_u64().unwrap();
+    assert!((120_000..135_000).contains(&one_way), "{link}");
+    let rise = p50(&far) - p50(&plain);
+    assert!((720_000..790_000).contains(&rise), "attach p50 +{rise} µs");
+    let world = run_virtual("link-world", &["--profile", "profiles/ipx-world.toml"]);
+    let names: Vec<&String> = world["links"].as_object().unwrap().keys().collect();
+    assert!(names.iter().any(|n| *n == "440-10:us-apac"), "{names:?}");
+
+    let out = roamsim()
+        .args([
+            "run",
+            "--virtual",
+            "--link",
+            "netem/nope.toml",
+            "--duration",
+            "1s",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("netem/nope.toml"));
+}

@@ -8,6 +8,7 @@ use std::time::Duration;
 use clap::Args;
 
 use super::{config_error, load_directory, load_profile, stop_flag, Exit};
+use crate::engine::linkshim::LinkPlan;
 use crate::engine::run::{RunConfig, Target};
 use crate::model::slo::SloSpec;
 
@@ -44,6 +45,10 @@ pub struct LoadFlags {
     /// (repeatable; added to the profile's).
     #[arg(long = "slo", value_name = "SLO")]
     pub slos: Vec<String>,
+    /// GRX/IPX link profile (`netem/*.toml`) between every visited PLMN and the home network,
+    /// instead of the profile's per-partner `link` keys; `none` turns every link off.
+    #[arg(long, value_name = "FILE|none")]
+    pub link: Option<String>,
 }
 
 /// Flags of `roamsim run`.
@@ -133,6 +138,7 @@ fn resolve(
         slos.push(SloSpec::parse(s).map_err(|e| config_error(format!("--slo {s:?}: {e}")))?);
     }
     let directory = load_directory(&profile, flags.subscribers.as_deref())?;
+    let links = link_plan(flags, &profile)?;
     let profile_name = flags
         .profile
         .as_ref()
@@ -155,7 +161,28 @@ fn resolve(
         out: flags.out.clone(),
         origin_realm,
         dest_realm,
+        links,
     })
+}
+
+/// `--link FILE|none`, else the profile's `[[visited]] link` keys, paths relative to the
+/// profile file's folder.
+fn link_plan(
+    flags: &LoadFlags,
+    profile: &crate::model::config::Profile,
+) -> anyhow::Result<LinkPlan> {
+    let plan = match &flags.link {
+        Some(value) => LinkPlan::from_flag(value),
+        None => {
+            let base = flags
+                .profile
+                .as_deref()
+                .and_then(std::path::Path::parent)
+                .unwrap_or(std::path::Path::new("."));
+            LinkPlan::from_visited(&profile.visited, base)
+        }
+    };
+    plan.map_err(|e| config_error(e.to_string()))
 }
 
 /// Roamer `i` is subscriber `i` of the profile's IMSI ranges: a population larger than what is

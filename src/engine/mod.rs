@@ -14,6 +14,7 @@
 pub mod driver;
 pub mod echo;
 pub mod ipx;
+pub mod linkshim;
 pub mod relay;
 pub mod run;
 pub mod sctp_udp;

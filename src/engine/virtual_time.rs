@@ -2,7 +2,9 @@
 //! ([`VisitedNetwork`]) and the home side ([`HssService`] behind one server-side Diameter
 //! [`Peer`] per MME instance, [`PgwService`]) in one thread, on a simulated clock that jumps to
 //! the next event. Bytes pass directly between the two sides through a time-ordered queue with a
-//! fixed one-way delay per hop (no sockets); Cancel-Location goes out on the old MME's own
+//! fixed one-way delay per hop (no sockets), after crossing their visited PLMN's GRX/IPX link
+//! when [`VirtualOptions::links`] gives it one ([`links`]: S6a as TCP, S8 as UDP datagrams);
+//! Cancel-Location goes out on the old MME's own
 //! connection, found by Origin-Host, as `serve` does. The same seed and profile give the same
 //! run, message for message.
 //!
@@ -33,6 +35,12 @@ use crate::visited::{
 };
 use crate::wire::diameter::message_len;
 
+mod links;
+
+pub use crate::engine::linkshim::LinkPlan;
+pub use links::LinkResults;
+use links::VirtualLinks;
+
 /// What a virtual run is asked to do.
 #[derive(Debug, Clone)]
 pub struct VirtualOptions {
@@ -48,6 +56,8 @@ pub struct VirtualOptions {
     pub one_way_delay_us: u64,
     /// Arrival process (`None`: the profile's).
     pub arrivals: Option<ArrivalProcess>,
+    /// The partner links the traffic crosses on top of the per-hop delay (none: unimpaired).
+    pub links: LinkPlan,
 }
 
 impl VirtualOptions {
@@ -60,6 +70,7 @@ impl VirtualOptions {
             seed,
             one_way_delay_us: 100,
             arrivals: None,
+            links: LinkPlan::none(),
         }
     }
 }
@@ -112,6 +123,8 @@ pub struct VirtualResult {
     pub hss_cla_success: u64,
     /// Charging records the PGW produced.
     pub cdrs: u64,
+    /// What the partner links did (empty without links).
+    pub links: LinkResults,
 }
 
 impl VirtualResult {
@@ -178,6 +191,7 @@ pub struct VirtualRun {
     pgw_addr: SocketAddr,
     buf: Vec<u8>,
     tamper: Option<Tamper>,
+    links: Option<VirtualLinks>,
     summaries: Vec<ProcedureSummary>,
     reasons: BTreeMap<(Procedure, Outcome, String), u64>,
     arrived: u64,
@@ -246,6 +260,7 @@ impl VirtualRun {
             })
             .collect();
         let process = opts.arrivals.unwrap_or(profile.load.arrivals);
+        let links = VirtualLinks::new(&opts.links, &vn, opts.seed)?;
         Ok(VirtualRun {
             now: 0,
             stop_us: opts.duration_us + procedure_timeout + 1_000_000,
@@ -268,6 +283,7 @@ impl VirtualRun {
             pgw_addr,
             buf: Vec::with_capacity(4096),
             tamper: None,
+            links,
             summaries: Procedure::ALL
                 .iter()
                 .map(|_| ProcedureSummary {
@@ -309,6 +325,8 @@ impl VirtualRun {
 
     fn next_event(&mut self) -> Option<u64> {
         let deliveries = self.queue.peek().map(|Reverse(d)| d.at);
+        let on_links = self.links.as_ref().and_then(VirtualLinks::next_release_at);
+        let deliveries = deliveries.into_iter().chain(on_links).min();
         let arrival = self.arrivals.peek();
         if arrival.is_none() && deliveries.is_none() && self.vn.in_flight() == 0 {
             return None;
@@ -334,6 +352,10 @@ impl VirtualRun {
             self.events += 1;
             self.vn.arrive(now, intended);
         }
+        while let Some((hop, bytes)) = self.links.as_mut().and_then(|l| l.poll(now)) {
+            self.events += 1;
+            self.enqueue(hop, bytes);
+        }
         while self.queue.peek().is_some_and(|Reverse(d)| d.at <= now) {
             let Reverse(d) = self.queue.pop().expect("peeked");
             self.events += 1;
@@ -354,7 +376,20 @@ impl VirtualRun {
         }
     }
 
+    /// Sends a message: over its partner's link if it has one, then the hop's own delay.
     fn push(&mut self, hop: Hop, bytes: Vec<u8>) {
+        let bytes = match self.links.as_mut() {
+            Some(l) => match l.offer(self.now, &self.vn, hop, bytes) {
+                Some(b) => b,
+                None => return,
+            },
+            None => bytes,
+        };
+        self.enqueue(hop, bytes);
+    }
+
+    /// Queues a message for delivery after the hop's delay.
+    fn enqueue(&mut self, hop: Hop, bytes: Vec<u8>) {
         self.seq += 1;
         self.queue.push(Reverse(Delivery {
             at: self.now + self.delay,
@@ -484,6 +519,11 @@ impl VirtualRun {
             attached: self.vn.attached_count(),
             hss_cla_success,
             cdrs: self.cdrs,
+            links: self
+                .links
+                .as_mut()
+                .map(VirtualLinks::results)
+                .unwrap_or_default(),
         }
     }
 }
@@ -503,5 +543,7 @@ fn split(stream: &[u8]) -> Vec<Vec<u8>> {
     out
 }
 
+#[cfg(test)]
+mod link_tests;
 #[cfg(test)]
 mod tests;

@@ -575,6 +575,8 @@ fn shipped_profiles_load_and_state_their_netem_line() {
     assert_eq!(rtt("intra-eu"), Some(30));
     assert_eq!(rtt("eu-americas"), Some(120));
     assert_eq!(rtt("eu-apac"), Some(250));
+    assert_eq!(rtt("us-apac"), Some(150));
+    assert_eq!(rtt("intra-americas"), Some(130));
     assert!(rtt("degraded-bursty").is_some() && rtt("partition").is_some());
 }
 

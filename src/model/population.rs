@@ -82,6 +82,12 @@ pub struct VisitedPlmnConfig {
     /// PLMN as Visited-PLMN-Id); absent: its own pool of `mme_instances`.
     #[serde(default)]
     pub mme_plmn: Option<Plmn>,
+    /// The GRX/IPX link between this visited PLMN and the home network (DESIGN.md §6): the path
+    /// of a `netem/*.toml` link profile, relative to the folder of the profile that names it,
+    /// or `"none"`; absent: unimpaired. Its MMEs' S6a traffic and the S8 traffic of roamers in
+    /// it cross this link (`roamsim run`; `--link` replaces every entry's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
 }
 
 fn default_weight() -> f64 {

@@ -396,6 +396,18 @@ impl VisitedNetwork {
         &self.mmes[mme].host
     }
 
+    /// The visited PLMN of MME `mme`'s pool (index into the population's visited list): its
+    /// Diameter connection crosses that partner's link.
+    pub fn mme_visited(&self, mme: usize) -> Option<u8> {
+        let plmn = self.mmes.get(mme)?.plmn;
+        let i = self
+            .population
+            .visited()
+            .iter()
+            .position(|v| v.plmn == plmn)?;
+        Some(i as u8)
+    }
+
     /// Bytes MME `mme` has to write to its connection (whole Diameter messages).
     pub fn mme_transmit(&self, mme: usize) -> &[u8] {
         self.mmes[mme].peer.transmit()

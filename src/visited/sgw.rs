@@ -219,6 +219,16 @@ impl VisitedNetwork {
         Some(d)
     }
 
+    /// The visited PLMN (index into the population's visited list) of the procedure whose S8
+    /// request to the PGW has sequence number `seq` and is still outstanding: where its datagrams
+    /// and the PGW's responses travel (a driver routes them over that partner's link). `None`
+    /// once the request is answered or abandoned.
+    pub fn s8_visited(&self, seq: u32) -> Option<u8> {
+        let token = self.sgw.token_of(self.cfg.pgw, seq)?;
+        let slot = self.flight_of(token)?;
+        Some(self.flights[slot as usize].visited)
+    }
+
     /// T3 expiries and N3 timeouts of the SGW's requests.
     pub(super) fn sgw_timeout(&mut self, now: u64) {
         self.sgw.handle_timeout(now);

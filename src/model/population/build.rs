@@ -15,6 +15,7 @@ fn visited_plmns(profile: &Profile, file: &str) -> Result<Vec<VisitedPlmnConfig>
                         weight: 1.0,
                         mme_instances: 2,
                         mme_plmn: None,
+                        link: None,
                     });
                 }
             }

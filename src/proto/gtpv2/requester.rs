@@ -219,6 +219,13 @@ impl Requester {
         })
     }
 
+    /// The token of the request outstanding towards `peer` with sequence number `seq`, without
+    /// matching it (for a driver that routes the datagram, e.g. over the partner's link).
+    pub fn token_of(&self, peer: SocketAddr, seq: u32) -> Option<Token> {
+        let idx = *self.index.get(&(peer, seq & SEQ_MASK))?;
+        Some(self.slots[idx as usize].token)
+    }
+
     /// Abandons an outstanding request (no more retransmissions, no event); returns its token.
     pub fn cancel(&mut self, peer: SocketAddr, seq: u32) -> Option<Token> {
         let idx = self.index.remove(&(peer, seq & SEQ_MASK))?;
