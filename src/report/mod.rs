@@ -39,4 +39,6 @@ pub use summary::{
 pub use write::{read_run, rfc3339_utc, run_id, write_atomic, write_reports, write_results};
 
 #[cfg(test)]
+mod reports_tests;
+#[cfg(test)]
 mod tests;

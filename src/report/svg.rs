@@ -36,7 +36,12 @@ pub struct Axis {
 impl Axis {
     /// A linear axis from 0 (or `min` when negative) to a rounded-up `max`.
     pub fn linear(min: f64, max: f64, label: &str) -> Axis {
-        let max = if max > min { nice_ceil(max) } else { min + 1.0 };
+        let max = if max > min {
+            let step = nice_ceil((max - min) / 5.0);
+            min + ((max - min) / step - 1e-9).ceil() * step
+        } else {
+            min + 1.0
+        };
         Axis {
             min,
             max,
@@ -146,7 +151,7 @@ pub struct Chart {
     h: f64,
 }
 
-const LEFT: f64 = 64.0;
+const LEFT: f64 = 110.0;
 const RIGHT: f64 = 150.0;
 const TOP: f64 = 28.0;
 const BOTTOM: f64 = 44.0;
