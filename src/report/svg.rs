@@ -281,12 +281,17 @@ impl Chart {
     /// A vertical marker at `x` with a label (e.g. the knee of a sweep).
     pub fn marker(&mut self, x: f64, label: &str) {
         let px = self.px(x);
+        // Right of the line, or left of it in the right half so it stays off the legend.
+        let (tx, anchor) = if self.x.frac(x) > 0.5 {
+            (px - 4.0, "end")
+        } else {
+            (px + 4.0, "start")
+        };
         let _ = write!(
             self.svg,
             "<line x1=\"{px:.1}\" y1=\"{TOP}\" x2=\"{px:.1}\" y2=\"{:.1}\" stroke=\"#D55E00\" stroke-dasharray=\"5 3\"/>\
-<text x=\"{:.1}\" y=\"{:.1}\" class=\"tick\">{}</text>",
+<text x=\"{tx:.1}\" y=\"{:.1}\" class=\"tick\" text-anchor=\"{anchor}\">{}</text>",
             self.h - BOTTOM,
-            px + 4.0,
             TOP + 12.0,
             xml_escape(label)
         );

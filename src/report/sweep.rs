@@ -118,7 +118,7 @@ pub fn sweep_chart(sweep: &Sweep) -> String {
     let top = sweep.points.last().map_or(1.0, |p| p.offered_rate);
     let mut c = Chart::new(
         "p99 latency against offered load",
-        Axis::linear(0.0, top, "offered procedures/s"),
+        Axis::linear(0.0, top * 1.05, "offered procedures/s"),
         Axis::log(lo, hi, "p99 ms (log)"),
         1000.0,
         340.0,
