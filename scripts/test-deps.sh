@@ -2,8 +2,9 @@
 # Installs what the integration tests' independent peers need (tests/py/), idempotently:
 #   - tshark (dissector check of everything roamsim sends),
 #   - python3 with venv,
-#   - a venv at target/pyenv with python-diameter 0.9.0 (independent Diameter/S6a peer)
-#     and cryptography (AES for the independent Milenage).
+#   - a venv at target/pyenv with python-diameter 0.9.0 (independent Diameter/S6a peer),
+#     cryptography (AES for the independent Milenage), hdrhistogram 0.10.8 (the independent
+#     reader of intervals.hlog) and prometheus_client 0.26.0 (the /metrics exposition parser).
 # Fast no-op when all of it is present. Runs as root on Debian (CI: .ci/run on a fresh machine).
 # Prints what it installed; prints nothing else but one "ready" line when nothing was missing.
 set -euo pipefail
@@ -12,6 +13,8 @@ cd "$(dirname "$0")/.."
 VENV=target/pyenv
 PY=/usr/bin/python3
 DIAMETER_VERSION=0.9.0
+HDRH_VERSION=0.10.8
+PROMETHEUS_VERSION=0.26.0
 installed=()
 
 apt_updated=0
@@ -36,12 +39,13 @@ if [ ! -x "$PY" ] || ! "$PY" -c 'import venv, ensurepip' >/dev/null 2>&1; then
 fi
 
 venv_ok() {
-    [ -x "$VENV/bin/python" ] && "$VENV/bin/python" - "$DIAMETER_VERSION" <<'PY' >/dev/null 2>&1
+    [ -x "$VENV/bin/python" ] && "$VENV/bin/python" - "$DIAMETER_VERSION" "$HDRH_VERSION" "$PROMETHEUS_VERSION" <<'PY' >/dev/null 2>&1
 import sys
 from importlib.metadata import version
-import diameter, cryptography  # noqa: F401
+import diameter, cryptography, hdrh, prometheus_client  # noqa: F401
 from cryptography.hazmat.primitives.ciphers import Cipher  # noqa: F401
-sys.exit(0 if version("python-diameter") == sys.argv[1] else 1)
+want = {"python-diameter": sys.argv[1], "hdrhistogram": sys.argv[2], "prometheus_client": sys.argv[3]}
+sys.exit(0 if all(version(k) == v for k, v in want.items()) else 1)
 PY
 }
 
@@ -55,9 +59,10 @@ if ! venv_ok; then
         installed+=("venv: $VENV")
     fi
     "$VENV/bin/python" -m pip install -q --disable-pip-version-check \
-        "python-diameter==$DIAMETER_VERSION" cryptography
-    installed+=("pip ($VENV): python-diameter==$DIAMETER_VERSION cryptography")
-    venv_ok || { echo "test-deps: $VENV still lacks python-diameter $DIAMETER_VERSION or cryptography" >&2; exit 1; }
+        "python-diameter==$DIAMETER_VERSION" cryptography \
+        "hdrhistogram==$HDRH_VERSION" "prometheus_client==$PROMETHEUS_VERSION"
+    installed+=("pip ($VENV): python-diameter==$DIAMETER_VERSION cryptography hdrhistogram==$HDRH_VERSION prometheus_client==$PROMETHEUS_VERSION")
+    venv_ok || { echo "test-deps: $VENV still lacks python-diameter $DIAMETER_VERSION, cryptography, hdrhistogram $HDRH_VERSION or prometheus_client $PROMETHEUS_VERSION" >&2; exit 1; }
 fi
 
 if [ "${#installed[@]}" -eq 0 ]; then

@@ -8,7 +8,10 @@ use std::path::PathBuf;
 
 pub mod ipx;
 pub mod link;
+pub mod progress;
+pub mod report;
 pub mod run;
+pub mod sweep;
 
 use std::io::Write;
 use std::sync::atomic::AtomicBool;
@@ -62,6 +65,12 @@ pub enum Command {
     Link(link::LinkArgs),
     /// Join namespaces roamsim-visited and roamsim-home through TUN devices and the link emulator (root).
     Ipx(ipx::IpxArgs),
+    /// Re-render every report of a run folder (summary.json + intervals.hlog).
+    Report(report::ReportArgs),
+    /// Compare two runs (throughput, latency percentiles per procedure); exit 99 on a regression.
+    Compare(report::CompareArgs),
+    /// Size the VLR/MME pool of every visited PLMN for a population, arithmetic shown.
+    Plan(report::PlanArgs),
     /// Measure a raw batched UDP echo on loopback (open loop), the I/O ceiling for comparisons.
     Echo(EchoArgs),
 }
@@ -162,6 +171,9 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Serve(args) => serve(&args),
         Command::Link(args) => link::run(&args).map(|()| Exit::Ok),
         Command::Ipx(args) => ipx::run(&args).map(|()| Exit::Ok),
+        Command::Report(args) => report::report(&args),
+        Command::Compare(args) => report::compare_cmd(&args),
+        Command::Plan(args) => report::plan_cmd(&args),
         Command::Echo(args) => {
             if !(args.rate > 0.0 && args.rate.is_finite()) {
                 return Err(config_error(format!(

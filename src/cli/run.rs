@@ -49,6 +49,19 @@ pub struct LoadFlags {
     /// instead of the profile's per-partner `link` keys; `none` turns every link off.
     #[arg(long, value_name = "FILE|none")]
     pub link: Option<String>,
+    /// Also check every SLO without a window of its own on every window of this length (e.g.
+    /// `5m`): a soak passes only if every window passed.
+    #[arg(long, value_name = "DURATION", value_parser = super::parse_duration_arg)]
+    pub slo_window: Option<Duration>,
+    /// Interval of intervals.hlog, windowed SLOs, the progress line and /metrics.
+    #[arg(long, default_value = "10s", value_parser = super::parse_duration_arg)]
+    pub interval: Duration,
+    /// No progress line (it is off anyway when stderr is not a terminal).
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Serve Prometheus metrics on http://ADDR:PORT/metrics while the run lasts.
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub metrics: Option<SocketAddr>,
 }
 
 /// Flags of `roamsim run`.
@@ -60,6 +73,10 @@ pub struct RunArgs {
     /// Simulated clock, no sockets: deterministic for a seed, and faster than real time.
     #[arg(long = "virtual")]
     pub virtual_time: bool,
+    /// Step the offered rate FROM:TO:STEP (procedures/s), one run each in a subfolder; finds
+    /// the knee, the highest rate meeting every SLO.
+    #[arg(long, value_name = "FROM:TO:STEP")]
+    pub sweep: Option<String>,
 }
 
 /// Flags of `roamsim load`.
@@ -84,8 +101,11 @@ pub struct LoadArgs {
 
 /// `roamsim run`.
 pub fn run(args: &RunArgs) -> anyhow::Result<Exit> {
+    if let Some(sweep) = &args.sweep {
+        return super::sweep::run(args, sweep);
+    }
     let cfg = resolve(&args.load, Target::Embedded, args.virtual_time, None, None)?;
-    execute(cfg)
+    execute(cfg, &args.load)
 }
 
 /// `roamsim load`.
@@ -101,10 +121,10 @@ pub fn load(args: &LoadArgs) -> anyhow::Result<Exit> {
         args.origin_realm.clone(),
         args.dest_realm.clone(),
     )?;
-    execute(cfg)
+    execute(cfg, &args.load)
 }
 
-fn resolve(
+pub(crate) fn resolve(
     flags: &LoadFlags,
     target: Target,
     virtual_time: bool,
@@ -130,6 +150,12 @@ fn resolve(
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get() as u32));
     if shards == 0 {
         return Err(config_error("--shards must be at least 1".into()));
+    }
+    if flags.interval.is_zero() {
+        return Err(config_error("--interval must be positive".into()));
+    }
+    if flags.slo_window.is_some_and(|w| w.is_zero()) {
+        return Err(config_error("--slo-window must be positive".into()));
     }
     let seed = flags.seed.unwrap_or(profile.seed);
     profile.seed = seed;
@@ -162,6 +188,10 @@ fn resolve(
         origin_realm,
         dest_realm,
         links,
+        interval: flags.interval,
+        slo_window: flags.slo_window,
+        metrics: flags.metrics,
+        observers: Vec::new(),
     })
 }
 
@@ -188,7 +218,7 @@ fn link_plan(
 /// Roamer `i` is subscriber `i` of the profile's IMSI ranges: a population larger than what is
 /// provisioned grows the last range of the first home PLMN (its MSISDNs follow), so that
 /// `--population 10000000` works with any profile.
-fn grow_provisioning(profile: &mut crate::model::config::Profile, population: u64) {
+pub(crate) fn grow_provisioning(profile: &mut crate::model::config::Profile, population: u64) {
     let provisioned: u64 = profile
         .home
         .plmns
@@ -208,9 +238,15 @@ fn grow_provisioning(profile: &mut crate::model::config::Profile, population: u6
     }
 }
 
-fn execute(cfg: RunConfig) -> anyhow::Result<Exit> {
+fn execute(mut cfg: RunConfig, flags: &LoadFlags) -> anyhow::Result<Exit> {
     let stop = stop_flag()?;
-    let outcome = crate::engine::run::run(cfg, stop)?;
+    let progress = super::progress::Progress::start(flags.quiet);
+    if let Some(observer) = progress.observer() {
+        cfg.observers.push(observer);
+    }
+    let outcome = crate::engine::run::run(cfg, stop);
+    progress.end();
+    let outcome = outcome?;
     println!("{}", outcome.markdown);
     println!("results: {}", outcome.dir.display());
     Ok(match outcome.summary.verdict {

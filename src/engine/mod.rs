@@ -10,11 +10,17 @@
 //! - The standalone link drivers (DESIGN.md §6): [`relay`] (`roamsim link`, a UDP relay) and
 //!   [`ipx`] (`roamsim ipx`, TUN devices between two network namespaces), with what they share in
 //!   [`driver`].
+//! - Interval reporting: each shard's [`interval`] tap sends snapshots to the run thread's
+//!   [`collect`]or (intervals.hlog, windowed SLOs, capacity, live observers); [`metrics`] serves
+//!   them on `/metrics`.
 
+pub mod collect;
 pub mod driver;
 pub mod echo;
+pub mod interval;
 pub mod ipx;
 pub mod linkshim;
+pub mod metrics;
 pub mod relay;
 pub mod run;
 pub mod sctp_udp;

@@ -4,18 +4,23 @@
 //! machines on a simulated clock instead ([`super::virtual_time`]).
 //!
 //! Every shard is a thread with its own population slice, sockets, timers, RNG and
-//! [`Recorder`]; they share nothing until the end, when their recorders are merged into one
-//! [`Summary`].
+//! [`Recorder`]; they share nothing but interval snapshots, which the run thread merges
+//! ([`super::collect`]) into `intervals.hlog`, windowed SLO checks and live observers. The
+//! run's [`Summary`] is the sum of its intervals; then every report is written.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::Context;
 
+use super::collect::{Collector, CollectorConfig, Observer};
 use super::linkshim::LinkPlan;
+use super::interval::IntervalTap;
+use super::metrics::{Metrics, MetricsServer};
 use super::serve::{ServeConfig, ServeReport};
 use super::shard::{self, ShardSpec};
 use crate::model::config::Profile;
@@ -23,6 +28,7 @@ use crate::model::population::Population;
 use crate::model::rng::derive_seed;
 use crate::model::slo::SloSpec;
 use crate::model::subscriber::Directory;
+use crate::report::interval::Snapshot;
 use crate::report::{self, Recorder, RunInfo, Summary};
 use crate::visited::VisitedConfig;
 
@@ -68,6 +74,14 @@ pub struct RunConfig {
     pub origin_realm: Option<String>,
     /// Destination-Realm of S6a requests instead of the home PLMN's (`load --dest-realm`).
     pub dest_realm: Option<String>,
+    /// Interval of `intervals.hlog`, windowed SLOs and live reporting.
+    pub interval: Duration,
+    /// Window of SLOs that have none of their own (`--slo-window`).
+    pub slo_window: Option<Duration>,
+    /// Serve `/metrics` here while the run lasts.
+    pub metrics: Option<SocketAddr>,
+    /// Called at every interval (e.g. the progress line).
+    pub observers: Vec<Observer>,
     /// The GRX/IPX link each visited PLMN's traffic crosses (the profile's `link` keys, or
     /// `--link`); empty: unimpaired.
     pub links: LinkPlan,
@@ -87,7 +101,7 @@ pub struct RunOutcome {
 
 /// Runs the load, writes the results and returns them. `stop` (Ctrl-C) ends the arrivals
 /// early; what was measured is still written.
-pub fn run(cfg: RunConfig, stop: Arc<AtomicBool>) -> anyhow::Result<RunOutcome> {
+pub fn run(mut cfg: RunConfig, stop: Arc<AtomicBool>) -> anyhow::Result<RunOutcome> {
     let started_ms = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as u64);
@@ -95,46 +109,60 @@ pub fn run(cfg: RunConfig, stop: Arc<AtomicBool>) -> anyhow::Result<RunOutcome> 
         Population::from_profile(&cfg.profile, &cfg.profile_name, None)
             .map_err(|e| crate::model::InvalidInput(e.to_string()))?,
     );
-    let (recorder, elapsed, intended, core) = if cfg.virtual_time {
-        let mut opts = super::virtual_time::VirtualOptions::new(
-            cfg.rate,
-            cfg.duration,
-            cfg.profile.load.population,
-            cfg.seed,
-        );
-        opts.links = cfg.links.clone();
-        let r = super::virtual_time::VirtualRun::new(&cfg.profile, &opts)
-            .map_err(|e| crate::model::InvalidInput(e.to_string()))?
-            .run();
-        (recorder_of(&r), cfg.duration, r.arrivals, None)
-    } else {
-        run_sockets(&cfg, population, &stop)?
-    };
-    let secs = elapsed.as_secs_f64().max(1e-9);
-    let started: u64 = crate::model::Procedure::ALL
-        .iter()
-        .map(|&p| recorder.procedure(p).started)
-        .sum();
-    let lag_p99 = recorder.lag_us().value_at_quantile(0.99);
-    let info = RunInfo {
-        id: report::run_id(started_ms, cfg.seed),
-        seed: cfg.seed,
-        profile: cfg.profile_name.clone(),
-        started_at: report::rfc3339_utc(started_ms),
-        duration_s: secs,
-        shards: cfg.shards,
-        offered_rate: cfg.rate,
-        achieved_rate: started as f64 / secs,
-        // Behind schedule by more than 10 ms at p99, or fewer starts than the schedule asked.
-        generator_saturated: lag_p99 > 10_000 || (started as f64) < 0.99 * intended as f64,
-    };
-    let summary = Summary::new(&recorder, info, &cfg.slos);
+    let id = report::run_id(started_ms, cfg.seed);
     let dir = cfg
         .out
         .clone()
-        .unwrap_or_else(|| PathBuf::from("results").join(&summary.run.info.id));
-    report::write_results(&dir, &summary)
-        .with_context(|| format!("write results to {}", dir.display()))?;
+        .unwrap_or_else(|| PathBuf::from("results").join(&id));
+    std::fs::create_dir_all(&dir).with_context(|| format!("create {}", dir.display()))?;
+    let mut observers = std::mem::take(&mut cfg.observers);
+    let _server = match cfg.metrics {
+        Some(addr) => {
+            let metrics = Metrics::new(cfg.rate);
+            let server = MetricsServer::start(addr, metrics.clone())
+                .map_err(|e| crate::model::InvalidInput(format!("--metrics {addr}: {e}")))?;
+            eprintln!("metrics: http://{}/metrics", server.addr());
+            observers.push(Box::new(move |i, _| metrics.update(i)));
+            Some(server)
+        }
+        None => None,
+    };
+    let hlog_path = dir.join("intervals.hlog");
+    let collector_cfg = CollectorConfig {
+        hlog_path: &hlog_path,
+        run_id: &id,
+        start_unix_ms: started_ms,
+        shards: if cfg.virtual_time { 1 } else { cfg.shards },
+        every: cfg.interval,
+        slos: &cfg.slos,
+        slo_window: cfg.slo_window,
+    };
+    let mut collector = Collector::new(&collector_cfg, observers)
+        .with_context(|| format!("create {}", hlog_path.display()))?;
+    let (tx, rx) = mpsc::channel();
+    let (residual, elapsed, intended, core) = if cfg.virtual_time {
+        run_virtual(&cfg, tx, rx, &mut collector)?
+    } else {
+        run_sockets(&cfg, population.clone(), &stop, (tx, rx), &mut collector)?
+    };
+    let collected = collector.finish();
+    let mut recorder = collected.total;
+    recorder.merge(&residual);
+    if let Some(e) = &collected.hlog_error {
+        eprintln!("roamsim: warning: {}: {e}", hlog_path.display());
+    }
+    let info = run_info(&cfg, &recorder, id, started_ms, elapsed, intended);
+    let mut summary = Summary::new(&recorder, info, &cfg.slos);
+    summary.attach_windows(collected.windows);
+    let personas: Vec<_> = population
+        .personas()
+        .iter()
+        .map(|p| (p.config.clone(), p.count as u64))
+        .collect();
+    let stay = report::capacity::mean_stay_s(&personas);
+    let natural = population.natural_rate();
+    summary.capacity = Some(collected.capacity.finish(&summary, stay, natural));
+    write_all(&dir, &summary)?;
     let markdown = report::render_markdown(&summary);
     Ok(RunOutcome {
         summary,
@@ -144,17 +172,83 @@ pub fn run(cfg: RunConfig, stop: Arc<AtomicBool>) -> anyhow::Result<RunOutcome> 
     })
 }
 
-/// The virtual run's counts in the recorder the reports read (no lag: virtual time never lags).
-fn recorder_of(r: &super::virtual_time::VirtualResult) -> Recorder {
-    let mut rec = Recorder::new();
-    for (p, s) in &r.procedures {
-        rec.add_procedure_stats(*p, s.started, s.outcomes, &s.latency_us);
+/// Writes every report, charts read back from the `intervals.hlog` just written.
+fn write_all(dir: &Path, summary: &Summary) -> anyhow::Result<()> {
+    let hlog_path = dir.join("intervals.hlog");
+    let hlog = std::fs::read(&hlog_path)
+        .ok()
+        .and_then(|b| report::hlog::read_hlog(&b).ok())
+        .unwrap_or_default();
+    report::write_reports(dir, summary, &hlog)
+        .with_context(|| format!("write results to {}", dir.display()))
+}
+
+fn run_info(
+    cfg: &RunConfig,
+    recorder: &Recorder,
+    id: String,
+    started_ms: u64,
+    elapsed: Duration,
+    intended: u64,
+) -> RunInfo {
+    let secs = elapsed.as_secs_f64().max(1e-9);
+    let started: u64 = crate::model::Procedure::ALL
+        .iter()
+        .map(|&p| recorder.procedure(p).started)
+        .sum();
+    let lag_p99 = recorder.lag_us().value_at_quantile(0.99);
+    RunInfo {
+        id,
+        seed: cfg.seed,
+        profile: cfg.profile_name.clone(),
+        started_at: report::rfc3339_utc(started_ms),
+        duration_s: secs,
+        shards: cfg.shards,
+        offered_rate: cfg.rate,
+        achieved_rate: started as f64 / secs,
+        // Behind schedule by more than 10 ms at p99, or fewer starts than the schedule asked.
+        generator_saturated: lag_p99 > 10_000 || (started as f64) < 0.99 * intended as f64,
     }
-    add_messages(&mut rec, &r.messages);
+}
+
+type Measured = (Recorder, Duration, u64, Option<ServeReport>);
+
+/// The virtual-time run on its own thread, cutting intervals by virtual time, while this
+/// thread collects them.
+fn run_virtual(
+    cfg: &RunConfig,
+    tx: Sender<Snapshot>,
+    rx: Receiver<Snapshot>,
+    collector: &mut Collector,
+) -> anyhow::Result<Measured> {
+    let profile = cfg.profile.clone();
+    let mut opts = super::virtual_time::VirtualOptions::new(
+        cfg.rate,
+        cfg.duration,
+        cfg.profile.load.population,
+        cfg.seed,
+    );
+    opts.links = cfg.links.clone();
+    let every = cfg.interval.as_micros() as u64;
+    let handle = std::thread::Builder::new()
+        .name("virtual".into())
+        .spawn(move || {
+            let mut run = super::virtual_time::VirtualRun::new(&profile, &opts)?;
+            run.set_intervals(IntervalTap::new(0, every, tx));
+            Ok::<_, crate::model::config::ConfigError>(run.run())
+        })
+        .context("start the virtual run")?;
+    collector.drain(rx);
+    let r = handle
+        .join()
+        .expect("virtual run panicked")
+        .map_err(|e| crate::model::InvalidInput(e.to_string()))?;
+    // The intervals carried procedures and messages; the links are added once, at the end.
+    let mut links = Recorder::new();
     for (name, link) in &r.links.links {
-        rec.link_mut(name).merge(link);
+        links.link_mut(name).merge(link);
     }
-    rec
+    Ok((links, cfg.duration, r.arrivals, None))
 }
 
 /// The visited side's message counters in the recorder.
@@ -171,7 +265,9 @@ fn run_sockets(
     cfg: &RunConfig,
     population: Arc<Population>,
     stop: &Arc<AtomicBool>,
-) -> anyhow::Result<(Recorder, Duration, u64, Option<ServeReport>)> {
+    (tx, rx): (Sender<Snapshot>, Receiver<Snapshot>),
+    collector: &mut Collector,
+) -> anyhow::Result<Measured> {
     if !cfg.links.is_empty() {
         // The shards do not route through `LinkShim` yet (see engine::linkshim).
         eprintln!(
@@ -234,6 +330,7 @@ fn run_sockets(
             poisson: cfg.profile.load.arrivals == crate::model::population::ArrivalProcess::Poisson,
             duration: cfg.duration,
             drain: Duration::from_millis(cfg.profile.load.procedure_timeout_ms + 1000),
+            tap: IntervalTap::new(i, cfg.interval.as_micros() as u64, tx.clone()),
         };
         let stop = stop.clone();
         handles.push(
@@ -243,6 +340,8 @@ fn run_sockets(
                 .context("start a shard")?,
         );
     }
+    drop(tx);
+    collector.drain(rx);
     let mut merged = Recorder::new();
     let mut intended = 0;
     let mut elapsed = Duration::ZERO;

@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 use mio::net::TcpStream;
 use mio::{Events, Interest, Poll, Token};
 
+use super::interval::IntervalTap;
 use crate::io::{
     tcp, ReadStatus, RecvBatch, StreamBuf, TcpConfig, Transmit, UdpConfig, UdpSocket, WriteQueue,
 };
@@ -51,6 +52,8 @@ pub struct ShardSpec {
     pub duration: Duration,
     /// Extra time after the last arrival to let procedures finish.
     pub drain: Duration,
+    /// Hands each interval's measurements to the run thread.
+    pub tap: IntervalTap,
 }
 
 /// What a shard measured.
@@ -85,13 +88,15 @@ struct Shard {
     s6a: SocketAddr,
     clock: Instant,
     rec: Recorder,
+    tap: IntervalTap,
     moderation: super::driver::Moderation,
 }
 
 /// Runs one shard to the end of its arrivals plus the drain time, or until `stop` is set.
-pub fn run(spec: ShardSpec, stop: &AtomicBool) -> io::Result<ShardResult> {
+pub fn run(mut spec: ShardSpec, stop: &AtomicBool) -> io::Result<ShardResult> {
     super::driver::precise_timers();
     let mut shard = Shard::new(&spec)?;
+    shard.tap = std::mem::replace(&mut spec.tap, IntervalTap::disabled());
     let duration_us = spec.duration.as_micros() as u64;
     let process = if spec.poisson {
         crate::model::population::ArrivalProcess::Poisson
@@ -134,6 +139,7 @@ pub fn run(spec: ShardSpec, stop: &AtomicBool) -> io::Result<ShardResult> {
                 }
             }
         }
+        shard.tap.poll(now, &mut shard.rec, &shard.vn);
         let next_arrival = if stopped_at.is_none() {
             arrivals.peek()
         } else {
@@ -166,6 +172,7 @@ impl Shard {
             s6a: spec.s6a,
             clock,
             rec: Recorder::new(),
+            tap: IntervalTap::disabled(),
             moderation: super::driver::Moderation::new(super::driver::turn_gap()),
         };
         for i in 0..shard.vn.mme_count() {
@@ -440,7 +447,8 @@ impl Shard {
 
     fn finish(mut self, intended: u64, elapsed: Duration) -> ShardResult {
         self.collect();
-        super::run::add_messages(&mut self.rec, self.vn.counters());
+        let now = self.now_us();
+        self.tap.finish(now, &mut self.rec, &self.vn);
         ShardResult {
             busy_skipped: self.vn.procedure_counts().busy_skipped,
             recorder: self.rec,

@@ -197,6 +197,7 @@ pub struct VirtualRun {
     arrived: u64,
     events: u64,
     cdrs: u64,
+    intervals: Option<(super::interval::IntervalTap, crate::report::Recorder)>,
 }
 
 /// Runs `profile` in virtual time: `rate` procedures/s for `duration`, `population` roamers,
@@ -296,12 +297,18 @@ impl VirtualRun {
             arrived: 0,
             events: 0,
             cdrs: 0,
+            intervals: None,
         })
     }
 
     /// Installs a hook that may rewrite every S6a message the HSS sends to an MME.
     pub fn set_s6a_tamper(&mut self, tamper: Tamper) {
         self.tamper = Some(tamper);
+    }
+
+    /// Cuts intervals by virtual time and sends them through `tap` (see [`super::interval`]).
+    pub fn set_intervals(&mut self, tap: super::interval::IntervalTap) {
+        self.intervals = Some((tap, crate::report::Recorder::new()));
     }
 
     /// The visited side (for inspection).
@@ -318,6 +325,9 @@ impl VirtualRun {
                 break;
             }
             self.now = self.now.max(t);
+            if let Some((tap, rec)) = self.intervals.as_mut() {
+                tap.poll(self.now, rec, &self.vn);
+            }
             self.step();
         }
         self.finish()
@@ -350,7 +360,10 @@ impl VirtualRun {
             let intended = self.arrivals.pop().expect("peeked");
             self.arrived += 1;
             self.events += 1;
-            self.vn.arrive(now, intended);
+            let started = self.vn.arrive(now, intended);
+            if let (Some((_, p)), Some((_, rec))) = (started, self.intervals.as_mut()) {
+                rec.record_started(p);
+            }
         }
         while let Some((hop, bytes)) = self.links.as_mut().and_then(|l| l.poll(now)) {
             self.events += 1;
@@ -440,6 +453,9 @@ impl VirtualRun {
         let s = &mut self.summaries[c.procedure.index()];
         s.outcomes[c.outcome.index()] += 1;
         s.latency_us.saturating_record(c.latency_us().max(1));
+        if let Some((_, rec)) = self.intervals.as_mut() {
+            rec.record_procedure(c.procedure, c.outcome, c.latency_us().max(1));
+        }
         *self
             .reasons
             .entry((c.procedure, c.outcome, format!("{:?}", c.reason)))
@@ -498,6 +514,9 @@ impl VirtualRun {
 
     fn finish(mut self) -> VirtualResult {
         self.flush();
+        if let Some((mut tap, mut rec)) = self.intervals.take() {
+            tap.finish(self.now, &mut rec, &self.vn);
+        }
         let counts = *self.vn.procedure_counts();
         for (i, s) in self.summaries.iter_mut().enumerate() {
             s.started = counts.started[i];

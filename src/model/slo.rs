@@ -19,6 +19,7 @@
 //! metric = "timeout"
 //! op = "<"
 //! threshold = "0.1%"
+//! window = "5m"                                       # also checked on every 5 minutes
 //! ```
 
 use std::fmt;
@@ -272,6 +273,9 @@ pub struct SloSpec {
     pub op: Comparison,
     /// Microseconds for a latency, a ratio in [0, 1] otherwise.
     pub threshold: f64,
+    /// Also checked on every window of this length (a soak passes only if every window
+    /// passed); `None`: on the whole run only, unless `--slo-window` gives one.
+    pub window: Option<std::time::Duration>,
 }
 
 impl SloSpec {
@@ -328,6 +332,7 @@ impl SloSpec {
             metric,
             op,
             threshold,
+            window: None,
         })
     }
 
@@ -434,6 +439,8 @@ struct SloTable {
     op: Option<String>,
     #[serde(default, skip_serializing)]
     threshold: Option<Threshold>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    window: Option<String>,
 }
 
 /// A table threshold: `"150ms"`, `"99.5%"`, or a bare ratio such as `0.995`.
@@ -473,6 +480,18 @@ impl SloTable {
         };
         let mut spec = SloSpec::parse(&check)?;
         spec.name = self.name;
+        if let Some(w) = self.window {
+            let window = parse_duration(&w).map_err(|source| SloError::Threshold {
+                text: format!("{check} (window = {w:?})"),
+                source,
+            })?;
+            if window.is_zero() {
+                return Err(SloError::Table(format!(
+                    "the window of `{check}` must be positive"
+                )));
+            }
+            spec.window = Some(window);
+        }
         Ok(spec)
     }
 }
@@ -483,6 +502,9 @@ impl Serialize for SloSpec {
         SloTable {
             name: self.name.clone(),
             check: Some(self.to_string()),
+            window: self
+                .window
+                .map(|w| format!("{}s", trim_float(w.as_secs_f64(), 6))),
             ..SloTable::default()
         }
         .serialize(serializer)

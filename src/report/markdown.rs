@@ -212,6 +212,17 @@ fn slo_section(out: &mut String, s: &Summary) {
         );
     }
     out.push('\n');
+    for r in s.slo.iter().filter(|r| !r.pass) {
+        let _ = writeln!(
+            out,
+            "- `{}` failed: {}",
+            r.name,
+            super::junit::failure_text(r)
+        );
+    }
+    if s.slo.iter().any(|r| !r.pass) {
+        out.push('\n');
+    }
 }
 
 /// The whole `report.md`.
@@ -222,6 +233,12 @@ pub fn render_markdown(summary: &Summary) -> String {
     messages_section(&mut out, summary);
     links_section(&mut out, summary);
     slo_section(&mut out, summary);
+    if let Some(c) = &summary.capacity {
+        out.push_str(&super::capacity::render_capacity_md(c));
+    }
+    if let Some(sweep) = &summary.sweep {
+        out.push_str(&super::sweep::render_sweep_md(sweep));
+    }
     let met = summary.slo.iter().filter(|r| r.pass).count();
     let _ = writeln!(
         out,

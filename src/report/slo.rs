@@ -24,8 +24,11 @@ pub struct SloResult {
     pub threshold: f64,
     /// The measured value in the same unit; `null` when the target saw no traffic.
     pub observed: Option<f64>,
-    /// Whether the objective was met.
+    /// Whether the objective was met, on the whole run and in every window.
     pub pass: bool,
+    /// The per-window evaluation, when the SLO has a window (an extra key of v1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub windows: Option<super::window::WindowReport>,
 }
 
 impl SloResult {
@@ -95,7 +98,7 @@ pub fn observe(summary: &Summary, spec: &SloSpec) -> Option<f64> {
 
 /// Whether `observed op threshold` holds, forgiving the last bits of floating-point noise, so
 /// that 5 timeouts in 5000 are exactly at a `0.1%` threshold however the percentage was parsed.
-fn holds(op: Comparison, observed: f64, threshold: f64) -> bool {
+pub(crate) fn holds(op: Comparison, observed: f64, threshold: f64) -> bool {
     let eps = 1e-12 * threshold.abs().max(1.0);
     match op {
         Comparison::Lt => observed < threshold - eps,
@@ -117,6 +120,7 @@ pub fn evaluate(summary: &Summary, specs: &[SloSpec]) -> Vec<SloResult> {
                 threshold: spec.threshold,
                 observed,
                 pass: observed.is_some_and(|v| holds(spec.op, v, spec.threshold)),
+                windows: None,
             }
         })
         .collect()

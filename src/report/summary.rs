@@ -287,6 +287,12 @@ pub struct Summary {
     pub slo: Vec<SloResult>,
     /// `pass` iff every SLO passed (and with no SLO).
     pub verdict: Verdict,
+    /// Rates, Little's law and peak attached roamers per instance (an extra key of v1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capacity: Option<super::capacity::Capacity>,
+    /// The steps and knee of a rate sweep (an extra key of v1, in a sweep's own summary).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sweep: Option<super::sweep::Sweep>,
 }
 
 /// A non-finite rate (a zero-length run) would be written as `null` and not read back.
@@ -328,6 +334,8 @@ impl Summary {
             links: NamedMap(links),
             slo: Vec::new(),
             verdict: Verdict::Pass,
+            capacity: None,
+            sweep: None,
         };
         summary.evaluate_slos(slos);
         summary
@@ -337,6 +345,13 @@ impl Summary {
     /// re-gating a stored summary).
     pub fn evaluate_slos(&mut self, slos: &[SloSpec]) {
         self.slo = evaluate(self, slos);
+        self.verdict = verdict(&self.slo);
+    }
+
+    /// Adds the per-window evaluation of the SLOs (in the order they were evaluated): an SLO
+    /// with a failed window fails, and the verdict follows.
+    pub fn attach_windows(&mut self, reports: Vec<Option<super::window::WindowReport>>) {
+        super::window::attach_windows(&mut self.slo, reports);
         self.verdict = verdict(&self.slo);
     }
 

@@ -8,8 +8,9 @@ use std::fs::{self, File};
 use std::io::{self, Write};
 use std::path::Path;
 
+use super::hlog::{read_hlog, HlogData};
 use super::markdown::render_markdown;
-use super::summary::Summary;
+use super::summary::{Summary, SummaryError};
 
 /// Writes `bytes` to `path` atomically: a temporary file beside it, flushed to disk, then
 /// renamed over `path`. On error the temporary file is removed and `path` is untouched.
@@ -45,6 +46,76 @@ pub fn write_results(dir: &Path, summary: &Summary) -> io::Result<()> {
     fs::create_dir_all(dir)?;
     write_atomic(&dir.join("report.md"), render_markdown(summary).as_bytes())?;
     write_atomic(&dir.join("summary.json"), summary.to_json().as_bytes())
+}
+
+/// Writes every report of a run folder: `report.md`, `report.html` (charts from `hlog`),
+/// `junit.xml`, then `summary.json` last. `intervals.hlog` is written while the run goes on.
+pub fn write_reports(dir: &Path, summary: &Summary, hlog: &HlogData) -> io::Result<()> {
+    fs::create_dir_all(dir)?;
+    write_atomic(&dir.join("report.md"), render_markdown(summary).as_bytes())?;
+    let html = super::html::render_html(summary, hlog);
+    write_atomic(&dir.join("report.html"), html.as_bytes())?;
+    let junit = super::junit::render_junit(summary);
+    write_atomic(&dir.join("junit.xml"), junit.as_bytes())?;
+    write_atomic(&dir.join("summary.json"), summary.to_json().as_bytes())
+}
+
+/// A run folder that could not be read back.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadRunError {
+    /// A file missing or unreadable.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// Why.
+        source: io::Error,
+    },
+    /// `summary.json` is not a v1 summary.
+    #[error("{path}: {source}")]
+    Summary {
+        /// The file.
+        path: String,
+        /// Why.
+        source: SummaryError,
+    },
+    /// `intervals.hlog` does not parse.
+    #[error("{path}: {source}")]
+    Hlog {
+        /// The file.
+        path: String,
+        /// Why.
+        source: super::hlog::HlogError,
+    },
+}
+
+/// Reads a run folder: its `summary.json`, and its `intervals.hlog` when there is one (an
+/// empty [`HlogData`] otherwise, e.g. a summary written by an older roamsim).
+pub fn read_run(dir: &Path) -> Result<(Summary, HlogData), ReadRunError> {
+    let path = dir.join("summary.json");
+    let text = fs::read_to_string(&path).map_err(|source| ReadRunError::Io {
+        path: path.display().to_string(),
+        source,
+    })?;
+    let summary = Summary::from_json(&text).map_err(|source| ReadRunError::Summary {
+        path: path.display().to_string(),
+        source,
+    })?;
+    let path = dir.join("intervals.hlog");
+    let hlog = match fs::read(&path) {
+        Ok(bytes) => read_hlog(&bytes).map_err(|source| ReadRunError::Hlog {
+            path: path.display().to_string(),
+            source,
+        })?,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => HlogData::default(),
+        Err(source) => {
+            return Err(ReadRunError::Io {
+                path: path.display().to_string(),
+                source,
+            })
+        }
+    };
+    Ok((summary, hlog))
 }
 
 /// (year, month, day) of a day count since 1970-01-01 (H. Hinnant's `civil_from_days`).

@@ -168,3 +168,15 @@ fn profile_errors_point_at_the_slo() {
     .unwrap_err();
     assert!(e.to_string().contains("needs a unit"), "{e}");
 }
+
+#[test]
+fn a_table_may_give_a_window_which_round_trips() {
+    let p = profile_with("[[slo]]\ncheck = \"attach:p99<150ms\"\nwindow = \"5m\"\n").unwrap();
+    assert_eq!(p.slo[0].window, Some(std::time::Duration::from_secs(300)));
+    let table = toml::to_string(&Wrapper { slo: p.slo.clone() }).unwrap();
+    let back: Wrapper = toml::from_str(&table).unwrap();
+    assert_eq!(back.slo, p.slo);
+    let e = profile_with("[[slo]]\ncheck = \"attach:p99<150ms\"\nwindow = \"soon\"\n").unwrap_err();
+    assert!(e.to_string().contains("soon"), "{e}");
+    assert!(profile_with("[[slo]]\ncheck = \"attach:p99<150ms\"\nwindow = \"0s\"\n").is_err());
+}

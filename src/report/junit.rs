@@ -1,0 +1,145 @@
+//! `junit.xml` (DESIGN.md §7): one test case per SLO, so that a CI system (Jenkins, GitLab,
+//! GitHub test reporters) shows which objective a nightly run breached. A failed case says the
+//! observed value against the threshold, and for a windowed SLO which windows failed.
+//!
+//! The JUnit XML dialect accepted by those tools: `<testsuites>` with one `<testsuite
+//! name="roamsim">`, `<testcase classname="roamsim.slo" name=... time=...>`, a `<failure
+//! message=... type="slo">` child on a breach, `<properties>` naming the run.
+
+use std::fmt::Write;
+
+use super::markdown::{fmt_ms, fmt_percent};
+use super::slo::SloResult;
+use super::summary::Summary;
+
+/// XML text and attribute escaping.
+pub fn xml_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c if (c as u32) < 0x20 && !matches!(c, '\n' | '\t' | '\r') => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// An SLO value in the unit a reader expects: `12.3 ms` or `99.5%`.
+pub fn slo_value(r: &SloResult, v: f64) -> String {
+    if r.is_latency() {
+        format!("{} ms", fmt_ms(v))
+    } else {
+        fmt_percent(v)
+    }
+}
+
+/// Why `r` failed, in one line: observed against threshold, then the failed windows.
+pub fn failure_text(r: &SloResult) -> String {
+    let op = r
+        .name
+        .find(['<', '>'])
+        .map(|i| {
+            let rest = &r.name[i..];
+            if rest.starts_with("<=") || rest.starts_with(">=") {
+                &rest[..2]
+            } else {
+                &rest[..1]
+            }
+        })
+        .unwrap_or("vs");
+    let mut text = match r.observed {
+        Some(v) => format!(
+            "{}: observed {}, threshold {op} {}",
+            r.metric,
+            slo_value(r, v),
+            slo_value(r, r.threshold)
+        ),
+        None => format!(
+            "{}: no data (nothing measured), threshold {op} {}",
+            r.metric,
+            slo_value(r, r.threshold)
+        ),
+    };
+    if let Some(w) = r.windows.as_ref().filter(|w| w.failed > 0) {
+        let _ = write!(
+            text,
+            "; {} of {} windows of {} s failed:",
+            w.failed, w.evaluated, w.window_s
+        );
+        for f in w.failures.iter().take(10) {
+            let _ = write!(
+                text,
+                " [{:.0}s-{:.0}s] {}",
+                f.start_s,
+                f.end_s,
+                slo_value(r, f.observed)
+            );
+        }
+        if w.failed > 10 {
+            text.push_str(" ...");
+        }
+    }
+    text
+}
+
+/// The whole `junit.xml`.
+pub fn render_junit(summary: &Summary) -> String {
+    let run = &summary.run.info;
+    let failures = summary.slo.iter().filter(|r| !r.pass).count();
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let _ = writeln!(
+        out,
+        "<testsuites name=\"roamsim\" tests=\"{}\" failures=\"{failures}\" errors=\"0\" time=\"{:.3}\">",
+        summary.slo.len(),
+        run.duration_s
+    );
+    let _ = writeln!(
+        out,
+        "  <testsuite name=\"roamsim.{}\" tests=\"{}\" failures=\"{failures}\" errors=\"0\" skipped=\"0\" time=\"{:.3}\" timestamp=\"{}\">",
+        xml_escape(&run.id),
+        summary.slo.len(),
+        run.duration_s,
+        xml_escape(run.started_at.trim_end_matches('Z')),
+    );
+    out.push_str("    <properties>\n");
+    for (k, v) in [
+        ("run_id", run.id.clone()),
+        ("profile", run.profile.clone()),
+        ("seed", run.seed.to_string()),
+        ("offered_rate", format!("{:.1}", run.offered_rate)),
+        ("achieved_rate", format!("{:.1}", run.achieved_rate)),
+        ("verdict", summary.verdict.as_str().to_string()),
+    ] {
+        let _ = writeln!(
+            out,
+            "      <property name=\"{k}\" value=\"{}\"/>",
+            xml_escape(&v)
+        );
+    }
+    out.push_str("    </properties>\n");
+    for r in &summary.slo {
+        let _ = write!(
+            out,
+            "    <testcase classname=\"roamsim.slo\" name=\"{}\" time=\"{:.3}\"",
+            xml_escape(&r.name),
+            run.duration_s
+        );
+        if r.pass {
+            out.push_str("/>\n");
+        } else {
+            let text = failure_text(r);
+            let _ = writeln!(
+                out,
+                ">\n      <failure type=\"slo\" message=\"{0}\">{0}</failure>\n    </testcase>",
+                xml_escape(&text)
+            );
+        }
+    }
+    out.push_str("  </testsuite>\n</testsuites>\n");
+    out
+}
