@@ -243,9 +243,9 @@ fn visited(plmn: &str, weight: f64, mme_plmn: Option<&str>) -> VisitedPlmnConfig
     VisitedPlmnConfig {
         plmn: plmn.parse().unwrap(),
         weight,
+        mme_instances: 2,
         mme_plmn: mme_plmn.map(|p| p.parse().unwrap()),
         link: None,
-        mme_plmn: mme_plmn.map(|p| p.parse().unwrap()),
     }
 }
 
