@@ -15,14 +15,16 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::Context;
 
+use super::sctp_udp::SctpTotals;
 use super::serve::{ServeConfig, ServeReport};
 use super::shard::{self, ShardSpec};
+use super::transport::Transport;
 use crate::model::config::Profile;
 use crate::model::population::Population;
 use crate::model::rng::derive_seed;
 use crate::model::slo::SloSpec;
 use crate::model::subscriber::Directory;
-use crate::report::{self, Recorder, RunInfo, Summary};
+use crate::report::{self, Recorder, RunInfo, SctpSummary, Summary, TransportSummary};
 use crate::visited::VisitedConfig;
 
 /// Where the load goes.
@@ -32,7 +34,7 @@ pub enum Target {
     Embedded,
     /// External cores (an HSS and a PGW that are not roamsim).
     External {
-        /// The HSS (Diameter S6a over TCP).
+        /// The HSS (Diameter S6a; the UDP address of its SCTP for `sctp-udp`).
         s6a: SocketAddr,
         /// The PGW (GTPv2-C S5/S8 over UDP).
         s8: SocketAddr,
@@ -57,6 +59,9 @@ pub struct RunConfig {
     pub seed: u64,
     /// Where the load goes.
     pub target: Target,
+    /// Transport of S6a (resolved: `auto` is the caller's business); the embedded core
+    /// listens on it too.
+    pub transport: Transport,
     /// Simulated clock, no sockets.
     pub virtual_time: bool,
     /// SLOs: the profile's and the command line's.
@@ -79,6 +84,19 @@ pub struct RunOutcome {
     pub markdown: String,
     /// The embedded core's own counters, when there was one.
     pub core: Option<ServeReport>,
+    /// The embedded core's S6a address (for captures: its UDP port under `sctp-udp`).
+    pub core_s6a: Option<SocketAddr>,
+}
+
+/// What the real-socket shards and the embedded core measured.
+struct SocketsResult {
+    recorder: Recorder,
+    elapsed: Duration,
+    intended: u64,
+    core: Option<ServeReport>,
+    /// The MMEs' SCTP counters over every shard (`sctp-udp`).
+    sctp: Option<SctpTotals>,
+    core_s6a: Option<SocketAddr>,
 }
 
 /// Runs the load, writes the results and returns them. `stop` (Ctrl-C) ends the arrivals
@@ -91,7 +109,7 @@ pub fn run(cfg: RunConfig, stop: Arc<AtomicBool>) -> anyhow::Result<RunOutcome> 
         Population::from_profile(&cfg.profile, &cfg.profile_name, None)
             .map_err(|e| crate::model::InvalidInput(e.to_string()))?,
     );
-    let (recorder, elapsed, intended, core) = if cfg.virtual_time {
+    let (recorder, elapsed, intended, core, mme_sctp, core_s6a) = if cfg.virtual_time {
         let population = cfg.profile.load.population;
         let r = super::virtual_time::run_virtual(
             &cfg.profile,
@@ -101,9 +119,12 @@ pub fn run(cfg: RunConfig, stop: Arc<AtomicBool>) -> anyhow::Result<RunOutcome> 
             cfg.seed,
         )
         .map_err(|e| crate::model::InvalidInput(e.to_string()))?;
-        (recorder_of(&r), cfg.duration, r.arrivals, None)
+        (recorder_of(&r), cfg.duration, r.arrivals, None, None, None)
     } else {
-        run_sockets(&cfg, population, &stop)?
+        let r = run_sockets(&cfg, population, &stop)?;
+        (
+            r.recorder, r.elapsed, r.intended, r.core, r.sctp, r.core_s6a,
+        )
     };
     let secs = elapsed.as_secs_f64().max(1e-9);
     let started: u64 = crate::model::Procedure::ALL
@@ -123,7 +144,17 @@ pub fn run(cfg: RunConfig, stop: Arc<AtomicBool>) -> anyhow::Result<RunOutcome> 
         // Behind schedule by more than 10 ms at p99, or fewer starts than the schedule asked.
         generator_saturated: lag_p99 > 10_000 || (started as f64) < 0.99 * intended as f64,
     };
-    let summary = Summary::new(&recorder, info, &cfg.slos);
+    let mut summary = Summary::new(&recorder, info, &cfg.slos);
+    if !cfg.virtual_time {
+        summary.run.transport = Some(TransportSummary {
+            s6a: cfg.transport.name().to_string(),
+            mme: mme_sctp.as_ref().map(sctp_summary),
+            hss: core
+                .as_ref()
+                .and_then(|c| c.sctp.as_ref())
+                .map(sctp_summary),
+        });
+    }
     let dir = cfg
         .out
         .clone()
@@ -136,7 +167,23 @@ pub fn run(cfg: RunConfig, stop: Arc<AtomicBool>) -> anyhow::Result<RunOutcome> 
         dir,
         markdown,
         core,
+        core_s6a,
     })
+}
+
+/// The counters of `summary.json`'s `run.transport` from one side's SCTP totals.
+pub fn sctp_summary(t: &SctpTotals) -> SctpSummary {
+    let s = &t.stats;
+    SctpSummary {
+        associations: t.associations,
+        packets_sent: s.packets_sent,
+        packets_received: s.packets_received,
+        data_chunks_sent: s.data_chunks_sent,
+        retransmissions: s.retransmissions,
+        fast_retransmissions: s.fast_retransmissions,
+        t3_expirations: s.t3_expirations,
+        duplicate_tsns: s.duplicate_tsns,
+    }
 }
 
 /// The virtual run's counts in the recorder the reports read (no lag: virtual time never lags).
@@ -163,7 +210,7 @@ fn run_sockets(
     cfg: &RunConfig,
     population: Arc<Population>,
     stop: &Arc<AtomicBool>,
-) -> anyhow::Result<(Recorder, Duration, u64, Option<ServeReport>)> {
+) -> anyhow::Result<SocketsResult> {
     let core_stop = Arc::new(AtomicBool::new(false));
     let (s6a, s8, core) = match &cfg.target {
         Target::External { s6a, s8 } => (*s6a, *s8, None),
@@ -177,7 +224,7 @@ fn run_sockets(
                 allow_any_peer: false,
                 cdr: None,
                 duration: None,
-                transport: crate::engine::transport::Transport::Tcp,
+                transport: cfg.transport,
             };
             let flag = core_stop.clone();
             let handle = std::thread::Builder::new()
@@ -213,6 +260,7 @@ fn run_sockets(
             visited,
             population: population.clone(),
             s6a,
+            transport: cfg.transport,
             sgw_bind: "127.0.0.1:0".parse().expect("literal"),
             rate: per_shard,
             arrivals_seed: derive_seed(cfg.seed, 0x4152_5256 + i as u64),
@@ -232,10 +280,14 @@ fn run_sockets(
     let mut intended = 0;
     let mut elapsed = Duration::ZERO;
     let mut first_error = None;
+    let mut sctp: Option<SctpTotals> = None;
     for h in handles {
         match h.join().expect("shard thread panicked") {
             Ok(r) => {
                 merged.merge(&r.recorder);
+                if let Some(t) = &r.sctp {
+                    sctp.get_or_insert_with(SctpTotals::default).merge(t);
+                }
                 intended += r.intended;
                 elapsed = elapsed.max(r.elapsed);
             }
@@ -253,5 +305,12 @@ fn run_sockets(
     if elapsed.is_zero() {
         elapsed = started.elapsed();
     }
-    Ok((merged, elapsed, intended, core_report))
+    Ok(SocketsResult {
+        recorder: merged,
+        elapsed,
+        intended,
+        core: core_report,
+        sctp,
+        core_s6a: matches!(cfg.target, Target::Embedded).then_some(s6a),
+    })
 }
