@@ -168,13 +168,19 @@ pub fn run(spec: ShardSpec, stop: &AtomicBool) -> io::Result<ShardResult> {
         }
         match stopped_at {
             None => {
+                let mut started = false;
                 while let Some(t) = arrivals.peek().filter(|&t| t <= now) {
                     arrivals.pop();
                     intended += 1;
                     shard.rec.record_lag(now - t);
                     if let Some((_, procedure)) = shard.vn.arrive(now, t) {
                         shard.rec.record_started(procedure);
+                        started = true;
                     }
+                }
+                // The first requests go out now, not after the turn's wait (up to 10 ms).
+                if started {
+                    shard.flush(now)?;
                 }
             }
             Some(at) => {
@@ -309,10 +315,15 @@ impl Shard {
             self.mmes
                 .handle_timeout(&mut self.vn, self.poll.registry(), now)?;
         }
-        self.mmes.flush(&mut self.vn, self.poll.registry(), now)?;
-        self.flush_sgw()?;
+        self.flush(now)?;
         self.collect();
         Ok(())
+    }
+
+    /// Writes what the MMEs and the SGW have to send.
+    fn flush(&mut self, now: u64) -> io::Result<()> {
+        self.mmes.flush(&mut self.vn, self.poll.registry(), now)?;
+        self.flush_sgw()
     }
 
     fn udp_readable(&mut self) -> io::Result<()> {
