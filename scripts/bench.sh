@@ -8,7 +8,15 @@
 # UDP echo on loopback (`roamsim echo`, 200-byte datagrams, round trips/s and datagrams/s), and
 # prints the ratio. Everything stays on 127.0.0.1 and every load stops by itself.
 #
-# Usage: scripts/bench.sh [START_RATE]    env: BENCH_SECONDS=20 BENCH_SHARDS=<cores> BENCH_PROFILE=FILE
+# With BENCH_S6A=1 it then compares the S6a transports (issue: SCTP for Diameter): the same
+# search with `run --transport tcp` and `run --transport sctp-udp` (roamsim's SCTP over UDP,
+# RFC 6951, on both the generator and the embedded HSS), under the same criteria, and reports
+# S6a messages/s (Diameter requests + answers) of each and their ratio; the goal is
+# sctp-udp >= 0.5 x tcp. Off by default to keep the bench short.
+#
+# Usage: scripts/bench.sh [START_RATE]
+#   env: BENCH_SECONDS=20 BENCH_SHARDS=<cores> BENCH_PROFILE=FILE BENCH_S6A=0|1|only (only: skip
+#   the run and echo searches)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,25 +31,27 @@ trap 'rm -rf "$OUT"' EXIT
 cargo build --release --quiet
 BIN=target/release/roamsim
 
-# One trial of `roamsim run`; prints "pass|fail procs_per_s msgs_per_s p99_us timed_out achieved_ratio".
+# One trial of `roamsim run` over S6a transport $TRANSPORT (default tcp); prints
+# "pass|fail procs_per_s msgs_per_s p99_us timed_out achieved_ratio s6a_msgs_per_s".
 run_trial() {
-    local rate=$1 dir="$OUT/run-$1"
+    local rate=$1 dir="$OUT/run-${TRANSPORT:-tcp}-$1"
     "$BIN" run --rate "$rate" --duration "${SECONDS_PER_TRIAL}s" --shards "$SHARDS" \
-        "${PROFILE_ARGS[@]}" --out "$dir" >/dev/null 2>"$dir.err" || true
+        --transport "${TRANSPORT:-tcp}" "${PROFILE_ARGS[@]}" --out "$dir" >/dev/null 2>"$dir.err" || true
     python3 - "$dir/summary.json" "$rate" <<'PY'
 import json, sys
 try:
     s = json.load(open(sys.argv[1]))
 except Exception as e:
-    print("fail 0 0 0 0 0"); sys.exit()
+    print("fail 0 0 0 0 0 0"); sys.exit()
 offered = float(sys.argv[2]); run = s["run"]; d = run["duration_s"]
 procs = s["procedures"].values()
 timed_out = sum(p["timed_out"] for p in procs)
 p99 = max((p["latency_us"]["p99"] for p in procs if p["started"] > 0), default=0)
 msgs = sum(m["sent"] + m["answered"] for m in s["messages"].values()) / d
+s6a = sum(m["sent"] + m["answered"] for k, m in s["messages"].items() if k.startswith("s6a.")) / d
 ratio = run["achieved_rate"] / offered
 ok = timed_out == 0 and ratio >= 0.99 and p99 < 5000
-print("pass" if ok else "fail", round(run["achieved_rate"]), round(msgs), p99, timed_out, round(ratio, 4))
+print("pass" if ok else "fail", round(run["achieved_rate"]), round(msgs), p99, timed_out, round(ratio, 4), round(s6a))
 PY
 }
 
@@ -72,6 +82,7 @@ search() {
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), kernel $(uname -r)"
 echo "criteria: ${SECONDS_PER_TRIAL} s per trial, zero timeouts, achieved >= 99% of offered, p99 < 5 ms"
+if [ "${BENCH_S6A:-0}" != only ]; then
 echo "roamsim run (embedded core, $SHARDS shards):"
 best_run=$(search run_trial)
 echo "udp echo (batched recvmmsg/sendmmsg, 200 B):"
@@ -83,3 +94,24 @@ echo
 echo "roamsim run: ${run_procs} procedures/s = ${run_msgs} signaling messages/s (p99 ${run_p99} µs)"
 echo "udp echo:    ${echo_rt} round trips/s = ${echo_dgrams} datagrams/s (p99 ${echo_p99} µs)"
 python3 -c "import sys; a, b = float(sys.argv[1]), float(sys.argv[2]); print(f'ratio: roamsim signaling messages / echo datagrams = {a / b:.2f}' if b else 'ratio: n/a')" "$run_msgs" "$echo_dgrams"
+fi
+
+[ "${BENCH_S6A:-0}" = 0 ] && exit 0
+echo
+echo "S6a transports (roamsim run --transport X, same criteria):"
+echo "tcp:"
+best_tcp=$(TRANSPORT=tcp search run_trial)
+echo "sctp-udp:"
+best_sctp=$(TRANSPORT=sctp-udp search run_trial)
+read -r _ _ tcp_procs _ tcp_p99 _ _ tcp_s6a <<<"${best_tcp/none/0 x 0 0 0 0 0 0}"
+read -r _ _ sctp_procs _ sctp_p99 _ _ sctp_s6a <<<"${best_sctp/none/0 x 0 0 0 0 0 0}"
+echo
+echo "s6a over tcp:      ${tcp_procs} procedures/s, ${tcp_s6a} S6a messages/s (p99 ${tcp_p99} µs)"
+echo "s6a over sctp-udp: ${sctp_procs} procedures/s, ${sctp_s6a} S6a messages/s (p99 ${sctp_p99} µs)"
+python3 -c "
+import sys
+t, s = float(sys.argv[1]), float(sys.argv[2])
+if not t:
+    print('ratio: n/a'); sys.exit()
+r = s / t
+print(f'ratio: S6a messages/s sctp-udp / tcp = {r:.2f} (goal >= 0.50: {\"met\" if r >= 0.5 else \"NOT met\"})')" "$tcp_s6a" "$sctp_s6a"

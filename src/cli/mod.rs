@@ -117,7 +117,7 @@ pub struct ServeArgs {
     pub duration: Option<std::time::Duration>,
 }
 
-fn parse_transport_arg(s: &str) -> Result<TransportChoice, String> {
+pub(crate) fn parse_transport_arg(s: &str) -> Result<TransportChoice, String> {
     s.parse()
         .map_err(|e: crate::model::transport::TransportParseError| e.to_string())
 }

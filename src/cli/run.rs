@@ -7,9 +7,13 @@ use std::time::Duration;
 
 use clap::Args;
 
-use super::{config_error, load_directory, load_profile, stop_flag, Exit};
+use super::{
+    config_error, load_directory, load_profile, parse_transport_arg, resolve_transport, stop_flag,
+    Exit,
+};
 use crate::engine::linkshim::LinkPlan;
 use crate::engine::run::{RunConfig, Target};
+use crate::engine::transport::{Transport, TransportChoice};
 use crate::model::slo::SloSpec;
 
 /// Load flags shared by `run` and `load`.
@@ -62,6 +66,11 @@ pub struct LoadFlags {
     /// Serve Prometheus metrics on http://ADDR:PORT/metrics while the run lasts.
     #[arg(long, value_name = "ADDR:PORT")]
     pub metrics: Option<SocketAddr>,
+    /// Transport of S6a: tcp, sctp (the kernel's), sctp-udp (roamsim's SCTP over UDP, RFC 6951),
+    /// or auto (kernel SCTP where present, else TCP). Default: the profile's, else tcp. `run`
+    /// starts its embedded HSS on the same transport.
+    #[arg(long, value_name = "NAME", value_parser = parse_transport_arg)]
+    pub transport: Option<TransportChoice>,
 }
 
 /// Flags of `roamsim run`.
@@ -82,7 +91,8 @@ pub struct RunArgs {
 /// Flags of `roamsim load`.
 #[derive(Debug, Clone, Args)]
 pub struct LoadArgs {
-    /// The HSS under test (Diameter S6a over TCP).
+    /// The HSS under test (Diameter S6a over `--transport`; for sctp-udp the UDP address of its
+    /// SCTP, e.g. `roamsim serve --transport sctp-udp` or a `roamsim link` relay in front of it).
     #[arg(long, value_name = "ADDR:PORT")]
     pub s6a: SocketAddr,
     /// The PGW under test (GTPv2-C S5/S8 over UDP).
@@ -165,6 +175,12 @@ pub(crate) fn resolve(
     }
     let directory = load_directory(&profile, flags.subscribers.as_deref())?;
     let links = link_plan(flags, &profile)?;
+    // A virtual run has no sockets: the transport does not apply.
+    let transport = if virtual_time {
+        Transport::Tcp
+    } else {
+        resolve_transport(flags.transport, &profile)?
+    };
     let profile_name = flags
         .profile
         .as_ref()
@@ -182,6 +198,7 @@ pub(crate) fn resolve(
         shards,
         seed,
         target,
+        transport,
         virtual_time,
         slos,
         out: flags.out.clone(),
@@ -238,6 +255,28 @@ pub(crate) fn grow_provisioning(profile: &mut crate::model::config::Profile, pop
     }
 }
 
+/// E.g. `s6a transport: sctp-udp (embedded HSS at 127.0.0.1:40000); mme: 14 associations,
+/// 3 retransmissions (fast 2, t3 1); hss: ...`.
+fn transport_line(t: &crate::report::TransportSummary, core: Option<SocketAddr>) -> String {
+    let mut line = format!("s6a transport: {}", t.s6a);
+    if let Some(a) = core {
+        line.push_str(&format!(" (embedded HSS at {a})"));
+    }
+    for (side, s) in [("mme", &t.mme), ("hss", &t.hss)] {
+        if let Some(s) = s {
+            line.push_str(&format!(
+                "; {side}: {} associations, {} packets sent, {} retransmissions (fast {}, t3 {})",
+                s.associations,
+                s.packets_sent,
+                s.retransmissions,
+                s.fast_retransmissions,
+                s.t3_expirations
+            ));
+        }
+    }
+    line
+}
+
 fn execute(mut cfg: RunConfig, flags: &LoadFlags) -> anyhow::Result<Exit> {
     let stop = stop_flag()?;
     let progress = super::progress::Progress::start(flags.quiet);
@@ -248,6 +287,9 @@ fn execute(mut cfg: RunConfig, flags: &LoadFlags) -> anyhow::Result<Exit> {
     progress.end();
     let outcome = outcome?;
     println!("{}", outcome.markdown);
+    if let Some(t) = &outcome.summary.run.transport {
+        println!("{}", transport_line(t, outcome.core_s6a));
+    }
     println!("results: {}", outcome.dir.display());
     Ok(match outcome.summary.verdict {
         crate::report::Verdict::Pass => Exit::Ok,

@@ -21,6 +21,8 @@ use super::collect::{Collector, CollectorConfig, Observer};
 use super::linkshim::LinkPlan;
 use super::interval::IntervalTap;
 use super::metrics::{Metrics, MetricsServer};
+use super::sctp_udp::SctpTotals;
+use super::transport::Transport;
 use super::serve::{ServeConfig, ServeReport};
 use super::shard::{self, ShardSpec};
 use crate::model::config::Profile;
@@ -29,7 +31,7 @@ use crate::model::rng::derive_seed;
 use crate::model::slo::SloSpec;
 use crate::model::subscriber::Directory;
 use crate::report::interval::Snapshot;
-use crate::report::{self, Recorder, RunInfo, Summary};
+use crate::report::{self, Recorder, RunInfo, SctpSummary, Summary, TransportSummary};
 use crate::visited::VisitedConfig;
 
 /// Where the load goes.
@@ -64,6 +66,8 @@ pub struct RunConfig {
     pub seed: u64,
     /// Where the load goes.
     pub target: Target,
+    /// Transport of S6a (resolved; the embedded core listens on it too).
+    pub transport: Transport,
     /// Simulated clock, no sockets.
     pub virtual_time: bool,
     /// SLOs: the profile's and the command line's.
@@ -97,6 +101,8 @@ pub struct RunOutcome {
     pub markdown: String,
     /// The embedded core's own counters, when there was one.
     pub core: Option<ServeReport>,
+    /// The embedded core's S6a address (for captures: its UDP port under `sctp-udp`).
+    pub core_s6a: Option<SocketAddr>,
 }
 
 /// Runs the load, writes the results and returns them. `stop` (Ctrl-C) ends the arrivals
@@ -140,19 +146,30 @@ pub fn run(mut cfg: RunConfig, stop: Arc<AtomicBool>) -> anyhow::Result<RunOutco
     let mut collector = Collector::new(&collector_cfg, observers)
         .with_context(|| format!("create {}", hlog_path.display()))?;
     let (tx, rx) = mpsc::channel();
-    let (residual, elapsed, intended, core) = if cfg.virtual_time {
+    let m = if cfg.virtual_time {
         run_virtual(&cfg, tx, rx, &mut collector)?
     } else {
         run_sockets(&cfg, population.clone(), &stop, (tx, rx), &mut collector)?
     };
     let collected = collector.finish();
     let mut recorder = collected.total;
-    recorder.merge(&residual);
+    recorder.merge(&m.recorder);
     if let Some(e) = &collected.hlog_error {
         eprintln!("roamsim: warning: {}: {e}", hlog_path.display());
     }
-    let info = run_info(&cfg, &recorder, id, started_ms, elapsed, intended);
+    let info = run_info(&cfg, &recorder, id, started_ms, m.elapsed, m.intended);
     let mut summary = Summary::new(&recorder, info, &cfg.slos);
+    if !cfg.virtual_time {
+        summary.run.transport = Some(TransportSummary {
+            s6a: cfg.transport.name().to_string(),
+            mme: m.sctp.as_ref().map(sctp_summary),
+            hss: m
+                .core
+                .as_ref()
+                .and_then(|c| c.sctp.as_ref())
+                .map(sctp_summary),
+        });
+    }
     summary.attach_windows(collected.windows);
     let personas: Vec<_> = population
         .personas()
@@ -168,7 +185,8 @@ pub fn run(mut cfg: RunConfig, stop: Arc<AtomicBool>) -> anyhow::Result<RunOutco
         summary,
         dir,
         markdown,
-        core,
+        core: m.core,
+        core_s6a: m.core_s6a,
     })
 }
 
@@ -211,7 +229,32 @@ fn run_info(
     }
 }
 
-type Measured = (Recorder, Duration, u64, Option<ServeReport>);
+/// What the shards (or the virtual run) measured besides the intervals.
+struct Measured {
+    /// Whatever the intervals did not carry (e.g. the virtual run's links).
+    recorder: Recorder,
+    elapsed: Duration,
+    intended: u64,
+    core: Option<ServeReport>,
+    /// The MMEs' SCTP counters over every shard (`sctp-udp`).
+    sctp: Option<SctpTotals>,
+    core_s6a: Option<SocketAddr>,
+}
+
+/// The counters of `summary.json`'s `run.transport` from one side's SCTP totals.
+pub fn sctp_summary(t: &SctpTotals) -> SctpSummary {
+    let s = &t.stats;
+    SctpSummary {
+        associations: t.associations,
+        packets_sent: s.packets_sent,
+        packets_received: s.packets_received,
+        data_chunks_sent: s.data_chunks_sent,
+        retransmissions: s.retransmissions,
+        fast_retransmissions: s.fast_retransmissions,
+        t3_expirations: s.t3_expirations,
+        duplicate_tsns: s.duplicate_tsns,
+    }
+}
 
 /// The virtual-time run on its own thread, cutting intervals by virtual time, while this
 /// thread collects them.
@@ -248,7 +291,14 @@ fn run_virtual(
     for (name, link) in &r.links.links {
         links.link_mut(name).merge(link);
     }
-    Ok((links, cfg.duration, r.arrivals, None))
+    Ok(Measured {
+        recorder: links,
+        elapsed: cfg.duration,
+        intended: r.arrivals,
+        core: None,
+        sctp: None,
+        core_s6a: None,
+    })
 }
 
 /// The visited side's message counters in the recorder.
@@ -288,7 +338,7 @@ fn run_sockets(
                 allow_any_peer: false,
                 cdr: None,
                 duration: None,
-                transport: crate::engine::transport::Transport::Tcp,
+                transport: cfg.transport,
             };
             let flag = core_stop.clone();
             let handle = std::thread::Builder::new()
@@ -324,6 +374,7 @@ fn run_sockets(
             visited,
             population: population.clone(),
             s6a,
+            transport: cfg.transport,
             sgw_bind: "127.0.0.1:0".parse().expect("literal"),
             rate: per_shard,
             arrivals_seed: derive_seed(cfg.seed, 0x4152_5256 + i as u64),
@@ -346,10 +397,14 @@ fn run_sockets(
     let mut intended = 0;
     let mut elapsed = Duration::ZERO;
     let mut first_error = None;
+    let mut sctp: Option<SctpTotals> = None;
     for h in handles {
         match h.join().expect("shard thread panicked") {
             Ok(r) => {
                 merged.merge(&r.recorder);
+                if let Some(t) = &r.sctp {
+                    sctp.get_or_insert_with(SctpTotals::default).merge(t);
+                }
                 intended += r.intended;
                 elapsed = elapsed.max(r.elapsed);
             }
@@ -367,5 +422,12 @@ fn run_sockets(
     if elapsed.is_zero() {
         elapsed = started.elapsed();
     }
-    Ok((merged, elapsed, intended, core_report))
+    Ok(Measured {
+        recorder: merged,
+        elapsed,
+        intended,
+        core: core_report,
+        sctp,
+        core_s6a: matches!(cfg.target, Target::Embedded).then_some(s6a),
+    })
 }

@@ -89,6 +89,13 @@ pub struct SctpTotals {
 }
 
 impl SctpTotals {
+    /// Adds another endpoint's totals (e.g. another shard's).
+    pub fn merge(&mut self, other: &SctpTotals) {
+        self.associations += other.associations;
+        self.closed += other.closed;
+        self.add(&other.stats);
+    }
+
     fn add(&mut self, s: &AssocStats) {
         let t = &mut self.stats;
         t.packets_sent += s.packets_sent;

@@ -33,8 +33,8 @@ pub use markdown::render_markdown;
 pub use recorder::{LinkReport, MessageStats, ProcedureStats, Recorder};
 pub use slo::{evaluate, verdict, SloResult, Verdict};
 pub use summary::{
-    LatencySummary, LinkSummary, MessageSummary, ProcedureSummary, RunInfo, RunSummary, Summary,
-    SummaryError, SCHEMA,
+    LatencySummary, LinkSummary, MessageSummary, ProcedureSummary, RunInfo, RunSummary,
+    SctpSummary, Summary, SummaryError, TransportSummary, SCHEMA,
 };
 pub use write::{read_run, rfc3339_utc, run_id, write_atomic, write_reports, write_results};
 

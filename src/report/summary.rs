@@ -66,6 +66,44 @@ pub struct RunSummary {
     /// Lateness of actual against intended starts, microseconds (an extra key of v1).
     #[serde(default)]
     pub lag_us: LatencySummary,
+    /// The S6a transport and its counters (an extra key of v1; absent in virtual runs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transport: Option<TransportSummary>,
+}
+
+/// `run.transport`: which transport carried S6a and, over roamsim's SCTP, what the
+/// associations did on each side (an extra key of v1).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct TransportSummary {
+    /// `tcp`, `sctp` or `sctp-udp`.
+    pub s6a: String,
+    /// The generator's (MMEs') associations, summed over shards (`sctp-udp`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mme: Option<SctpSummary>,
+    /// The embedded HSS's associations (`run --transport sctp-udp`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hss: Option<SctpSummary>,
+}
+
+/// SCTP association counters of one side (RFC 9260; see `proto::sctp::AssocStats`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct SctpSummary {
+    /// Associations established.
+    pub associations: u64,
+    /// SCTP packets sent.
+    pub packets_sent: u64,
+    /// SCTP packets received.
+    pub packets_received: u64,
+    /// DATA chunks sent, first transmissions and retransmissions.
+    pub data_chunks_sent: u64,
+    /// DATA chunks sent again (fast retransmit and T3 expiry).
+    pub retransmissions: u64,
+    /// Of which by fast retransmit (RFC 9260 §7.2.4).
+    pub fast_retransmissions: u64,
+    /// T3-rtx expirations (RFC 9260 §6.3.3).
+    pub t3_expirations: u64,
+    /// DATA chunks received twice.
+    pub duplicate_tsns: u64,
 }
 
 /// A `latency_us` / `delay_us` object, microseconds.
@@ -328,6 +366,7 @@ impl Summary {
             run: RunSummary {
                 info,
                 lag_us: LatencySummary::from_histogram(recorder.lag_us()),
+                transport: None,
             },
             procedures: NamedMap(procedures),
             messages: NamedMap(messages),

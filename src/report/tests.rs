@@ -448,3 +448,33 @@ fn run_ids_and_times_are_utc_and_sortable() {
     let (a, b) = (run_id(951_868_799_999, 9), run_id(1_795_675_680_123, 1));
     assert!(a < b);
 }
+
+#[test]
+fn run_transport_is_an_extra_key_that_round_trips() {
+    let mut summary = summary_with(&[]);
+    let sctp = SctpSummary {
+        associations: 14,
+        packets_sent: 9000,
+        retransmissions: 55,
+        fast_retransmissions: 41,
+        t3_expirations: 11,
+        ..SctpSummary::default()
+    };
+    summary.run.transport = Some(TransportSummary {
+        s6a: "sctp-udp".into(),
+        mme: Some(sctp),
+        hss: None,
+    });
+    let v: Value = serde_json::from_str(&summary.to_json()).unwrap();
+    assert_eq!(v["run"]["transport"]["s6a"], "sctp-udp");
+    assert_eq!(v["run"]["transport"]["mme"]["retransmissions"], 55);
+    assert!(v["run"]["transport"].get("hss").is_none());
+    // The v1 keys stay as they were.
+    assert_eq!(v["run"]["seed"], 7);
+    assert_eq!(Summary::from_json(&summary.to_json()).unwrap(), summary);
+    // A summary without it (virtual runs, older writers) reads back with none.
+    summary.run.transport = None;
+    let text = summary.to_json();
+    assert!(!text.contains("transport"));
+    assert_eq!(Summary::from_json(&text).unwrap().run.transport, None);
+}

@@ -1,7 +1,11 @@
 //! One generator shard on real sockets (DESIGN.md §5): a thread that owns a slice of the
-//! population ([`VisitedNetwork`]), one TCP connection per MME instance to the HSS, one UDP
-//! socket as the SGW towards the PGW, its arrival schedule, its clock and its
+//! population ([`VisitedNetwork`]), one Diameter connection per MME instance to the HSS, one
+//! UDP socket as the SGW towards the PGW, its arrival schedule, its clock and its
 //! [`Recorder`]. Nothing is shared with other shards while the run lasts.
+//!
+//! The MMEs' connections run over the transport of [`ShardSpec::transport`], behind
+//! [`MmeTransport`] (STYLE.md §6: one loop, the transport a value): TCP ([`mme_tcp`]), kernel
+//! SCTP or SCTP over UDP (RFC 6951, [`mme_sctp`]).
 //!
 //! Open loop: arrivals have intended times; each turn starts every arrival that is due, and the
 //! lag between intended and actual start goes into the lag histogram. Latency is measured from
@@ -13,19 +17,21 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use mio::net::TcpStream;
-use mio::{Events, Interest, Poll, Token};
+use mio::{Events, Interest, Poll, Registry, Token};
 
 use super::interval::IntervalTap;
-use crate::io::{
-    tcp, ReadStatus, RecvBatch, StreamBuf, TcpConfig, Transmit, UdpConfig, UdpSocket, WriteQueue,
-};
+use super::sctp_udp::SctpTotals;
+use super::transport::Transport;
+use crate::io::{RecvBatch, Transmit, UdpConfig, UdpSocket};
 use crate::model::population::Population;
 use crate::report::Recorder;
 use crate::visited::{Arrivals, VisitedConfig, VisitedNetwork};
-use crate::wire::diameter::message_len;
+
+mod mme_sctp;
+mod mme_tcp;
 
 const UDP: Token = Token(0);
+/// Token of the first MME's socket (`FIRST_MME + i` is MME `i`'s).
 const FIRST_MME: usize = 1;
 /// Reconnect an MME whose connection broke after this long.
 const RECONNECT_US: u64 = 200_000;
@@ -38,8 +44,10 @@ pub struct ShardSpec {
     pub visited: VisitedConfig,
     /// The roamers (shared, read-only).
     pub population: Arc<Population>,
-    /// The HSS's Diameter address.
+    /// The HSS's Diameter address (the UDP address for `sctp-udp`).
     pub s6a: SocketAddr,
+    /// Transport of S6a.
+    pub transport: Transport,
     /// The SGW's local S8 address (port 0 picks one).
     pub sgw_bind: SocketAddr,
     /// Arrivals per second for this shard.
@@ -66,21 +74,62 @@ pub struct ShardResult {
     pub intended: u64,
     /// When its arrivals really ran (µs from its start).
     pub elapsed: Duration,
+    /// SCTP association counters of its MMEs (`sctp-udp` only).
+    pub sctp: Option<SctpTotals>,
 }
 
-struct MmeConn {
-    stream: Option<TcpStream>,
-    rbuf: StreamBuf,
-    wq: WriteQueue,
-    connected: bool,
-    writable_interest: bool,
-    retry_at: Option<u64>,
+/// The MMEs' side of S6a on one transport: one Diameter connection (or association) per MME
+/// instance of the [`VisitedNetwork`], whose bytes it moves. Call order per turn: `ready` for
+/// each readiness event, `handle_timeout` when `poll_timeout` is due, then `flush`.
+trait MmeTransport {
+    /// Registers sockets and starts connecting every MME.
+    fn start(&mut self, vn: &mut VisitedNetwork, registry: &Registry, now: u64) -> io::Result<()>;
+    /// Readiness of `token` (`FIRST_MME` and above): reads whole messages into `vn`.
+    fn ready(
+        &mut self,
+        vn: &mut VisitedNetwork,
+        registry: &Registry,
+        now: u64,
+        token: usize,
+        readable: bool,
+        writable: bool,
+    ) -> io::Result<()>;
+    /// Takes each MME's Diameter output and writes what the sockets accept.
+    fn flush(&mut self, vn: &mut VisitedNetwork, registry: &Registry, now: u64) -> io::Result<()>;
+    /// The earliest reconnect or transport timer.
+    fn poll_timeout(&self) -> Option<u64>;
+    /// Reconnects broken MMEs and runs transport timers due at `now`.
+    fn handle_timeout(
+        &mut self,
+        vn: &mut VisitedNetwork,
+        registry: &Registry,
+        now: u64,
+    ) -> io::Result<()>;
+    /// Starts closing every connection gracefully (SCTP SHUTDOWN); no reconnects after it.
+    fn close(&mut self, _registry: &Registry, _now: u64) {}
+    /// Every connection has closed (or closes when dropped).
+    fn is_closed(&self) -> bool {
+        true
+    }
+    /// SCTP association counters, where the transport keeps them.
+    fn sctp_totals(&mut self) -> Option<SctpTotals> {
+        None
+    }
+}
+
+/// The MME side of `transport` towards the HSS at `hss`; `bind` is the local IP to use.
+fn mme_transport(transport: Transport, hss: SocketAddr, bind: SocketAddr) -> Box<dyn MmeTransport> {
+    match transport {
+        Transport::Tcp => Box::new(mme_tcp::TcpMmes::new(hss)),
+        Transport::Sctp => Box::new(mme_sctp::KernelSctpMmes::new(hss)),
+        Transport::SctpUdp => Box::new(mme_sctp::SctpUdpMmes::new(bind, hss)),
+    }
 }
 
 struct Shard {
     poll: Poll,
     vn: VisitedNetwork,
-    mmes: Vec<MmeConn>,
+    mmes: Box<dyn MmeTransport>,
     udp: UdpSocket,
     recv: RecvBatch,
     tx: Vec<u8>,
@@ -124,13 +173,19 @@ pub fn run(mut spec: ShardSpec, stop: &AtomicBool) -> io::Result<ShardResult> {
         }
         match stopped_at {
             None => {
+                let mut started = false;
                 while let Some(t) = arrivals.peek().filter(|&t| t <= now) {
                     arrivals.pop();
                     intended += 1;
                     shard.rec.record_lag(now - t);
                     if let Some((_, procedure)) = shard.vn.arrive(now, t) {
                         shard.rec.record_started(procedure);
+                        started = true;
                     }
+                }
+                // The first requests go out now, not after the turn's wait (up to 10 ms).
+                if started {
+                    shard.flush(now)?;
                 }
             }
             Some(at) => {
@@ -148,6 +203,8 @@ pub fn run(mut spec: ShardSpec, stop: &AtomicBool) -> io::Result<ShardResult> {
         shard.turn(&mut events, next_arrival)?;
     }
     let elapsed = Duration::from_micros(stopped_at.unwrap_or_else(|| shard.now_us()) - start_us);
+    // What was measured stands even if the goodbye fails.
+    let _ = shard.close(Duration::from_secs(1));
     Ok(shard.finish(intended, elapsed))
 }
 
@@ -161,9 +218,10 @@ impl Shard {
         visited.sgw = udp.local_addr();
         let clock = Instant::now();
         let vn = VisitedNetwork::new(0, visited, spec.population.clone());
+        let mmes = mme_transport(spec.transport, spec.s6a, spec.sgw_bind);
         let mut shard = Shard {
             poll,
-            mmes: Vec::with_capacity(vn.mme_count()),
+            mmes,
             vn,
             udp,
             recv: RecvBatch::new(crate::io::MAX_BATCH, 2048),
@@ -175,37 +233,15 @@ impl Shard {
             tap: IntervalTap::disabled(),
             moderation: super::driver::Moderation::new(super::driver::turn_gap()),
         };
-        for i in 0..shard.vn.mme_count() {
-            shard.mmes.push(MmeConn {
-                stream: None,
-                rbuf: StreamBuf::new(message_len, 64 * 1024, 1 << 20),
-                wq: WriteQueue::with_capacity(64 * 1024),
-                connected: false,
-                writable_interest: false,
-                retry_at: None,
-            });
-            shard.connect(i)?;
-        }
+        let now = shard.now_us();
+        shard
+            .mmes
+            .start(&mut shard.vn, shard.poll.registry(), now)?;
         Ok(shard)
     }
 
     fn now_us(&self) -> u64 {
         self.clock.elapsed().as_micros() as u64
-    }
-
-    fn connect(&mut self, i: usize) -> io::Result<()> {
-        let mut stream = tcp::connect(self.s6a, &TcpConfig::default())?;
-        self.poll.registry().register(
-            &mut stream,
-            Token(FIRST_MME + i),
-            Interest::READABLE | Interest::WRITABLE,
-        )?;
-        let m = &mut self.mmes[i];
-        m.stream = Some(stream);
-        m.connected = false;
-        m.writable_interest = true;
-        m.retry_at = None;
-        Ok(())
     }
 
     fn wait_connected(&mut self, limit: Duration, stop: &AtomicBool) -> io::Result<()> {
@@ -226,16 +262,33 @@ impl Shard {
         ))
     }
 
+    /// Closes the MMEs' connections gracefully (SCTP SHUTDOWN), waiting up to `limit`.
+    fn close(&mut self, limit: Duration) -> io::Result<()> {
+        let now = self.now_us();
+        self.mmes.close(self.poll.registry(), now);
+        let mut events = Events::with_capacity(64);
+        let until = Instant::now() + limit;
+        self.mmes.flush(&mut self.vn, self.poll.registry(), now)?;
+        while !self.mmes.is_closed() && Instant::now() < until {
+            self.turn(&mut events, None)?;
+        }
+        Ok(())
+    }
+
     /// Waits for readiness or the next deadline, then handles everything that is due.
     fn turn(&mut self, events: &mut Events, next_arrival: Option<u64>) -> io::Result<()> {
         self.moderation.pace();
         let now = self.now_us();
-        let wake = [next_arrival, self.vn.poll_timeout(), self.next_retry()]
-            .into_iter()
-            .flatten()
-            .min()
-            .unwrap_or(now + 10_000)
-            .min(now + 10_000);
+        let wake = [
+            next_arrival,
+            self.vn.poll_timeout(),
+            self.mmes.poll_timeout(),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+        .unwrap_or(now + 10_000)
+        .min(now + 10_000);
         let wait = Duration::from_micros(wake.saturating_sub(now));
         if !wait.is_zero() {
             crate::io::poll::wait_readable(&self.poll, wait)?;
@@ -248,140 +301,36 @@ impl Shard {
         for ev in events.iter() {
             match ev.token() {
                 UDP => self.udp_readable()?,
-                Token(t) => self.mme_ready(t - FIRST_MME, ev.is_readable(), ev.is_writable()),
+                Token(t) => {
+                    let now = self.now_us();
+                    self.mmes.ready(
+                        &mut self.vn,
+                        self.poll.registry(),
+                        now,
+                        t,
+                        ev.is_readable(),
+                        ev.is_writable(),
+                    )?;
+                }
             }
         }
         let now = self.now_us();
         if self.vn.poll_timeout().is_some_and(|t| t <= now) {
             self.vn.handle_timeout(now);
         }
-        self.retry_connections(now)?;
-        self.flush_mmes();
-        self.flush_sgw()?;
+        if self.mmes.poll_timeout().is_some_and(|t| t <= now) {
+            self.mmes
+                .handle_timeout(&mut self.vn, self.poll.registry(), now)?;
+        }
+        self.flush(now)?;
         self.collect();
         Ok(())
     }
 
-    fn next_retry(&self) -> Option<u64> {
-        self.mmes.iter().filter_map(|m| m.retry_at).min()
-    }
-
-    fn retry_connections(&mut self, now: u64) -> io::Result<()> {
-        for i in 0..self.mmes.len() {
-            if self.mmes[i].retry_at.is_some_and(|t| t <= now) {
-                self.vn.reconnect_mme(now, i);
-                if self.connect(i).is_err() {
-                    self.mmes[i].retry_at = Some(now + RECONNECT_US);
-                }
-            }
-        }
-        Ok(())
-    }
-
-    fn mme_ready(&mut self, i: usize, readable: bool, writable: bool) {
-        if writable && !self.mmes[i].connected {
-            let ok = self.mmes[i]
-                .stream
-                .as_ref()
-                .is_some_and(|s| s.take_error().ok().flatten().is_none() && s.peer_addr().is_ok());
-            if !ok {
-                self.broken(i);
-                return;
-            }
-            self.mmes[i].connected = true;
-        }
-        if writable {
-            let m = &mut self.mmes[i];
-            if let Some(s) = m.stream.as_mut() {
-                if m.wq.flush_to(s).is_err() {
-                    self.broken(i);
-                    return;
-                }
-            }
-        }
-        if readable {
-            self.mme_readable(i);
-        }
-    }
-
-    fn mme_readable(&mut self, i: usize) {
-        let now = self.now_us();
-        loop {
-            let m = &mut self.mmes[i];
-            let Some(stream) = m.stream.as_mut() else {
-                return;
-            };
-            let status = match m.rbuf.read_from(stream) {
-                Ok((_, s)) => s,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(_) => ReadStatus::Closed,
-            };
-            loop {
-                match m.rbuf.next_message() {
-                    Ok(Some(msg)) => self.vn.handle_mme_message(now, i, msg),
-                    Ok(None) => break,
-                    Err(_) => {
-                        self.broken(i);
-                        return;
-                    }
-                }
-            }
-            match status {
-                ReadStatus::Full => continue,
-                ReadStatus::WouldBlock => return,
-                ReadStatus::Closed => {
-                    self.broken(i);
-                    return;
-                }
-            }
-        }
-    }
-
-    /// The MME's connection is gone: drop it and try again shortly.
-    fn broken(&mut self, i: usize) {
-        let now = self.now_us();
-        let m = &mut self.mmes[i];
-        if let Some(mut s) = m.stream.take() {
-            let _ = self.poll.registry().deregister(&mut s);
-        }
-        m.connected = false;
-        m.rbuf = StreamBuf::new(message_len, 64 * 1024, 1 << 20);
-        m.wq = WriteQueue::with_capacity(64 * 1024);
-        m.retry_at = Some(now + RECONNECT_US);
-    }
-
-    fn flush_mmes(&mut self) {
-        for i in 0..self.mmes.len() {
-            let bytes = self.vn.mme_transmit(i);
-            if !bytes.is_empty() && self.mmes[i].stream.is_some() {
-                self.mmes[i].wq.push(bytes);
-                self.vn.mme_clear_transmit(i);
-            }
-            let m = &mut self.mmes[i];
-            let Some(stream) = m.stream.as_mut() else {
-                continue;
-            };
-            if !m.connected {
-                continue;
-            }
-            if !m.wq.is_empty() && m.wq.flush_to(stream).is_err() {
-                self.broken(i);
-                continue;
-            }
-            let want = !m.wq.is_empty();
-            if want != m.writable_interest {
-                let interest = if want {
-                    Interest::READABLE | Interest::WRITABLE
-                } else {
-                    Interest::READABLE
-                };
-                let _ = self
-                    .poll
-                    .registry()
-                    .reregister(stream, Token(FIRST_MME + i), interest);
-                m.writable_interest = want;
-            }
-        }
+    /// Writes what the MMEs and the SGW have to send.
+    fn flush(&mut self, now: u64) -> io::Result<()> {
+        self.mmes.flush(&mut self.vn, self.poll.registry(), now)?;
+        self.flush_sgw()
     }
 
     fn udp_readable(&mut self) -> io::Result<()> {
@@ -450,6 +399,7 @@ impl Shard {
         let now = self.now_us();
         self.tap.finish(now, &mut self.rec, &self.vn);
         ShardResult {
+            sctp: self.mmes.sctp_totals(),
             busy_skipped: self.vn.procedure_counts().busy_skipped,
             recorder: self.rec,
             intended,
