@@ -18,13 +18,13 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use anyhow::Context;
 
 use super::collect::{Collector, CollectorConfig, Observer};
-use super::linkshim::LinkPlan;
 use super::interval::IntervalTap;
+use super::linkshim::LinkPlan;
 use super::metrics::{Metrics, MetricsServer};
 use super::sctp_udp::SctpTotals;
-use super::transport::Transport;
 use super::serve::{ServeConfig, ServeReport};
 use super::shard::{self, ShardSpec};
+use super::transport::Transport;
 use crate::model::config::Profile;
 use crate::model::population::Population;
 use crate::model::rng::derive_seed;

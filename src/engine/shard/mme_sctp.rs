@@ -8,7 +8,7 @@
 //!   endpoint (UDP socket) per MME; its counters, retransmissions above all, go into the
 //!   run's summary.
 //!
-//! A broken connection or association is opened again after [`RECONNECT_US`] with a fresh
+//! A broken connection or association is opened again after a backoff ([`Reconnect`]) with a fresh
 //! Diameter peer, as over TCP.
 
 use std::io;
@@ -16,7 +16,7 @@ use std::net::SocketAddr;
 
 use mio::{Interest, Registry, Token};
 
-use super::{MmeTransport, FIRST_MME, RECONNECT_US};
+use super::{MmeTransport, Reconnect, FIRST_MME};
 use crate::engine::sctp_udp::{SctpTotals, SctpUdp, SctpUdpConfig};
 use crate::engine::transport::{diameter_stream, messages, PPID_DIAMETER};
 use crate::io::sctp::{Recv, SctpConfig, SctpStream};
@@ -32,7 +32,7 @@ struct KernelMme {
     sent: usize,
     connected: bool,
     writable_interest: bool,
-    retry_at: Option<u64>,
+    retry: Reconnect,
 }
 
 impl KernelMme {
@@ -90,7 +90,7 @@ impl KernelSctpMmes {
         m.stream = Some(stream);
         m.connected = false;
         m.writable_interest = true;
-        m.retry_at = None;
+        m.retry.started();
         Ok(())
     }
 
@@ -117,7 +117,7 @@ impl KernelSctpMmes {
         m.connected = false;
         m.out.clear();
         m.sent = 0;
-        m.retry_at = Some(now + RECONNECT_US);
+        m.retry.schedule(now);
     }
 }
 
@@ -131,7 +131,7 @@ impl MmeTransport for KernelSctpMmes {
                 sent: 0,
                 connected: false,
                 writable_interest: false,
-                retry_at: None,
+                retry: Reconnect::new(),
             });
             self.connect(registry, i)?;
         }
@@ -163,6 +163,7 @@ impl MmeTransport for KernelSctpMmes {
             };
             m.streams = streams;
             m.connected = true;
+            m.retry.succeeded();
         }
         if writable && self.conns[i].connected && !self.conns[i].drain() {
             self.broken(registry, now, i);
@@ -206,7 +207,7 @@ impl MmeTransport for KernelSctpMmes {
     }
 
     fn poll_timeout(&self) -> Option<u64> {
-        self.conns.iter().filter_map(|m| m.retry_at).min()
+        self.conns.iter().filter_map(|m| m.retry.at()).min()
     }
 
     fn handle_timeout(
@@ -216,10 +217,10 @@ impl MmeTransport for KernelSctpMmes {
         now: u64,
     ) -> io::Result<()> {
         for i in 0..self.conns.len() {
-            if self.conns[i].retry_at.is_some_and(|t| t <= now) {
+            if self.conns[i].retry.due(now) {
                 vn.reconnect_mme(now, i);
                 if self.connect(registry, i).is_err() {
-                    self.conns[i].retry_at = Some(now + RECONNECT_US);
+                    self.conns[i].retry.schedule(now);
                 }
             }
         }
@@ -228,7 +229,7 @@ impl MmeTransport for KernelSctpMmes {
 
     fn close(&mut self, _registry: &Registry, _now: u64) {
         for m in &mut self.conns {
-            m.retry_at = None;
+            m.retry.started();
             if let Some(s) = m.stream.as_ref() {
                 // SHUTDOWN after what is queued (RFC 9260 §9.2); the socket closes on drop.
                 let _ = s.shutdown();
@@ -241,7 +242,7 @@ impl MmeTransport for KernelSctpMmes {
 struct UdpMme {
     sctp: SctpUdp,
     assoc: Option<AssocId>,
-    retry_at: Option<u64>,
+    retry: Reconnect,
 }
 
 /// Every MME's association, each on its own UDP socket; token `FIRST_MME + i` is MME `i`'s.
@@ -276,7 +277,7 @@ impl SctpUdpMmes {
             .connect(now, hss)
             .map_err(|e| io::Error::other(format!("SCTP association to {hss}: {e}")))?;
         m.assoc = Some(id);
-        m.retry_at = None;
+        m.retry.started();
         Ok(())
     }
 
@@ -288,12 +289,12 @@ impl SctpUdpMmes {
             }
             match ev {
                 // Messages given before the handshake went out with it (`SctpUdp`).
-                Event::Connected { .. } => {}
+                Event::Connected { .. } => m.retry.succeeded(),
                 Event::Message { data, .. } => vn.handle_mme_message(now, i, &data),
                 Event::Closed { .. } => {
                     m.assoc = None;
                     if !self.closing {
-                        m.retry_at = Some(now + RECONNECT_US);
+                        m.retry.schedule(now);
                     }
                 }
             }
@@ -309,7 +310,7 @@ impl MmeTransport for SctpUdpMmes {
             self.conns.push(UdpMme {
                 sctp,
                 assoc: None,
-                retry_at: None,
+                retry: Reconnect::new(),
             });
             self.connect(now, i)?;
         }
@@ -355,7 +356,7 @@ impl MmeTransport for SctpUdpMmes {
     fn poll_timeout(&self) -> Option<u64> {
         self.conns
             .iter()
-            .flat_map(|m| [m.retry_at, m.sctp.poll_timeout()])
+            .flat_map(|m| [m.retry.at(), m.sctp.poll_timeout()])
             .flatten()
             .min()
     }
@@ -372,10 +373,10 @@ impl MmeTransport for SctpUdpMmes {
                 m.sctp.handle_timeout(now);
                 self.events(vn, now, i);
             }
-            if self.conns[i].retry_at.is_some_and(|t| t <= now) {
+            if self.conns[i].retry.due(now) {
                 vn.reconnect_mme(now, i);
                 if self.connect(now, i).is_err() {
-                    self.conns[i].retry_at = Some(now + RECONNECT_US);
+                    self.conns[i].retry.schedule(now);
                 }
             }
         }
@@ -385,7 +386,7 @@ impl MmeTransport for SctpUdpMmes {
     fn close(&mut self, _registry: &Registry, now: u64) {
         self.closing = true;
         for m in &mut self.conns {
-            m.retry_at = None;
+            m.retry.started();
             if let Some(id) = m.assoc {
                 m.sctp.shutdown(now, id);
             }

@@ -1,7 +1,7 @@
 //! S6a over TCP for a shard's MMEs (RFC 6733 §2.1): one TCP connection per MME instance,
 //! Diameter messages back to back, read with a [`StreamBuf`] and written through a
 //! [`WriteQueue`] so that many messages go out in one `write`. A broken connection is
-//! dropped and opened again after [`RECONNECT_US`] with a fresh Diameter peer (CER again).
+//! dropped and opened again after a backoff ([`Reconnect`]) with a fresh Diameter peer (CER again).
 
 use std::io;
 use std::net::SocketAddr;
@@ -9,7 +9,7 @@ use std::net::SocketAddr;
 use mio::net::TcpStream;
 use mio::{Interest, Registry, Token};
 
-use super::{MmeTransport, FIRST_MME, RECONNECT_US};
+use super::{MmeTransport, Reconnect, FIRST_MME};
 use crate::io::{tcp, ReadStatus, StreamBuf, TcpConfig, WriteQueue};
 use crate::visited::VisitedNetwork;
 use crate::wire::diameter::message_len;
@@ -20,7 +20,7 @@ struct MmeConn {
     wq: WriteQueue,
     connected: bool,
     writable_interest: bool,
-    retry_at: Option<u64>,
+    retry: Reconnect,
 }
 
 impl MmeConn {
@@ -31,7 +31,7 @@ impl MmeConn {
             wq: WriteQueue::with_capacity(64 * 1024),
             connected: false,
             writable_interest: false,
-            retry_at: None,
+            retry: Reconnect::new(),
         }
     }
 }
@@ -61,7 +61,7 @@ impl TcpMmes {
         m.stream = Some(stream);
         m.connected = false;
         m.writable_interest = true;
-        m.retry_at = None;
+        m.retry.started();
         Ok(())
     }
 
@@ -106,7 +106,7 @@ impl TcpMmes {
         m.connected = false;
         m.rbuf = StreamBuf::new(message_len, 64 * 1024, 1 << 20);
         m.wq = WriteQueue::with_capacity(64 * 1024);
-        m.retry_at = Some(now + RECONNECT_US);
+        m.retry.schedule(now);
     }
 }
 
@@ -142,6 +142,7 @@ impl MmeTransport for TcpMmes {
                 return Ok(());
             }
             self.conns[i].connected = true;
+            self.conns[i].retry.succeeded();
         }
         if writable {
             let m = &mut self.conns[i];
@@ -191,7 +192,7 @@ impl MmeTransport for TcpMmes {
     }
 
     fn poll_timeout(&self) -> Option<u64> {
-        self.conns.iter().filter_map(|m| m.retry_at).min()
+        self.conns.iter().filter_map(|m| m.retry.at()).min()
     }
 
     fn handle_timeout(
@@ -201,10 +202,10 @@ impl MmeTransport for TcpMmes {
         now: u64,
     ) -> io::Result<()> {
         for i in 0..self.conns.len() {
-            if self.conns[i].retry_at.is_some_and(|t| t <= now) {
+            if self.conns[i].retry.due(now) {
                 vn.reconnect_mme(now, i);
                 if self.connect(registry, i).is_err() {
-                    self.conns[i].retry_at = Some(now + RECONNECT_US);
+                    self.conns[i].retry.schedule(now);
                 }
             }
         }

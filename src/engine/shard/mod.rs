@@ -33,8 +33,51 @@ mod mme_tcp;
 const UDP: Token = Token(0);
 /// Token of the first MME's socket (`FIRST_MME + i` is MME `i`'s).
 const FIRST_MME: usize = 1;
-/// Reconnect an MME whose connection broke after this long.
-const RECONNECT_US: u64 = 200_000;
+/// When a broken MME connection is opened again: exponential backoff with jitter (200 ms
+/// doubling up to 10 s, [`crate::proto::diameter::Backoff`]), back to the start once a
+/// connection is up, so that a core that restarts is not hit by every MME at once.
+struct Reconnect {
+    backoff: crate::proto::diameter::Backoff,
+    at: Option<u64>,
+}
+
+impl Reconnect {
+    fn new() -> Reconnect {
+        use std::sync::atomic::AtomicU64;
+        // Distinct jitter per connection without threading a seed through every transport.
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        let seed = NEXT.fetch_add(1, Ordering::Relaxed);
+        Reconnect {
+            backoff: crate::proto::diameter::Backoff::new(200_000, 10_000_000, seed),
+            at: None,
+        }
+    }
+
+    /// The connection broke at `now`: try again after the next backoff delay.
+    fn schedule(&mut self, now: u64) {
+        self.at = Some(now + self.backoff.next_delay());
+    }
+
+    /// A reconnect attempt started.
+    fn started(&mut self) {
+        self.at = None;
+    }
+
+    /// A connection came up: the next failure starts the backoff afresh.
+    fn succeeded(&mut self) {
+        self.backoff.reset();
+    }
+
+    /// When the next attempt is due.
+    fn at(&self) -> Option<u64> {
+        self.at
+    }
+
+    /// Whether an attempt is due at `now`.
+    fn due(&self, now: u64) -> bool {
+        self.at.is_some_and(|t| t <= now)
+    }
+}
 
 /// What a shard needs to start.
 pub struct ShardSpec {
