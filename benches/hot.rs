@@ -82,5 +82,30 @@ fn histogram(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, diameter, gtp, aka, histogram);
+/// One shard's work without I/O: the visited side and the home core state machines in virtual
+/// time for 500 procedures (AIR/AIA with Milenage, ULR/ULA, CLR/CLA, Create/Modify/Delete
+/// Session, every message encoded and decoded): the per-procedure CPU cost a shard pays besides
+/// syscalls.
+fn shard_step(c: &mut Criterion) {
+    let profile = roamsim::model::config::Profile::embedded_default();
+    let mut group = c.benchmark_group("shard");
+    group.sample_size(10);
+    group.throughput(criterion::Throughput::Elements(500));
+    group.bench_function("500 procedures, visited + home in virtual time", |b| {
+        b.iter(|| {
+            let r = roamsim::engine::virtual_time::run_virtual(
+                &profile,
+                500.0,
+                std::time::Duration::from_secs(1),
+                2_000,
+                1,
+            )
+            .unwrap();
+            black_box(r.arrivals)
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, diameter, gtp, aka, histogram, shard_step);
 criterion_main!(benches);
