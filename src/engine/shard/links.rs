@@ -241,3 +241,7 @@ impl<'a> MmeSide<'a> {
         self.vn.reconnect_mme(now, i);
     }
 }
+
+#[cfg(test)]
+#[path = "links_tests.rs"]
+mod tests;
