@@ -318,13 +318,6 @@ fn run_sockets(
     (tx, rx): (Sender<Snapshot>, Receiver<Snapshot>),
     collector: &mut Collector,
 ) -> anyhow::Result<Measured> {
-    if !cfg.links.is_empty() {
-        // The shards do not route through `LinkShim` yet (see engine::linkshim).
-        eprintln!(
-            "warning: the GRX/IPX links apply to `--virtual` runs only for now; \
-             this real-socket run is unimpaired"
-        );
-    }
     let core_stop = Arc::new(AtomicBool::new(false));
     let (s6a, s8, core) = match &cfg.target {
         Target::External { s6a, s8 } => (*s6a, *s8, None),
@@ -382,6 +375,8 @@ fn run_sockets(
             duration: cfg.duration,
             drain: Duration::from_millis(cfg.profile.load.procedure_timeout_ms + 1000),
             tap: IntervalTap::new(i, cfg.interval.as_micros() as u64, tx.clone()),
+            links: cfg.links.clone(),
+            seed: cfg.seed,
         };
         let stop = stop.clone();
         handles.push(

@@ -16,12 +16,11 @@ use std::net::SocketAddr;
 
 use mio::{Interest, Registry, Token};
 
-use super::{MmeTransport, Reconnect, FIRST_MME};
+use super::{MmeSide, MmeTransport, Reconnect, FIRST_MME};
 use crate::engine::sctp_udp::{SctpTotals, SctpUdp, SctpUdpConfig};
 use crate::engine::transport::{diameter_stream, messages, PPID_DIAMETER};
 use crate::io::sctp::{Recv, SctpConfig, SctpStream};
 use crate::proto::sctp::{AssocId, Event};
-use crate::visited::VisitedNetwork;
 
 struct KernelMme {
     stream: Option<SctpStream>,
@@ -94,13 +93,13 @@ impl KernelSctpMmes {
         Ok(())
     }
 
-    fn readable(&mut self, vn: &mut VisitedNetwork, registry: &Registry, now: u64, i: usize) {
+    fn readable(&mut self, side: &mut MmeSide<'_>, registry: &Registry, now: u64, i: usize) {
         loop {
             let Some(stream) = self.conns[i].stream.as_mut() else {
                 return;
             };
             match stream.recv_msg() {
-                Ok(Recv::Message { data, .. }) => vn.handle_mme_message(now, i, data),
+                Ok(Recv::Message { data, .. }) => side.received(now, i, data),
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Ok(Recv::Closed) | Err(_) => break,
@@ -122,8 +121,8 @@ impl KernelSctpMmes {
 }
 
 impl MmeTransport for KernelSctpMmes {
-    fn start(&mut self, vn: &mut VisitedNetwork, registry: &Registry, _now: u64) -> io::Result<()> {
-        for i in 0..vn.mme_count() {
+    fn start(&mut self, side: &mut MmeSide<'_>, registry: &Registry, _now: u64) -> io::Result<()> {
+        for i in 0..side.mme_count() {
             self.conns.push(KernelMme {
                 stream: None,
                 streams: 1,
@@ -140,7 +139,7 @@ impl MmeTransport for KernelSctpMmes {
 
     fn ready(
         &mut self,
-        vn: &mut VisitedNetwork,
+        side: &mut MmeSide<'_>,
         registry: &Registry,
         now: u64,
         token: usize,
@@ -170,17 +169,17 @@ impl MmeTransport for KernelSctpMmes {
             return Ok(());
         }
         if readable {
-            self.readable(vn, registry, now, i);
+            self.readable(side, registry, now, i);
         }
         Ok(())
     }
 
-    fn flush(&mut self, vn: &mut VisitedNetwork, registry: &Registry, now: u64) -> io::Result<()> {
+    fn flush(&mut self, side: &mut MmeSide<'_>, registry: &Registry, now: u64) -> io::Result<()> {
         for i in 0..self.conns.len() {
-            let bytes = vn.mme_transmit(i);
+            let bytes = side.transmit(now, i);
             if !bytes.is_empty() && self.conns[i].stream.is_some() {
                 self.conns[i].out.extend_from_slice(bytes);
-                vn.mme_clear_transmit(i);
+                side.clear_transmit(i);
             }
             let m = &mut self.conns[i];
             if !m.connected {
@@ -212,13 +211,13 @@ impl MmeTransport for KernelSctpMmes {
 
     fn handle_timeout(
         &mut self,
-        vn: &mut VisitedNetwork,
+        side: &mut MmeSide<'_>,
         registry: &Registry,
         now: u64,
     ) -> io::Result<()> {
         for i in 0..self.conns.len() {
             if self.conns[i].retry.due(now) {
-                vn.reconnect_mme(now, i);
+                side.reconnect(now, i);
                 if self.connect(registry, i).is_err() {
                     self.conns[i].retry.schedule(now);
                 }
@@ -281,7 +280,7 @@ impl SctpUdpMmes {
         Ok(())
     }
 
-    fn events(&mut self, vn: &mut VisitedNetwork, now: u64, i: usize) {
+    fn events(&mut self, side: &mut MmeSide<'_>, now: u64, i: usize) {
         let m = &mut self.conns[i];
         while let Some((id, ev)) = m.sctp.poll_event() {
             if m.assoc != Some(id) {
@@ -290,7 +289,7 @@ impl SctpUdpMmes {
             match ev {
                 // Messages given before the handshake went out with it (`SctpUdp`).
                 Event::Connected { .. } => m.retry.succeeded(),
-                Event::Message { data, .. } => vn.handle_mme_message(now, i, &data),
+                Event::Message { data, .. } => side.received(now, i, &data),
                 Event::Closed { .. } => {
                     m.assoc = None;
                     if !self.closing {
@@ -303,8 +302,8 @@ impl SctpUdpMmes {
 }
 
 impl MmeTransport for SctpUdpMmes {
-    fn start(&mut self, vn: &mut VisitedNetwork, registry: &Registry, now: u64) -> io::Result<()> {
-        for i in 0..vn.mme_count() {
+    fn start(&mut self, side: &mut MmeSide<'_>, registry: &Registry, now: u64) -> io::Result<()> {
+        for i in 0..side.mme_count() {
             let mut sctp = SctpUdp::bind(self.bind, SctpUdpConfig::client())?;
             registry.register(&mut sctp, Token(FIRST_MME + i), Interest::READABLE)?;
             self.conns.push(UdpMme {
@@ -319,7 +318,7 @@ impl MmeTransport for SctpUdpMmes {
 
     fn ready(
         &mut self,
-        vn: &mut VisitedNetwork,
+        side: &mut MmeSide<'_>,
         _registry: &Registry,
         now: u64,
         token: usize,
@@ -331,24 +330,24 @@ impl MmeTransport for SctpUdpMmes {
             return Ok(());
         };
         m.sctp.recv(now)?;
-        self.events(vn, now, i);
+        self.events(side, now, i);
         Ok(())
     }
 
-    fn flush(&mut self, vn: &mut VisitedNetwork, _registry: &Registry, now: u64) -> io::Result<()> {
+    fn flush(&mut self, side: &mut MmeSide<'_>, _registry: &Registry, now: u64) -> io::Result<()> {
         for i in 0..self.conns.len() {
             let m = &mut self.conns[i];
             if let Some(id) = m.assoc {
-                let bytes = vn.mme_transmit(i);
+                let bytes = side.transmit(now, i);
                 if !bytes.is_empty() {
                     // A refusal (send buffer full) is counted in `send_errors`; the Diameter
                     // request times out as it would on a congested TCP connection.
                     let _ = m.sctp.send_diameter(now, id, bytes);
-                    vn.mme_clear_transmit(i);
+                    side.clear_transmit(i);
                 }
             }
             m.sctp.flush(now)?;
-            self.events(vn, now, i);
+            self.events(side, now, i);
         }
         Ok(())
     }
@@ -363,7 +362,7 @@ impl MmeTransport for SctpUdpMmes {
 
     fn handle_timeout(
         &mut self,
-        vn: &mut VisitedNetwork,
+        side: &mut MmeSide<'_>,
         _registry: &Registry,
         now: u64,
     ) -> io::Result<()> {
@@ -371,10 +370,10 @@ impl MmeTransport for SctpUdpMmes {
             let m = &mut self.conns[i];
             if m.sctp.poll_timeout().is_some_and(|t| t <= now) {
                 m.sctp.handle_timeout(now);
-                self.events(vn, now, i);
+                self.events(side, now, i);
             }
             if self.conns[i].retry.due(now) {
-                vn.reconnect_mme(now, i);
+                side.reconnect(now, i);
                 if self.connect(now, i).is_err() {
                     self.conns[i].retry.schedule(now);
                 }

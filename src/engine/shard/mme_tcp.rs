@@ -9,9 +9,8 @@ use std::net::SocketAddr;
 use mio::net::TcpStream;
 use mio::{Interest, Registry, Token};
 
-use super::{MmeTransport, Reconnect, FIRST_MME};
+use super::{MmeSide, MmeTransport, Reconnect, FIRST_MME};
 use crate::io::{tcp, ReadStatus, StreamBuf, TcpConfig, WriteQueue};
-use crate::visited::VisitedNetwork;
 use crate::wire::diameter::message_len;
 
 struct MmeConn {
@@ -65,7 +64,7 @@ impl TcpMmes {
         Ok(())
     }
 
-    fn readable(&mut self, vn: &mut VisitedNetwork, registry: &Registry, now: u64, i: usize) {
+    fn readable(&mut self, side: &mut MmeSide<'_>, registry: &Registry, now: u64, i: usize) {
         loop {
             let m = &mut self.conns[i];
             let Some(stream) = m.stream.as_mut() else {
@@ -78,7 +77,7 @@ impl TcpMmes {
             };
             loop {
                 match m.rbuf.next_message() {
-                    Ok(Some(msg)) => vn.handle_mme_message(now, i, msg),
+                    Ok(Some(msg)) => side.received(now, i, msg),
                     Ok(None) => break,
                     Err(_) => {
                         self.broken(registry, now, i);
@@ -111,8 +110,8 @@ impl TcpMmes {
 }
 
 impl MmeTransport for TcpMmes {
-    fn start(&mut self, vn: &mut VisitedNetwork, registry: &Registry, _now: u64) -> io::Result<()> {
-        for i in 0..vn.mme_count() {
+    fn start(&mut self, side: &mut MmeSide<'_>, registry: &Registry, _now: u64) -> io::Result<()> {
+        for i in 0..side.mme_count() {
             self.conns.push(MmeConn::new());
             self.connect(registry, i)?;
         }
@@ -121,7 +120,7 @@ impl MmeTransport for TcpMmes {
 
     fn ready(
         &mut self,
-        vn: &mut VisitedNetwork,
+        side: &mut MmeSide<'_>,
         registry: &Registry,
         now: u64,
         token: usize,
@@ -154,17 +153,17 @@ impl MmeTransport for TcpMmes {
             }
         }
         if readable {
-            self.readable(vn, registry, now, i);
+            self.readable(side, registry, now, i);
         }
         Ok(())
     }
 
-    fn flush(&mut self, vn: &mut VisitedNetwork, registry: &Registry, now: u64) -> io::Result<()> {
+    fn flush(&mut self, side: &mut MmeSide<'_>, registry: &Registry, now: u64) -> io::Result<()> {
         for i in 0..self.conns.len() {
-            let bytes = vn.mme_transmit(i);
+            let bytes = side.transmit(now, i);
             if !bytes.is_empty() && self.conns[i].stream.is_some() {
                 self.conns[i].wq.push(bytes);
-                vn.mme_clear_transmit(i);
+                side.clear_transmit(i);
             }
             let m = &mut self.conns[i];
             let Some(stream) = m.stream.as_mut() else {
@@ -197,13 +196,13 @@ impl MmeTransport for TcpMmes {
 
     fn handle_timeout(
         &mut self,
-        vn: &mut VisitedNetwork,
+        side: &mut MmeSide<'_>,
         registry: &Registry,
         now: u64,
     ) -> io::Result<()> {
         for i in 0..self.conns.len() {
             if self.conns[i].retry.due(now) {
-                vn.reconnect_mme(now, i);
+                side.reconnect(now, i);
                 if self.connect(registry, i).is_err() {
                     self.conns[i].retry.schedule(now);
                 }

@@ -7,6 +7,10 @@
 //! [`MmeTransport`] (STYLE.md §6: one loop, the transport a value): TCP ([`mme_tcp`]), kernel
 //! SCTP or SCTP over UDP (RFC 6951, [`mme_sctp`]).
 //!
+//! When the run has GRX/IPX links ([`ShardSpec::links`]), each visited PLMN's S6a and S8
+//! traffic crosses its link between the visited side and the sockets ([`links`]), as in a
+//! virtual run.
+//!
 //! Open loop: arrivals have intended times; each turn starts every arrival that is due, and the
 //! lag between intended and actual start goes into the lag histogram. Latency is measured from
 //! the intended time by the visited side.
@@ -20,6 +24,7 @@ use std::time::{Duration, Instant};
 use mio::{Events, Interest, Poll, Registry, Token};
 
 use super::interval::IntervalTap;
+use super::linkshim::LinkPlan;
 use super::sctp_udp::SctpTotals;
 use super::transport::Transport;
 use crate::io::{RecvBatch, Transmit, UdpConfig, UdpSocket};
@@ -27,8 +32,11 @@ use crate::model::population::Population;
 use crate::report::Recorder;
 use crate::visited::{Arrivals, VisitedConfig, VisitedNetwork};
 
+mod links;
 mod mme_sctp;
 mod mme_tcp;
+
+use links::{MmeSide, ShardLinks};
 
 const UDP: Token = Token(0);
 /// Token of the first MME's socket (`FIRST_MME + i` is MME `i`'s).
@@ -105,6 +113,10 @@ pub struct ShardSpec {
     pub drain: Duration,
     /// Hands each interval's measurements to the run thread.
     pub tap: IntervalTap,
+    /// The GRX/IPX link each visited PLMN's traffic crosses; empty: unimpaired.
+    pub links: LinkPlan,
+    /// Seed of the links' random streams (the run's).
+    pub seed: u64,
 }
 
 /// What a shard measured.
@@ -122,15 +134,16 @@ pub struct ShardResult {
 }
 
 /// The MMEs' side of S6a on one transport: one Diameter connection (or association) per MME
-/// instance of the [`VisitedNetwork`], whose bytes it moves. Call order per turn: `ready` for
+/// instance of the [`VisitedNetwork`], whose bytes it moves through [`MmeSide`] (the links'
+/// seam: every transport reads and writes S6a there and nowhere else). Call order per turn: `ready` for
 /// each readiness event, `handle_timeout` when `poll_timeout` is due, then `flush`.
 trait MmeTransport {
     /// Registers sockets and starts connecting every MME.
-    fn start(&mut self, vn: &mut VisitedNetwork, registry: &Registry, now: u64) -> io::Result<()>;
+    fn start(&mut self, side: &mut MmeSide<'_>, registry: &Registry, now: u64) -> io::Result<()>;
     /// Readiness of `token` (`FIRST_MME` and above): reads whole messages into `vn`.
     fn ready(
         &mut self,
-        vn: &mut VisitedNetwork,
+        side: &mut MmeSide<'_>,
         registry: &Registry,
         now: u64,
         token: usize,
@@ -138,13 +151,13 @@ trait MmeTransport {
         writable: bool,
     ) -> io::Result<()>;
     /// Takes each MME's Diameter output and writes what the sockets accept.
-    fn flush(&mut self, vn: &mut VisitedNetwork, registry: &Registry, now: u64) -> io::Result<()>;
+    fn flush(&mut self, side: &mut MmeSide<'_>, registry: &Registry, now: u64) -> io::Result<()>;
     /// The earliest reconnect or transport timer.
     fn poll_timeout(&self) -> Option<u64>;
     /// Reconnects broken MMEs and runs transport timers due at `now`.
     fn handle_timeout(
         &mut self,
-        vn: &mut VisitedNetwork,
+        side: &mut MmeSide<'_>,
         registry: &Registry,
         now: u64,
     ) -> io::Result<()>;
@@ -172,6 +185,8 @@ fn mme_transport(transport: Transport, hss: SocketAddr, bind: SocketAddr) -> Box
 struct Shard {
     poll: Poll,
     vn: VisitedNetwork,
+    /// The partner links; `None` without a link plan (the default path: no shim at all).
+    links: Option<ShardLinks>,
     mmes: Box<dyn MmeTransport>,
     udp: UdpSocket,
     recv: RecvBatch,
@@ -261,11 +276,14 @@ impl Shard {
         visited.sgw = udp.local_addr();
         let clock = Instant::now();
         let vn = VisitedNetwork::new(0, visited, spec.population.clone());
+        let links = ShardLinks::new(&spec.links, &vn, spec.seed, spec.index)
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, format!("link: {e}")))?;
         let mmes = mme_transport(spec.transport, spec.s6a, spec.sgw_bind);
         let mut shard = Shard {
             poll,
             mmes,
             vn,
+            links,
             udp,
             recv: RecvBatch::new(crate::io::MAX_BATCH, 2048),
             tx: Vec::with_capacity(64 * 1024),
@@ -277,9 +295,8 @@ impl Shard {
             moderation: super::driver::Moderation::new(super::driver::turn_gap()),
         };
         let now = shard.now_us();
-        shard
-            .mmes
-            .start(&mut shard.vn, shard.poll.registry(), now)?;
+        let mut side = MmeSide::new(&mut shard.vn, shard.links.as_mut());
+        shard.mmes.start(&mut side, shard.poll.registry(), now)?;
         Ok(shard)
     }
 
@@ -311,7 +328,7 @@ impl Shard {
         self.mmes.close(self.poll.registry(), now);
         let mut events = Events::with_capacity(64);
         let until = Instant::now() + limit;
-        self.mmes.flush(&mut self.vn, self.poll.registry(), now)?;
+        self.flush(now)?;
         while !self.mmes.is_closed() && Instant::now() < until {
             self.turn(&mut events, None)?;
         }
@@ -326,6 +343,7 @@ impl Shard {
             next_arrival,
             self.vn.poll_timeout(),
             self.mmes.poll_timeout(),
+            self.links.as_ref().and_then(ShardLinks::next_release_at),
         ]
         .into_iter()
         .flatten()
@@ -347,7 +365,7 @@ impl Shard {
                 Token(t) => {
                     let now = self.now_us();
                     self.mmes.ready(
-                        &mut self.vn,
+                        &mut MmeSide::new(&mut self.vn, self.links.as_mut()),
                         self.poll.registry(),
                         now,
                         t,
@@ -358,12 +376,16 @@ impl Shard {
             }
         }
         let now = self.now_us();
+        if let Some(l) = self.links.as_mut() {
+            l.release(now, &mut self.vn);
+        }
         if self.vn.poll_timeout().is_some_and(|t| t <= now) {
             self.vn.handle_timeout(now);
         }
         if self.mmes.poll_timeout().is_some_and(|t| t <= now) {
+            let mut side = MmeSide::new(&mut self.vn, self.links.as_mut());
             self.mmes
-                .handle_timeout(&mut self.vn, self.poll.registry(), now)?;
+                .handle_timeout(&mut side, self.poll.registry(), now)?;
         }
         self.flush(now)?;
         self.collect();
@@ -372,8 +394,9 @@ impl Shard {
 
     /// Writes what the MMEs and the SGW have to send.
     fn flush(&mut self, now: u64) -> io::Result<()> {
-        self.mmes.flush(&mut self.vn, self.poll.registry(), now)?;
-        self.flush_sgw()
+        let mut side = MmeSide::new(&mut self.vn, self.links.as_mut());
+        self.mmes.flush(&mut side, self.poll.registry(), now)?;
+        self.flush_sgw(now)
     }
 
     fn udp_readable(&mut self) -> io::Result<()> {
@@ -387,21 +410,40 @@ impl Shard {
             }
             let now = self.now_us();
             for (from, bytes) in self.recv.datagrams() {
-                self.vn.handle_sgw_datagram(now, from, bytes);
+                let on_link = self
+                    .links
+                    .as_mut()
+                    .is_some_and(|l| l.offer_s8_response(now, from, bytes));
+                if !on_link {
+                    self.vn.handle_sgw_datagram(now, from, bytes);
+                }
             }
         }
     }
 
-    fn flush_sgw(&mut self) -> io::Result<()> {
+    /// Sends the S8 requests the links released, then the SGW's new ones (onto their links
+    /// instead where their PLMN has one).
+    fn flush_sgw(&mut self, now: u64) -> io::Result<()> {
         loop {
             self.tx.clear();
             self.tx_meta.clear();
             while self.tx_meta.len() < crate::io::MAX_BATCH {
                 let start = self.tx.len();
-                match self.vn.poll_sgw_transmit(&mut self.tx) {
-                    Some(d) => self.tx_meta.push((d.dst, start)),
-                    None => break,
+                if let Some((dst, d)) = self.links.as_mut().and_then(ShardLinks::next_s8) {
+                    self.tx.extend_from_slice(&d);
+                    self.tx_meta.push((dst, start));
+                    continue;
                 }
+                let Some(d) = self.vn.poll_sgw_transmit(&mut self.tx) else {
+                    break;
+                };
+                if let Some(l) = self.links.as_mut() {
+                    if l.offer_s8(now, &self.vn, d.dst, &self.tx[start..]) {
+                        self.tx.truncate(start);
+                        continue;
+                    }
+                }
+                self.tx_meta.push((d.dst, start));
             }
             if self.tx_meta.is_empty() {
                 return Ok(());
@@ -440,6 +482,9 @@ impl Shard {
     fn finish(mut self, intended: u64, elapsed: Duration) -> ShardResult {
         self.collect();
         let now = self.now_us();
+        if let Some(l) = self.links.as_mut() {
+            l.record(&mut self.rec);
+        }
         self.tap.finish(now, &mut self.rec, &self.vn);
         ShardResult {
             sctp: self.mmes.sctp_totals(),
