@@ -158,14 +158,42 @@ fn run_over_sctp_udp_matches_tcp_and_decodes_clean_in_tshark() {
         eprintln!("skipped tshark checks: tshark missing");
         return;
     };
-    let port: u16 = out
+    // One embedded core per shard: the MMEs' associations are split over their ports.
+    let ports: Vec<u16> = out
         .split("embedded HSS at ")
         .nth(1)
         .and_then(|r| r.split(')').next())
-        .and_then(|a| a.parse::<SocketAddr>().ok())
-        .unwrap_or_else(|| panic!("no embedded HSS address in {out}"))
-        .port();
-    check_capture(&capture.finish(), port, mme_assocs as usize);
+        .map(|list| {
+            list.split(", ")
+                .filter_map(|a| a.parse::<SocketAddr>().ok())
+                .map(|a| a.port())
+                .collect()
+        })
+        .filter(|v: &Vec<u16>| !v.is_empty())
+        .unwrap_or_else(|| panic!("no embedded HSS address in {out}"));
+    let file = capture.finish();
+    // The pools' instances are split over the shards unevenly (instance i to shard i % n):
+    // count each core's associations by its INITs, and check that they add up.
+    let inits: Vec<usize> = ports
+        .iter()
+        .map(|p| {
+            let args = vec!["-d".to_string(), format!("udp.port=={p},sctp")];
+            tshark_count(
+                &file,
+                &args,
+                &format!("udp.port == {p} && sctp.chunk_type == 1"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        inits.iter().sum::<usize>(),
+        mme_assocs as usize,
+        "INITs per core: {inits:?}"
+    );
+    for (port, n) in ports.into_iter().zip(inits) {
+        check_capture(&file, port, n);
+    }
+    let _ = std::fs::remove_file(file);
 }
 
 fn tshark_count(file: &Path, args: &[String], filter: &str) -> usize {
@@ -201,7 +229,7 @@ fn check_capture(file: &Path, port: u16, assocs: usize) {
         );
         assert!(
             n >= assocs,
-            "{n} {name} chunks captured for {assocs} associations"
+            "{n} {name} chunks captured for {assocs} associations on port {port}"
         );
     }
     let data = common::tshark_fields_args(
@@ -251,7 +279,6 @@ fn check_capture(file: &Path, port: u16, assocs: usize) {
         &["frame.number", "_ws.expert.message"],
     );
     assert!(bad.is_empty(), "tshark found problems: {bad:?}");
-    let _ = std::fs::remove_file(file);
 }
 
 /// `roamsim link` in front of `upstream`; returns the child and its listening address.

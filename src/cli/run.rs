@@ -257,10 +257,11 @@ pub(crate) fn grow_provisioning(profile: &mut crate::model::config::Profile, pop
 
 /// E.g. `s6a transport: sctp-udp (embedded HSS at 127.0.0.1:40000); mme: 14 associations,
 /// 3 retransmissions (fast 2, t3 1); hss: ...`.
-fn transport_line(t: &crate::report::TransportSummary, core: Option<SocketAddr>) -> String {
+fn transport_line(t: &crate::report::TransportSummary, cores: &[SocketAddr]) -> String {
     let mut line = format!("s6a transport: {}", t.s6a);
-    if let Some(a) = core {
-        line.push_str(&format!(" (embedded HSS at {a})"));
+    if !cores.is_empty() {
+        let list: Vec<String> = cores.iter().map(|a| a.to_string()).collect();
+        line.push_str(&format!(" (embedded HSS at {})", list.join(", ")));
     }
     for (side, s) in [("mme", &t.mme), ("hss", &t.hss)] {
         if let Some(s) = s {
@@ -288,7 +289,7 @@ fn execute(mut cfg: RunConfig, flags: &LoadFlags) -> anyhow::Result<Exit> {
     let outcome = outcome?;
     println!("{}", outcome.markdown);
     if let Some(t) = &outcome.summary.run.transport {
-        println!("{}", transport_line(t, outcome.core_s6a));
+        println!("{}", transport_line(t, &outcome.core_s6a));
     }
     println!("results: {}", outcome.dir.display());
     Ok(match outcome.summary.verdict {

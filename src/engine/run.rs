@@ -10,7 +10,7 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -101,8 +101,9 @@ pub struct RunOutcome {
     pub markdown: String,
     /// The embedded core's own counters, when there was one.
     pub core: Option<ServeReport>,
-    /// The embedded core's S6a address (for captures: its UDP port under `sctp-udp`).
-    pub core_s6a: Option<SocketAddr>,
+    /// The embedded cores' S6a addresses, one per shard (for captures: their UDP ports under
+    /// `sctp-udp`).
+    pub core_s6a: Vec<SocketAddr>,
 }
 
 /// Runs the load, writes the results and returns them. `stop` (Ctrl-C) ends the arrivals
@@ -238,7 +239,7 @@ struct Measured {
     core: Option<ServeReport>,
     /// The MMEs' SCTP counters over every shard (`sctp-udp`).
     sctp: Option<SctpTotals>,
-    core_s6a: Option<SocketAddr>,
+    core_s6a: Vec<SocketAddr>,
 }
 
 /// The counters of `summary.json`'s `run.transport` from one side's SCTP totals.
@@ -297,7 +298,7 @@ fn run_virtual(
         intended: r.arrivals,
         core: None,
         sctp: None,
-        core_s6a: None,
+        core_s6a: Vec::new(),
     })
 }
 
@@ -318,34 +319,23 @@ fn run_sockets(
     (tx, rx): (Sender<Snapshot>, Receiver<Snapshot>),
     collector: &mut Collector,
 ) -> anyhow::Result<Measured> {
-    let core_stop = Arc::new(AtomicBool::new(false));
+    // `run`: every shard binds its own home core (see `ShardSpec::core`); `load`: the
+    // external cores' addresses.
     let (s6a, s8, core) = match &cfg.target {
         Target::External { s6a, s8 } => (*s6a, *s8, None),
         Target::Embedded => {
-            let (tx, rx) = std::sync::mpsc::channel();
-            let serve_cfg = ServeConfig {
+            let unbound: SocketAddr = "127.0.0.1:0".parse().expect("literal");
+            let core = ServeConfig {
                 profile: cfg.profile.clone(),
                 directory: cfg.directory.clone(),
-                s6a: "127.0.0.1:0".parse().expect("literal"),
-                s8: "127.0.0.1:0".parse().expect("literal"),
+                s6a: unbound,
+                s8: unbound,
                 allow_any_peer: false,
                 cdr: None,
                 duration: None,
                 transport: cfg.transport,
             };
-            let flag = core_stop.clone();
-            let handle = std::thread::Builder::new()
-                .name("home-core".into())
-                .spawn(move || {
-                    super::serve::run(serve_cfg, &flag, |a, b| {
-                        let _ = tx.send((a, b));
-                    })
-                })
-                .context("start the embedded home core")?;
-            let (a, b) = rx
-                .recv_timeout(Duration::from_secs(10))
-                .context("the embedded home core did not start")?;
-            (a, b, Some(handle))
+            (unbound, unbound, Some(core))
         }
     };
     let per_shard = cfg.rate / cfg.shards as f64;
@@ -377,6 +367,7 @@ fn run_sockets(
             tap: IntervalTap::new(i, cfg.interval.as_micros() as u64, tx.clone()),
             links: cfg.links.clone(),
             seed: cfg.seed,
+            core: core.clone(),
         };
         let stop = stop.clone();
         handles.push(
@@ -393,10 +384,18 @@ fn run_sockets(
     let mut elapsed = Duration::ZERO;
     let mut first_error = None;
     let mut sctp: Option<SctpTotals> = None;
+    let mut core_report: Option<ServeReport> = None;
+    let mut core_s6a = Vec::new();
     for h in handles {
         match h.join().expect("shard thread panicked") {
             Ok(r) => {
                 merged.merge(&r.recorder);
+                if let Some(c) = &r.core {
+                    core_report
+                        .get_or_insert_with(ServeReport::default)
+                        .merge(c);
+                }
+                core_s6a.extend(r.core_s6a);
                 if let Some(t) = &r.sctp {
                     sctp.get_or_insert_with(SctpTotals::default).merge(t);
                 }
@@ -406,11 +405,6 @@ fn run_sockets(
             Err(e) => first_error = first_error.or(Some(e)),
         }
     }
-    core_stop.store(true, Ordering::Relaxed);
-    let core_report = match core {
-        Some(h) => Some(h.join().expect("home core thread panicked")?),
-        None => None,
-    };
     if let Some(e) = first_error {
         return Err(anyhow::Error::new(e).context("a shard failed"));
     }
@@ -423,6 +417,6 @@ fn run_sockets(
         intended,
         core: core_report,
         sctp,
-        core_s6a: matches!(cfg.target, Target::Embedded).then_some(s6a),
+        core_s6a,
     })
 }

@@ -44,6 +44,7 @@ const UDP: Token = Token(1);
 const DISCONNECT_REBOOTING: u32 = 0;
 
 /// What `serve` runs with.
+#[derive(Clone)]
 pub struct ServeConfig {
     /// The core profile.
     pub profile: Profile,
@@ -78,6 +79,20 @@ pub struct ServeReport {
     pub sctp: Option<SctpTotals>,
     /// Human-readable lines: per-message counts of the HSS and the PGW.
     pub lines: Vec<String>,
+}
+
+impl ServeReport {
+    /// Adds another core's counts (the per-shard cores of `roamsim run`).
+    pub fn merge(&mut self, other: &ServeReport) {
+        self.connections += other.connections;
+        self.refused += other.refused;
+        self.diameter_malformed += other.diameter_malformed;
+        self.cdrs += other.cdrs;
+        if let Some(t) = &other.sctp {
+            self.sctp.get_or_insert_with(SctpTotals::default).merge(t);
+        }
+        self.lines.extend(other.lines.iter().cloned());
+    }
 }
 
 impl std::fmt::Display for ServeReport {

@@ -39,6 +39,8 @@ mod mme_tcp;
 use links::{MmeSide, ShardLinks};
 
 const UDP: Token = Token(0);
+/// Readiness of the shard's own home core (its poll descriptor).
+const CORE: Token = Token(usize::MAX - 1);
 /// Token of the first MME's socket (`FIRST_MME + i` is MME `i`'s).
 const FIRST_MME: usize = 1;
 /// When a broken MME connection is opened again: exponential backoff with jitter (200 ms
@@ -117,6 +119,11 @@ pub struct ShardSpec {
     pub links: LinkPlan,
     /// Seed of the links' random streams (the run's).
     pub seed: u64,
+    /// This shard's own home core (`roamsim run`): bound by the shard and turned by its loop,
+    /// so that the shard's MMEs and SGW talk over loopback to a core in the same thread; its
+    /// addresses replace `s6a` and the PGW of `visited`. The roamers are partitioned by
+    /// shard, and so are the registrations, CLRs and sessions they cause. `None` for `load`.
+    pub core: Option<super::serve::ServeConfig>,
 }
 
 /// What a shard measured.
@@ -131,6 +138,10 @@ pub struct ShardResult {
     pub elapsed: Duration,
     /// SCTP association counters of its MMEs (`sctp-udp` only).
     pub sctp: Option<SctpTotals>,
+    /// What its own home core answered (`roamsim run`).
+    pub core: Option<super::serve::ServeReport>,
+    /// Its own home core's S6a address.
+    pub core_s6a: Option<SocketAddr>,
 }
 
 /// The MMEs' side of S6a on one transport: one Diameter connection (or association) per MME
@@ -197,6 +208,7 @@ struct Shard {
     rec: Recorder,
     tap: IntervalTap,
     moderation: super::driver::Moderation,
+    core: Option<super::serve::EmbeddedCore>,
 }
 
 /// Runs one shard to the end of its arrivals plus the drain time, or until `stop` is set.
@@ -274,11 +286,27 @@ impl Shard {
             .register(&mut udp, UDP, Interest::READABLE)?;
         let mut visited = spec.visited.clone();
         visited.sgw = udp.local_addr();
+        let mut s6a = spec.s6a;
+        let core = match &spec.core {
+            Some(cfg) => {
+                let core = super::serve::EmbeddedCore::bind(cfg)
+                    .map_err(|e| io::Error::other(format!("{e:#}")))?;
+                let fd = core.as_raw_fd();
+                poll.registry().register(
+                    &mut mio::unix::SourceFd(&fd),
+                    CORE,
+                    Interest::READABLE,
+                )?;
+                (s6a, visited.pgw) = core.addrs();
+                Some(core)
+            }
+            None => None,
+        };
         let clock = Instant::now();
         let vn = VisitedNetwork::new(0, visited, spec.population.clone());
         let links = ShardLinks::new(&spec.links, &vn, spec.seed, spec.index)
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, format!("link: {e}")))?;
-        let mmes = mme_transport(spec.transport, spec.s6a, spec.sgw_bind);
+        let mmes = mme_transport(spec.transport, s6a, spec.sgw_bind);
         let mut shard = Shard {
             poll,
             mmes,
@@ -288,11 +316,12 @@ impl Shard {
             recv: RecvBatch::new(crate::io::MAX_BATCH, 2048),
             tx: Vec::with_capacity(64 * 1024),
             tx_meta: Vec::with_capacity(crate::io::MAX_BATCH),
-            s6a: spec.s6a,
+            s6a,
             clock,
             rec: Recorder::new(),
             tap: IntervalTap::disabled(),
             moderation: super::driver::Moderation::new(super::driver::turn_gap()),
+            core,
         };
         let now = shard.now_us();
         let mut side = MmeSide::new(&mut shard.vn, shard.links.as_mut());
@@ -339,11 +368,17 @@ impl Shard {
     fn turn(&mut self, events: &mut Events, next_arrival: Option<u64>) -> io::Result<()> {
         self.moderation.pace();
         let now = self.now_us();
+        let core_wake = self
+            .core
+            .as_mut()
+            .and_then(|c| c.next_wake())
+            .map(|t| t.saturating_duration_since(self.clock).as_micros() as u64);
         let wake = [
             next_arrival,
             self.vn.poll_timeout(),
             self.mmes.poll_timeout(),
             self.links.as_ref().and_then(ShardLinks::next_release_at),
+            core_wake,
         ]
         .into_iter()
         .flatten()
@@ -354,6 +389,8 @@ impl Shard {
         if !wait.is_zero() {
             crate::io::poll::wait_readable(&self.poll, wait)?;
         }
+        // The core answers what the MMEs and the SGW sent; the answers are then ready below.
+        self.turn_core()?;
         match self.poll.poll(events, Some(Duration::ZERO)) {
             Ok(()) => {}
             Err(e) if e.kind() == io::ErrorKind::Interrupted => events.clear(),
@@ -362,6 +399,7 @@ impl Shard {
         for ev in events.iter() {
             match ev.token() {
                 UDP => self.udp_readable()?,
+                CORE => {}
                 Token(t) => {
                     let now = self.now_us();
                     self.mmes.ready(
@@ -388,8 +426,17 @@ impl Shard {
                 .handle_timeout(&mut side, self.poll.registry(), now)?;
         }
         self.flush(now)?;
+        // The requests just written are answered now rather than a turn later.
+        self.turn_core()?;
         self.collect();
         Ok(())
+    }
+
+    fn turn_core(&mut self) -> io::Result<()> {
+        match self.core.as_mut() {
+            Some(c) => c.turn().map_err(|e| io::Error::other(format!("{e:#}"))),
+            None => Ok(()),
+        }
     }
 
     /// Writes what the MMEs and the SGW have to send.
@@ -486,7 +533,17 @@ impl Shard {
             l.record(&mut self.rec);
         }
         self.tap.finish(now, &mut self.rec, &self.vn);
+        let core_s6a = self.core.is_some().then_some(self.s6a);
+        let core = self.core.take().and_then(|c| match c.finish() {
+            Ok(r) => Some(r),
+            Err(e) => {
+                eprintln!("roamsim: shard's home core: {e:#}");
+                None
+            }
+        });
         ShardResult {
+            core,
+            core_s6a,
             sctp: self.mmes.sctp_totals(),
             busy_skipped: self.vn.procedure_counts().busy_skipped,
             recorder: self.rec,
