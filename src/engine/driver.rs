@@ -224,13 +224,14 @@ impl Moderation {
     }
 }
 
-/// The gap of [`Moderation`] for the load engine and the embedded core (`ROAMSIM_TURN_US`
-/// overrides it, for experiments).
+/// The gap of [`Moderation`] for the load engine and the core: none by default since each
+/// shard turns its own core (measured on 2 cores at 27–32k procedures/s: p50 0.1 ms with no gap
+/// against 0.3 ms with 100 µs, p99 no worse); `ROAMSIM_TURN_US` sets one, for experiments.
 pub(crate) fn turn_gap() -> Duration {
     let us = std::env::var("ROAMSIM_TURN_US")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(100);
+        .unwrap_or(0);
     Duration::from_micros(us)
 }
 
