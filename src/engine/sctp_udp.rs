@@ -384,29 +384,7 @@ impl AsRawFd for SctpUdp {
     }
 }
 
-impl mio::event::Source for SctpUdp {
-    fn register(
-        &mut self,
-        registry: &mio::Registry,
-        token: mio::Token,
-        interests: mio::Interest,
-    ) -> io::Result<()> {
-        self.socket.register(registry, token, interests)
-    }
-
-    fn reregister(
-        &mut self,
-        registry: &mio::Registry,
-        token: mio::Token,
-        interests: mio::Interest,
-    ) -> io::Result<()> {
-        self.socket.reregister(registry, token, interests)
-    }
-
-    fn deregister(&mut self, registry: &mio::Registry) -> io::Result<()> {
-        self.socket.deregister(registry)
-    }
-}
+crate::io::fd_source!(SctpUdp);
 
 #[cfg(test)]
 #[path = "sctp_udp_tests.rs"]

@@ -10,6 +10,40 @@
 //! `mio::event::Source` (UDP here, TCP through mio's own types).
 #![allow(unsafe_code)]
 
+/// Implements `mio::event::Source` for a type that implements `AsRawFd`, by registering its
+/// descriptor (`mio::unix::SourceFd`): every socket type of roamsim registers the same way.
+macro_rules! fd_source {
+    ($t:ty) => {
+        impl mio::event::Source for $t {
+            fn register(
+                &mut self,
+                registry: &mio::Registry,
+                token: mio::Token,
+                interests: mio::Interest,
+            ) -> std::io::Result<()> {
+                use std::os::fd::AsRawFd;
+                mio::unix::SourceFd(&self.as_raw_fd()).register(registry, token, interests)
+            }
+
+            fn reregister(
+                &mut self,
+                registry: &mio::Registry,
+                token: mio::Token,
+                interests: mio::Interest,
+            ) -> std::io::Result<()> {
+                use std::os::fd::AsRawFd;
+                mio::unix::SourceFd(&self.as_raw_fd()).reregister(registry, token, interests)
+            }
+
+            fn deregister(&mut self, registry: &mio::Registry) -> std::io::Result<()> {
+                use std::os::fd::AsRawFd;
+                mio::unix::SourceFd(&self.as_raw_fd()).deregister(registry)
+            }
+        }
+    };
+}
+pub(crate) use fd_source;
+
 pub mod netns;
 pub mod poll;
 pub mod random;

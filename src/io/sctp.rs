@@ -22,7 +22,6 @@ use std::net::SocketAddr;
 use std::os::fd::{AsRawFd, RawFd};
 use std::sync::OnceLock;
 
-use mio::unix::SourceFd;
 use socket2::{Domain, Protocol, Socket, Type};
 
 use super::sockopt;
@@ -428,36 +427,8 @@ impl AsRawFd for SctpListener {
     }
 }
 
-macro_rules! mio_source {
-    ($t:ty) => {
-        impl mio::event::Source for $t {
-            fn register(
-                &mut self,
-                registry: &mio::Registry,
-                token: mio::Token,
-                interests: mio::Interest,
-            ) -> io::Result<()> {
-                SourceFd(&self.as_raw_fd()).register(registry, token, interests)
-            }
-
-            fn reregister(
-                &mut self,
-                registry: &mio::Registry,
-                token: mio::Token,
-                interests: mio::Interest,
-            ) -> io::Result<()> {
-                SourceFd(&self.as_raw_fd()).reregister(registry, token, interests)
-            }
-
-            fn deregister(&mut self, registry: &mio::Registry) -> io::Result<()> {
-                SourceFd(&self.as_raw_fd()).deregister(registry)
-            }
-        }
-    };
-}
-
-mio_source!(SctpStream);
-mio_source!(SctpListener);
+super::fd_source!(SctpStream);
+super::fd_source!(SctpListener);
 
 #[cfg(test)]
 mod tests {

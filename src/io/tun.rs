@@ -12,8 +12,6 @@ use std::io::{self, Read, Write};
 use std::os::fd::{AsRawFd, RawFd};
 use std::os::unix::fs::OpenOptionsExt;
 
-use mio::unix::SourceFd;
-
 /// The clone device every TUN is created through.
 const CLONE_DEVICE: &str = "/dev/net/tun";
 
@@ -85,29 +83,7 @@ impl AsRawFd for Tun {
     }
 }
 
-impl mio::event::Source for Tun {
-    fn register(
-        &mut self,
-        registry: &mio::Registry,
-        token: mio::Token,
-        interests: mio::Interest,
-    ) -> io::Result<()> {
-        SourceFd(&self.file.as_raw_fd()).register(registry, token, interests)
-    }
-
-    fn reregister(
-        &mut self,
-        registry: &mio::Registry,
-        token: mio::Token,
-        interests: mio::Interest,
-    ) -> io::Result<()> {
-        SourceFd(&self.file.as_raw_fd()).reregister(registry, token, interests)
-    }
-
-    fn deregister(&mut self, registry: &mio::Registry) -> io::Result<()> {
-        SourceFd(&self.file.as_raw_fd()).deregister(registry)
-    }
-}
+super::fd_source!(Tun);
 
 #[cfg(test)]
 mod tests {
