@@ -16,7 +16,7 @@ use std::net::SocketAddr;
 
 use mio::{Interest, Registry, Token};
 
-use super::{MmeSide, MmeTransport, Reconnect, FIRST_MME};
+use super::{want_writable, MmeSide, MmeTransport, Reconnect, FIRST_MME};
 use crate::engine::sctp_udp::{SctpTotals, SctpUdp, SctpUdpConfig};
 use crate::engine::transport::{diameter_stream, messages, PPID_DIAMETER};
 use crate::io::sctp::{Recv, SctpConfig, SctpStream};
@@ -190,16 +190,8 @@ impl MmeTransport for KernelSctpMmes {
                 continue;
             }
             let want = m.pending();
-            if want != m.writable_interest {
-                let interest = if want {
-                    Interest::READABLE | Interest::WRITABLE
-                } else {
-                    Interest::READABLE
-                };
-                if let Some(s) = m.stream.as_mut() {
-                    let _ = registry.reregister(s, Token(FIRST_MME + i), interest);
-                }
-                m.writable_interest = want;
+            if let Some(s) = m.stream.as_mut() {
+                want_writable(registry, s, i, want, &mut m.writable_interest);
             }
         }
         Ok(())

@@ -9,7 +9,7 @@ use std::net::SocketAddr;
 use mio::net::TcpStream;
 use mio::{Interest, Registry, Token};
 
-use super::{MmeSide, MmeTransport, Reconnect, FIRST_MME};
+use super::{want_writable, MmeSide, MmeTransport, Reconnect, FIRST_MME};
 use crate::io::{tcp, ReadStatus, StreamBuf, TcpConfig, WriteQueue};
 use crate::wire::diameter::message_len;
 
@@ -177,15 +177,7 @@ impl MmeTransport for TcpMmes {
                 continue;
             }
             let want = !m.wq.is_empty();
-            if want != m.writable_interest {
-                let interest = if want {
-                    Interest::READABLE | Interest::WRITABLE
-                } else {
-                    Interest::READABLE
-                };
-                let _ = registry.reregister(stream, Token(FIRST_MME + i), interest);
-                m.writable_interest = want;
-            }
+            want_writable(registry, stream, i, want, &mut m.writable_interest);
         }
         Ok(())
     }

@@ -43,6 +43,26 @@ const UDP: Token = Token(0);
 const CORE: Token = Token(usize::MAX - 1);
 /// Token of the first MME's socket (`FIRST_MME + i` is MME `i`'s).
 const FIRST_MME: usize = 1;
+/// Asks for WRITABLE readiness of MME `i`'s socket exactly while its output waits (`want`);
+/// `current` remembers what is registered, so that nothing is re-registered needlessly.
+fn want_writable(
+    registry: &Registry,
+    source: &mut impl mio::event::Source,
+    i: usize,
+    want: bool,
+    current: &mut bool,
+) {
+    if want != *current {
+        let interest = if want {
+            Interest::READABLE | Interest::WRITABLE
+        } else {
+            Interest::READABLE
+        };
+        let _ = registry.reregister(source, Token(FIRST_MME + i), interest);
+        *current = want;
+    }
+}
+
 /// When a broken MME connection is opened again: exponential backoff with jitter (200 ms
 /// doubling up to 10 s, [`crate::proto::diameter::Backoff`]), back to the start once a
 /// connection is up, so that a core that restarts is not hit by every MME at once.
