@@ -142,6 +142,8 @@ pub(crate) fn parse_duration_arg(s: &str) -> Result<std::time::Duration, String>
 
 /// Parses the process arguments, runs the command and returns the exit code.
 pub fn main() -> i32 {
+    // Before the loops allocate: huge-page faults stall a turn for milliseconds (io::poll).
+    let _ = crate::io::poll::disable_huge_pages();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -236,6 +238,7 @@ fn serve(args: &ServeArgs) -> anyhow::Result<Exit> {
         allow_any_peer: args.allow_any_peer,
         cdr: args.cdr.clone(),
         duration: args.duration,
+        s8_rate_hint: 0.0,
     };
     let stop = stop_flag()?;
     let report = crate::engine::serve::run(cfg, &stop, |s6a, s8| {

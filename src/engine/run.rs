@@ -334,6 +334,9 @@ fn run_sockets(
                 cdr: None,
                 duration: None,
                 transport: cfg.transport,
+                // Each procedure makes at most two S8 requests (plmn_change: Delete and
+                // Create Session); the default mix makes about 1.1.
+                s8_rate_hint: 2.0 * cfg.rate / cfg.shards as f64,
             };
             (unbound, unbound, Some(core))
         }

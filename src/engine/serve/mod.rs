@@ -62,6 +62,9 @@ pub struct ServeConfig {
     pub cdr: Option<PathBuf>,
     /// Stop after this long.
     pub duration: Option<Duration>,
+    /// New S8 requests a second the PGW should expect (0: unknown), to size its duplicate
+    /// cache up front instead of growing it in the middle of a measurement.
+    pub s8_rate_hint: f64,
 }
 
 /// What the core answered, printed when `serve` stops.
@@ -240,7 +243,13 @@ impl Server {
             s6a,
             core,
             udp,
-            pgw: PgwService::new(&cfg.profile, recovery, PgwServiceConfig::default()),
+            pgw: PgwService::new(&cfg.profile, recovery, {
+                let d = PgwServiceConfig::default();
+                PgwServiceConfig {
+                    responder: d.responder.clone().for_rate(cfg.s8_rate_hint),
+                    ..d
+                }
+            }),
             recv: RecvBatch::new(crate::io::MAX_BATCH, 2048),
             tx: Vec::with_capacity(64 * 1024),
             tx_meta: Vec::with_capacity(crate::io::MAX_BATCH),

@@ -19,6 +19,11 @@ pub struct ResponderConfig {
     pub window_us: Micros,
     /// Most entries kept; when full, the oldest is evicted.
     pub max_entries: usize,
+    /// Entries to make room for up front (at most `max_entries`). The tables grow by doubling
+    /// beyond it, and each doubling rehashes every entry inside one turn of the event loop
+    /// (tens of ms at a few hundred thousand entries): a loop that knows its load sizes
+    /// for it ([`ResponderConfig::for_rate`]).
+    pub expected_entries: usize,
 }
 
 impl ResponderConfig {
@@ -29,6 +34,17 @@ impl ResponderConfig {
             ..Self::default()
         }
     }
+
+    /// Sized for `requests_per_s` new requests a second over the window, with a quarter to
+    /// spare (the cache holds one window of requests in steady state).
+    pub fn for_rate(self, requests_per_s: f64) -> Self {
+        let window_s = self.window_us as f64 / 1e6;
+        let expected = (requests_per_s.max(0.0) * window_s * 1.25).ceil() as usize;
+        ResponderConfig {
+            expected_entries: expected.max(self.expected_entries).min(self.max_entries),
+            ..self
+        }
+    }
 }
 
 impl Default for ResponderConfig {
@@ -37,6 +53,7 @@ impl Default for ResponderConfig {
         ResponderConfig {
             window_us: 12_000_000,
             max_entries: 1 << 20,
+            expected_entries: 1 << 14,
         }
     }
 }
@@ -97,10 +114,10 @@ pub struct Responder {
 impl Responder {
     /// An empty cache.
     pub fn new(cfg: ResponderConfig) -> Self {
-        // A modest start: sizing for the bound up front (a million entries) makes the first
-        // seconds fault in and zero ~100 MB of pages, stalling the loop for tens of ms.
+        // Sized for the expected load, not the bound: a million entries' tables would be
+        // touched page by page at random, whatever the load.
         let max = cfg.max_entries.max(1);
-        let initial = max.min(1 << 14);
+        let initial = cfg.expected_entries.clamp(1, max);
         Responder {
             cfg: ResponderConfig {
                 max_entries: max,

@@ -260,6 +260,28 @@ fn full_cache_evicts_oldest() {
 }
 
 #[test]
+fn sizing_for_a_rate_covers_one_window_within_the_bound() {
+    let cfg = ResponderConfig::covering(3 * S, 3);
+    // 12 s window: 10k requests/s -> 120k entries, a quarter to spare.
+    assert_eq!(cfg.clone().for_rate(10_000.0).expected_entries, 150_000);
+    // Unknown or tiny load keeps the default start; a huge one stops at the bound.
+    assert_eq!(cfg.clone().for_rate(0.0).expected_entries, 1 << 14);
+    assert_eq!(cfg.clone().for_rate(1e9).expected_entries, cfg.max_entries);
+    // A presized cache still evicts at its bound.
+    let small = ResponderConfig {
+        max_entries: 2,
+        ..cfg
+    }
+    .for_rate(1e6);
+    assert_eq!(small.expected_entries, 2);
+    let mut resp = Responder::new(small);
+    for seq in 0..4 {
+        resp.handle_request(Micros::from(seq), peer(1), seq);
+    }
+    assert_eq!(resp.cached(), 2);
+}
+
+#[test]
 fn recovery_change_is_a_restart() {
     let mut rec = RecoveryTracker::new(5);
     assert_eq!(rec.own(), 5);
