@@ -58,6 +58,12 @@ pub struct Capacity {
     pub time_scale: f64,
     /// Little's law: attach_rate × mean_stay_s / time_scale = mean attached roamers.
     pub mean_attached: Option<f64>,
+    /// Whether the run lasted long enough for that figure to hold: at least
+    /// [`STEADY_STAYS`] mean stays in run time (`mean_stay_s / time_scale`). A shorter run
+    /// starts with every roamer detached and ends while the attached population still grows;
+    /// its attach rate is the fill-up's, and only the sampled figures describe it.
+    #[serde(default)]
+    pub steady_state: bool,
     /// Attached roamers (all instances), time average of the interval samples.
     pub mean_attached_sampled: f64,
     /// Most attached roamers (all instances) at an interval's end.
@@ -65,6 +71,10 @@ pub struct Capacity {
     /// Peak attached roamers per MME/VLR instance.
     pub instances: Vec<InstancePeak>,
 }
+
+/// Mean stays (in run time) a run must last before Little's law on attached roamers is
+/// reported as its result.
+pub const STEADY_STAYS: f64 = 3.0;
 
 /// Follows the attached roamers of every instance over the intervals.
 #[derive(Debug, Default)]
@@ -131,6 +141,8 @@ impl CapacityTracker {
             mean_stay_s,
             time_scale,
             mean_attached: mean_stay_s.map(|w| attach_rate * w / time_scale.max(1e-12)),
+            steady_state: mean_stay_s
+                .is_some_and(|w| secs >= STEADY_STAYS * w / time_scale.max(1e-12)),
             mean_attached_sampled: if self.seconds > 0.0 {
                 self.weighted / self.seconds
             } else {
@@ -318,6 +330,29 @@ pub fn render_plan(plan: &Plan) -> String {
     out
 }
 
+/// What the run says about attached roamers: Little's law when the run reached steady state,
+/// otherwise why not and the sampled figures (the law would count the fill-up's attaches as if
+/// they went on for a whole stay, and can exceed the population).
+fn attached_sentence(c: &Capacity) -> Option<String> {
+    let (w, l) = (c.mean_stay_s?, c.mean_attached?);
+    let sampled = format!(
+        "mean {:.0}, peak {}",
+        c.mean_attached_sampled, c.peak_attached
+    );
+    Some(if c.steady_state {
+        format!(
+            "Attaches {:.2}/s × mean stay {w:.0} s / time scale {:.2} = {l:.0} roamers attached (Little's law, steady state); sampled: {sampled}.",
+            c.attach_rate, c.time_scale
+        )
+    } else {
+        let stay = w / c.time_scale.max(1e-12);
+        format!(
+            "Attached roamers, sampled at each interval: {sampled}. Not in steady state: a mean stay lasts {stay:.0} s of run time and the run was shorter than {STEADY_STAYS:.0} of them, so Little's law ({:.2} attaches/s × {stay:.0} s = {l:.0}) does not apply yet.",
+            c.attach_rate
+        )
+    })
+}
+
 /// The capacity section of `report.md`.
 pub fn render_capacity_md(c: &Capacity) -> String {
     let mut out = String::from("## Capacity\n\n");
@@ -326,12 +361,8 @@ pub fn render_capacity_md(c: &Capacity) -> String {
         "Offered {:.1}/s, achieved {:.1}/s, completed {:.1}/s. Mean latency {:.1} ms, so by Little's law {:.1} procedures in flight on average.",
         c.offered_rate, c.achieved_rate, c.completed_rate, c.mean_latency_us / 1000.0, c.mean_in_flight
     );
-    if let (Some(w), Some(l)) = (c.mean_stay_s, c.mean_attached) {
-        let _ = writeln!(
-            out,
-            "Attaches {:.2}/s × mean stay {w:.0} s / time scale {:.2} = {l:.0} roamers attached (Little's law, steady state); sampled: mean {:.0}, peak {}.",
-            c.attach_rate, c.time_scale, c.mean_attached_sampled, c.peak_attached
-        );
+    if let Some(line) = attached_sentence(c) {
+        let _ = writeln!(out, "{line}");
     }
     if !c.instances.is_empty() {
         out.push_str("\n| MME/VLR instance | PLMN | peak attached |\n|:--|:--|--:|\n");
@@ -349,12 +380,8 @@ pub fn render_capacity_html(c: &Capacity) -> String {
         "<p>Offered {:.1}/s, achieved {:.1}/s, completed {:.1}/s; mean latency {:.1} ms → {:.1} procedures in flight (Little's law).",
         c.offered_rate, c.achieved_rate, c.completed_rate, c.mean_latency_us / 1000.0, c.mean_in_flight
     );
-    if let (Some(w), Some(l)) = (c.mean_stay_s, c.mean_attached) {
-        let _ = write!(
-            out,
-            " Attaches {:.2}/s × mean stay {w:.0} s / time scale {:.2} = {l:.0} roamers attached (Little's law, steady state); sampled: mean {:.0}, peak {}.",
-            c.attach_rate, c.time_scale, c.mean_attached_sampled, c.peak_attached
-        );
+    if let Some(line) = attached_sentence(c) {
+        let _ = write!(out, " {}", xml_escape(&line));
     }
     out.push_str("</p>");
     if !c.instances.is_empty() {

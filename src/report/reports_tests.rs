@@ -304,3 +304,40 @@ fn sweeps_parse_and_the_knee_is_the_highest_passing_rate() {
     assert_eq!(s.points[0].offered_rate, 100.0);
     assert_eq!(Sweep::new(vec![point(1.0, false)]).knee, None);
 }
+
+fn capacity(steady_state: bool) -> super::capacity::Capacity {
+    super::capacity::Capacity {
+        offered_rate: 1000.0,
+        achieved_rate: 990.0,
+        completed_rate: 990.0,
+        mean_latency_us: 400.0,
+        mean_in_flight: 0.4,
+        attach_rate: 890.0,
+        mean_stay_s: Some(18_000.0),
+        time_scale: 0.25,
+        mean_attached: Some(890.0 * 18_000.0 / 0.25),
+        steady_state,
+        mean_attached_sampled: 8906.0,
+        peak_attached: 8950,
+        instances: Vec::new(),
+    }
+}
+
+#[test]
+fn littles_law_on_attached_roamers_only_in_steady_state() {
+    use super::capacity::{render_capacity_html, render_capacity_md};
+    // A 10 s run of 10M roamers: the law would claim 64 million attached.
+    let short = render_capacity_md(&capacity(false));
+    assert!(short.contains("sampled at each interval: mean 8906, peak 8950"), "{short}");
+    assert!(short.contains("Not in steady state"), "{short}");
+    assert!(short.contains("72000 s of run time"), "{short}");
+    assert!(!short.contains("(Little's law, steady state)"), "{short}");
+    let html = render_capacity_html(&capacity(false));
+    assert!(html.contains("Not in steady state"), "{html}");
+    let steady = render_capacity_md(&capacity(true));
+    assert!(
+        steady.contains("= 64080000 roamers attached (Little's law, steady state)"),
+        "{steady}"
+    );
+    assert!(!steady.contains("Not in steady state"), "{steady}");
+}
