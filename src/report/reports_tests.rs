@@ -328,7 +328,10 @@ fn littles_law_on_attached_roamers_only_in_steady_state() {
     use super::capacity::{render_capacity_html, render_capacity_md};
     // A 10 s run of 10M roamers: the law would claim 64 million attached.
     let short = render_capacity_md(&capacity(false));
-    assert!(short.contains("sampled at each interval: mean 8906, peak 8950"), "{short}");
+    assert!(
+        short.contains("sampled at each interval: mean 8906, peak 8950"),
+        "{short}"
+    );
     assert!(short.contains("Not in steady state"), "{short}");
     assert!(short.contains("72000 s of run time"), "{short}");
     assert!(!short.contains("(Little's law, steady state)"), "{short}");
