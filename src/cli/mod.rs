@@ -238,7 +238,9 @@ fn serve(args: &ServeArgs) -> anyhow::Result<Exit> {
         allow_any_peer: args.allow_any_peer,
         cdr: args.cdr.clone(),
         duration: args.duration,
-        s8_rate_hint: 0.0,
+        // Sized for 10k new S8 requests/s (about 10 MB of tables): a `load` up to that rate
+        // never waits for the duplicate cache to double; beyond it, it doubles as it must.
+        s8_rate_hint: 10_000.0,
     };
     let stop = stop_flag()?;
     let report = crate::engine::serve::run(cfg, &stop, |s6a, s8| {
