@@ -154,12 +154,19 @@ fn delay_and_normal_jitter_give_the_expected_round_trip() {
         rtts.len()
     );
     assert_eq!(rtts.len(), 1000, "no loss configured\n{report}");
-    assert!((p50_ms - 200.0).abs() <= 2.0, "p50 {p50_ms} ms");
+    // The median of 1000 round trips (sd 14 ms) is within 2.2 ms of 200 ms at 4 sigma; on top,
+    // scheduling can only make it later, by up to a few ms on a 2-core machine running the
+    // rest of the suite (it failed at +2 ms there).
+    assert!((197.8..=206.0).contains(&p50_ms), "p50 {p50_ms} ms");
     assert_eq!(report.uplink.packets, 1000);
     assert_eq!(report.downlink.released, 1000);
     assert_eq!(report.counters.clients, 1);
     let link_p50 = report.uplink.delay_us.value_at_quantile(0.5) as f64 / 1000.0;
-    assert!((link_p50 - 100.0).abs() < 1.5, "uplink p50 {link_p50} ms");
+    // One way (sd 10 ms): 4 sigma of the median is 1.6 ms; the release can be late, not early.
+    assert!(
+        (98.4..=103.0).contains(&link_p50),
+        "uplink p50 {link_p50} ms"
+    );
 }
 
 #[test]
