@@ -156,7 +156,7 @@ fn delay_and_normal_jitter_give_the_expected_round_trip() {
     assert_eq!(rtts.len(), 1000, "no loss configured\n{report}");
     // The median of 1000 round trips (sd 14 ms) is within 2.2 ms of 200 ms at 4 sigma; on top,
     // scheduling can only make it later, by up to a few ms on a 2-core machine running the
-    // rest of the suite (it failed at +2 ms there).
+    // rest of the suite.
     assert!((197.8..=206.0).contains(&p50_ms), "p50 {p50_ms} ms");
     assert_eq!(report.uplink.packets, 1000);
     assert_eq!(report.downlink.released, 1000);
