@@ -15,6 +15,7 @@
 //!   them on `/metrics`.
 
 pub mod collect;
+pub(crate) mod diameter_conn;
 pub mod driver;
 pub mod echo;
 pub mod interval;

@@ -1,7 +1,8 @@
-//! The S6a listeners of `serve`, one per Diameter transport (RFC 6733 §2.1): TCP here, kernel
-//! SCTP and SCTP over UDP (RFC 6951) in [`super::sctp`]. Each moves whole Diameter messages
-//! between its sockets and the transport-independent [`S6aCore`]; the serve loop sees only
-//! the [`S6aTransport`] trait, so one loop serves every transport (STYLE.md §6).
+//! The S6a listeners of `serve`, one per Diameter transport (RFC 6733 §2.1): TCP and kernel
+//! SCTP here ([`StreamS6a`], a socket per peer, framing in `engine::diameter_conn`), SCTP over
+//! UDP (RFC 6951) in [`super::sctp`]. Each moves whole Diameter messages between its sockets
+//! and the transport-independent [`S6aCore`]; the serve loop sees only the [`S6aTransport`]
+//! trait, so one loop serves every transport (STYLE.md §6).
 //!
 //! Tokens: [`S6A`] is the listener (or the UDP socket), [`FIRST_CONN`]` + id` a connection
 //! whose id [`S6aCore::open`] gave.
@@ -10,19 +11,19 @@ use std::io;
 use std::net::SocketAddr;
 
 use anyhow::Context;
-use mio::net::{TcpListener, TcpStream};
+use mio::net::TcpListener;
 use mio::{Interest, Registry, Token};
 
 use super::s6a::S6aCore;
+use crate::engine::diameter_conn::{DiameterConn, ReadEnd, SctpConn, TcpConn};
 use crate::engine::transport::Transport;
-use crate::io::{tcp, ReadStatus, StreamBuf, TcpConfig, WriteQueue};
-use crate::wire::diameter::message_len;
+use crate::io::sctp::{SctpConfig, SctpListener};
+use crate::io::{tcp, TcpConfig};
 
 /// Token of the S6a listener or socket.
 pub(super) const S6A: Token = Token(0);
 /// Token of the first connection (`FIRST_CONN + id`).
 pub(super) const FIRST_CONN: usize = 2;
-const MAX_DIAMETER_MESSAGE: usize = 1 << 20;
 
 /// What the serve loop needs from an S6a transport.
 pub(super) trait S6aTransport {
@@ -69,10 +70,12 @@ pub(super) fn bind(
 ) -> anyhow::Result<Box<dyn S6aTransport>> {
     let what = |t: &str| format!("bind the HSS (S6a, Diameter over {t}) to {addr}");
     Ok(match transport {
-        Transport::Tcp => Box::new(TcpS6a::bind(addr).with_context(|| what("TCP"))?),
-        Transport::Sctp => {
-            Box::new(super::sctp::KernelSctpS6a::bind(addr).with_context(|| what("SCTP"))?)
-        }
+        Transport::Tcp => Box::new(StreamS6a::new(
+            tcp::listen(addr, &TcpConfig::default()).with_context(|| what("TCP"))?,
+        )),
+        Transport::Sctp => Box::new(StreamS6a::new(
+            SctpListener::bind(addr, &SctpConfig::default()).with_context(|| what("SCTP"))?,
+        )),
         Transport::SctpUdp => Box::new(
             super::sctp::SctpUdpS6a::bind(addr).with_context(|| what("SCTP over UDP, RFC 6951"))?,
         ),
@@ -87,96 +90,113 @@ pub(super) fn put<T>(table: &mut Vec<Option<T>>, id: usize, item: T) {
     table[id] = Some(item);
 }
 
-struct TcpConn {
-    stream: TcpStream,
-    rbuf: StreamBuf,
-    wq: WriteQueue,
+/// A listening socket whose accepted connections carry Diameter ([`DiameterConn`]).
+pub(super) trait ConnListener: mio::event::Source {
+    /// What it accepts.
+    type Conn: DiameterConn;
+    /// The transport's name, for messages.
+    const NAME: &'static str;
+    /// Accepts one pending connection.
+    fn accept_conn(&mut self) -> io::Result<Self::Conn>;
+    /// The bound address.
+    fn bound_addr(&self) -> SocketAddr;
+}
+
+impl ConnListener for TcpListener {
+    type Conn = TcpConn;
+    const NAME: &'static str = "TCP";
+
+    fn accept_conn(&mut self) -> io::Result<TcpConn> {
+        self.accept().map(|(stream, _)| TcpConn::accepted(stream))
+    }
+
+    fn bound_addr(&self) -> SocketAddr {
+        self.local_addr().expect("a bound listener has an address")
+    }
+}
+
+impl ConnListener for SctpListener {
+    type Conn = SctpConn;
+    const NAME: &'static str = "SCTP";
+
+    fn accept_conn(&mut self) -> io::Result<SctpConn> {
+        self.accept().map(|(stream, _)| SctpConn::accepted(stream))
+    }
+
+    fn bound_addr(&self) -> SocketAddr {
+        self.local_addr()
+    }
+}
+
+struct Conn<C> {
+    conn: C,
+    /// Whether WRITABLE readiness is registered (output waits for room).
     writable: bool,
 }
 
-/// Diameter over TCP: messages back to back on a byte stream.
-struct TcpS6a {
-    listener: TcpListener,
-    conns: Vec<Option<TcpConn>>,
+/// Diameter over a socket per peer: TCP, or kernel SCTP one-to-one sockets.
+pub(super) struct StreamS6a<L: ConnListener> {
+    listener: L,
+    conns: Vec<Option<Conn<L::Conn>>>,
 }
 
-impl TcpS6a {
-    fn bind(addr: SocketAddr) -> io::Result<TcpS6a> {
-        Ok(TcpS6a {
-            listener: tcp::listen(addr, &TcpConfig::default())?,
+impl<L: ConnListener> StreamS6a<L> {
+    pub(super) fn new(listener: L) -> StreamS6a<L> {
+        StreamS6a {
+            listener,
             conns: Vec::new(),
-        })
+        }
     }
 
     fn accept_all(&mut self, core: &mut S6aCore, registry: &Registry, now: u64) -> io::Result<()> {
         loop {
-            let (mut stream, _addr) = match self.listener.accept() {
-                Ok(s) => s,
+            let mut conn = match self.listener.accept_conn() {
+                Ok(c) => c,
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => {
-                    eprintln!("roamsim serve: accept failed: {e}");
+                    eprintln!("roamsim serve: {} accept failed: {e}", L::NAME);
                     return Ok(());
                 }
             };
-            let _ = tcp::configure_accepted(&stream, &TcpConfig::default());
             let id = core.open(now);
-            registry.register(&mut stream, Token(FIRST_CONN + id), Interest::READABLE)?;
-            let conn = TcpConn {
-                stream,
-                rbuf: StreamBuf::new(message_len, 64 * 1024, MAX_DIAMETER_MESSAGE),
-                wq: WriteQueue::with_capacity(64 * 1024),
-                writable: false,
-            };
-            put(&mut self.conns, id, conn);
+            registry.register(&mut conn, Token(FIRST_CONN + id), Interest::READABLE)?;
+            put(
+                &mut self.conns,
+                id,
+                Conn {
+                    conn,
+                    writable: false,
+                },
+            );
         }
     }
 
     fn readable(&mut self, core: &mut S6aCore, registry: &Registry, now: u64, id: usize) {
-        loop {
-            let Some(conn) = self.conns.get_mut(id).and_then(Option::as_mut) else {
-                return;
-            };
-            let status = match conn.rbuf.read_from(&mut conn.stream) {
-                Ok((_, s)) => s,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(_) => ReadStatus::Closed,
-            };
-            loop {
-                match conn.rbuf.next_message() {
-                    Ok(Some(msg)) => core.handle_message(now, id, msg),
-                    Ok(None) => break,
-                    Err(e) => {
-                        core.framing_error(id, &e);
-                        self.close(core, registry, id);
-                        return;
-                    }
-                }
-            }
-            match status {
-                ReadStatus::Full => continue,
-                ReadStatus::WouldBlock => return,
-                ReadStatus::Closed => {
-                    self.close(core, registry, id);
-                    return;
-                }
+        let Some(c) = self.conns.get_mut(id).and_then(Option::as_mut) else {
+            return;
+        };
+        match c.conn.read(&mut |msg| core.handle_message(now, id, msg)) {
+            ReadEnd::WouldBlock => {}
+            ReadEnd::Closed => self.close(core, registry, id),
+            ReadEnd::Framing(e) => {
+                core.framing_error(id, &e);
+                self.close(core, registry, id);
             }
         }
     }
 
     fn close(&mut self, core: &mut S6aCore, registry: &Registry, id: usize) {
-        if let Some(mut conn) = self.conns.get_mut(id).and_then(Option::take) {
-            let _ = registry.deregister(&mut conn.stream);
+        if let Some(mut c) = self.conns.get_mut(id).and_then(Option::take) {
+            let _ = registry.deregister(&mut c.conn);
         }
         core.close(id);
     }
 }
 
-impl S6aTransport for TcpS6a {
+impl<L: ConnListener> S6aTransport for StreamS6a<L> {
     fn local_addr(&self) -> SocketAddr {
-        self.listener
-            .local_addr()
-            .expect("a bound listener has an address")
+        self.listener.bound_addr()
     }
 
     fn register(&mut self, registry: &Registry) -> io::Result<()> {
@@ -197,7 +217,7 @@ impl S6aTransport for TcpS6a {
         };
         if writable {
             if let Some(c) = self.conns.get_mut(id).and_then(Option::as_mut) {
-                if c.wq.flush_to(&mut c.stream).is_err() {
+                if c.conn.write().is_err() {
                     self.close(core, registry, id);
                     return Ok(());
                 }
@@ -209,35 +229,38 @@ impl S6aTransport for TcpS6a {
         Ok(())
     }
 
-    /// Moves each peer's output to its write queue and writes; asks for writable readiness
+    /// Moves each peer's output to its connection and writes; asks for writable readiness
     /// where the socket is full.
     fn flush(&mut self, core: &mut S6aCore, registry: &Registry, _now: u64) -> anyhow::Result<()> {
         for id in 0..self.conns.len() {
             let Some(c) = self.conns[id].as_mut() else {
                 continue;
             };
-            if !core.output(id).is_empty() {
-                c.wq.push(core.output(id));
+            let out = core.output(id);
+            if !out.is_empty() {
+                c.conn.queue(out);
                 core.clear_output(id);
             }
-            if !c.wq.is_empty() || c.writable {
-                if c.wq.flush_to(&mut c.stream).is_err() {
-                    self.close(core, registry, id);
-                    continue;
-                }
-                let want = !c.wq.is_empty();
-                if want != c.writable {
+            match c.conn.write() {
+                Ok(want) if want != c.writable => {
                     let interest = if want {
                         Interest::READABLE | Interest::WRITABLE
                     } else {
                         Interest::READABLE
                     };
-                    let _ = registry.reregister(&mut c.stream, Token(FIRST_CONN + id), interest);
+                    let _ = registry.reregister(&mut c.conn, Token(FIRST_CONN + id), interest);
                     c.writable = want;
                 }
+                Ok(_) => {}
+                Err(_) => {
+                    self.close(core, registry, id);
+                    continue;
+                }
             }
-            // A refused CER or a finished DPR/DPA: its last message is written, close.
+            // A refused CER or a finished DPR/DPA: its last message is queued; SCTP sends
+            // SHUTDOWN after it (RFC 9260 §9.2), TCP closes the socket.
             if core.is_down(id) {
+                c.conn.shutdown();
                 self.close(core, registry, id);
             }
         }

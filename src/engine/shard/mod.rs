@@ -4,8 +4,8 @@
 //! [`Recorder`]. Nothing is shared with other shards while the run lasts.
 //!
 //! The MMEs' connections run over the transport of [`ShardSpec::transport`], behind
-//! [`MmeTransport`] (STYLE.md §6: one loop, the transport a value): TCP ([`mme_tcp`]), kernel
-//! SCTP or SCTP over UDP (RFC 6951, [`mme_sctp`]).
+//! [`MmeTransport`] (STYLE.md §6: one loop, the transport a value): TCP or kernel SCTP, a
+//! socket per MME ([`mme_stream`]), or SCTP over UDP (RFC 6951, [`mme_sctp`]).
 //!
 //! When the run has GRX/IPX links ([`ShardSpec::links`]), each visited PLMN's S6a and S8
 //! traffic crosses its link between the visited side and the sockets ([`links`]), as in a
@@ -23,6 +23,7 @@ use std::time::{Duration, Instant};
 
 use mio::{Events, Interest, Poll, Registry, Token};
 
+use super::diameter_conn::{SctpConn, TcpConn};
 use super::interval::IntervalTap;
 use super::linkshim::LinkPlan;
 use super::sctp_udp::SctpTotals;
@@ -34,7 +35,7 @@ use crate::visited::{Arrivals, VisitedConfig, VisitedNetwork};
 
 mod links;
 mod mme_sctp;
-mod mme_tcp;
+mod mme_stream;
 
 use links::{MmeSide, ShardLinks};
 
@@ -207,8 +208,8 @@ trait MmeTransport {
 /// The MME side of `transport` towards the HSS at `hss`; `bind` is the local IP to use.
 fn mme_transport(transport: Transport, hss: SocketAddr, bind: SocketAddr) -> Box<dyn MmeTransport> {
     match transport {
-        Transport::Tcp => Box::new(mme_tcp::TcpMmes::new(hss)),
-        Transport::Sctp => Box::new(mme_sctp::KernelSctpMmes::new(hss)),
+        Transport::Tcp => Box::new(mme_stream::StreamMmes::new(hss, TcpConn::connect)),
+        Transport::Sctp => Box::new(mme_stream::StreamMmes::new(hss, SctpConn::connect)),
         Transport::SctpUdp => Box::new(mme_sctp::SctpUdpMmes::new(bind, hss)),
     }
 }
