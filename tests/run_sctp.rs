@@ -6,10 +6,8 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Stdio};
 
 use common::{have_tshark, roamsim, Capture, Serve};
 use serde_json::Value;
@@ -178,7 +176,7 @@ fn run_over_sctp_udp_matches_tcp_and_decodes_clean_in_tshark() {
         .iter()
         .map(|p| {
             let args = vec!["-d".to_string(), format!("udp.port=={p},sctp")];
-            tshark_count(
+            common::tshark_count(
                 &file,
                 &args,
                 &format!("udp.port == {p} && sctp.chunk_type == 1"),
@@ -196,115 +194,35 @@ fn run_over_sctp_udp_matches_tcp_and_decodes_clean_in_tshark() {
     let _ = std::fs::remove_file(file);
 }
 
-fn tshark_count(file: &Path, args: &[String], filter: &str) -> usize {
-    common::tshark_fields_args(file, args, filter, &["frame.number"]).len()
-}
-
-/// The capture of a run: every association's handshake and shutdown, every DATA chunk one
-/// Diameter message with PPID 46 on several streams, CRC32c good, nothing malformed.
+/// The capture of a run on one core's port: every association's handshake and shutdown,
+/// every DATA chunk one Diameter message with PPID 46 (common), many of them, on several
+/// streams, carrying every S6a command.
 fn check_capture(file: &Path, port: u16, assocs: usize) {
-    let args: Vec<String> = [
-        "-d",
-        &format!("udp.port=={port},sctp"),
-        "-o",
-        "sctp.checksum:CRC 32c",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    let ours = format!("udp.port == {port}");
-    for (chunk, name) in [
-        (1, "INIT"),
-        (2, "INIT ACK"),
-        (10, "COOKIE ECHO"),
-        (11, "COOKIE ACK"),
-        (7, "SHUTDOWN"),
-        (8, "SHUTDOWN ACK"),
-        (14, "SHUTDOWN COMPLETE"),
-    ] {
-        let n = tshark_count(
-            file,
-            &args,
-            &format!("{ours} && sctp.chunk_type == {chunk}"),
-        );
-        assert!(
-            n >= assocs,
-            "{n} {name} chunks captured for {assocs} associations on port {port}"
-        );
-    }
-    let data = common::tshark_fields_args(
-        file,
-        &args,
-        &format!("{ours} && sctp.chunk_type == 0"),
-        &[
-            "sctp.data_payload_proto_id",
-            "sctp.data_sid",
-            "diameter.cmd.code",
-        ],
+    let data = common::check_sctp_udp_capture(file, port, assocs);
+    assert!(
+        data.chunks > 1000,
+        "only {} DATA chunks captured",
+        data.chunks
     );
-    let (mut chunks, mut diameter) = (0, 0);
-    let mut streams = std::collections::HashSet::new();
-    let mut commands = std::collections::HashSet::new();
-    for line in &data {
-        let cols: Vec<&str> = line.split('\t').collect();
-        for ppid in cols[0].split(',') {
-            assert_eq!(ppid, "46", "DATA chunk with PPID {ppid}: {line}");
-            chunks += 1;
-        }
-        streams.extend(cols[1].split(',').map(String::from));
-        let codes = cols.get(2).map_or("", |c| c);
-        diameter += codes.split(',').filter(|s| !s.is_empty()).count();
-        commands.extend(codes.split(',').filter(|s| !s.is_empty()).map(String::from));
-    }
-    assert!(chunks > 1000, "only {chunks} DATA chunks captured");
-    assert_eq!(
-        chunks, diameter,
-        "DATA chunks that are not one Diameter message"
+    assert!(
+        data.streams.len() >= 8,
+        "DATA on streams {:?} only",
+        data.streams
     );
-    assert!(streams.len() >= 8, "DATA on streams {streams:?} only");
     // CER, AIR, ULR, CLR, PUR (257, 318, 316, 317, 321).
     for code in ["257", "316", "317", "318", "321"] {
-        assert!(commands.contains(code), "no command {code} in {commands:?}");
+        assert!(
+            data.commands.contains(code),
+            "no command {code} in {:?}",
+            data.commands
+        );
     }
-    let sctp = tshark_count(file, &args, &format!("{ours} && sctp"));
-    let good = tshark_count(file, &args, &format!("{ours} && sctp.checksum.status == 1"));
-    assert!(
-        sctp > 0 && good == sctp,
-        "{good} of {sctp} packets with a good CRC32c"
-    );
-    let bad = common::tshark_fields_args(
-        file,
-        &args,
-        &format!("{ours} && (_ws.malformed || _ws.expert.severity >= \"error\")"),
-        &["frame.number", "_ws.expert.message"],
-    );
-    assert!(bad.is_empty(), "tshark found problems: {bad:?}");
-}
-
-/// `roamsim link` in front of `upstream`; returns the child and its listening address.
-fn lossy_link(upstream: SocketAddr, loss: &str) -> (Child, SocketAddr) {
-    let mut child = roamsim()
-        .args(["link", "--listen", "127.0.0.1:0", "--upstream"])
-        .arg(upstream.to_string())
-        .args(["--loss", loss, "--seed", "5", "--duration", "100s"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("spawn roamsim link");
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let ready = lines.next().expect("link output").expect("read");
-    let addr = ready
-        .split_whitespace()
-        .nth(2)
-        .and_then(|a| a.parse().ok())
-        .unwrap_or_else(|| panic!("ready line: {ready}"));
-    std::thread::spawn(move || lines.for_each(drop));
-    (child, addr)
 }
 
 #[test]
 fn load_over_sctp_udp_through_a_lossy_link_completes_every_s6a_transaction() {
     let serve = Serve::start(&["--transport", "sctp-udp"]);
-    let (mut link, relay) = lossy_link(serve.s6a, "2%");
+    let (mut link, relay) = common::lossy_link(serve.s6a, "2%", 5, 100);
     let dir = out_dir("load-loss");
     let (relay, s8) = (relay.to_string(), serve.s8.to_string());
     let mut args = vec![

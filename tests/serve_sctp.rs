@@ -5,9 +5,7 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Write};
-use std::net::SocketAddr;
-use std::process::{Child, Stdio};
+use std::io::Write;
 use std::time::Duration;
 
 use common::sctp_mme::{result_code, vector_count, SctpMme};
@@ -43,10 +41,6 @@ fn attach(mme: &mut SctpMme) {
     mme.run_until(Duration::from_secs(10), |m| m.answers.len() == 7);
 }
 
-fn tshark_count(file: &std::path::Path, args: &[String], filter: &str) -> usize {
-    common::tshark_fields_args(file, args, filter, &["frame.number"]).len()
-}
-
 #[test]
 fn sctp_udp_s6a_decodes_clean_in_tshark() {
     let serve = sctp_udp_serve();
@@ -67,106 +61,25 @@ fn sctp_udp_s6a_decodes_clean_in_tshark() {
         return;
     };
     let file = capture.finish();
-    let args: Vec<String> = [
-        "-d",
-        &format!("udp.port=={port},sctp"),
-        "-o",
-        "sctp.checksum:CRC 32c",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    for (chunk, name) in [
-        (1, "INIT"),
-        (2, "INIT ACK"),
-        (10, "COOKIE ECHO"),
-        (11, "COOKIE ACK"),
-    ] {
-        let n = tshark_count(&file, &args, &format!("sctp.chunk_type == {chunk}"));
-        assert!(n >= 1, "no {name} captured");
-    }
-    for (chunk, name) in [
-        (7, "SHUTDOWN"),
-        (8, "SHUTDOWN ACK"),
-        (14, "SHUTDOWN COMPLETE"),
-    ] {
-        let n = tshark_count(&file, &args, &format!("sctp.chunk_type == {chunk}"));
-        assert!(
-            n >= 1,
-            "no {name} captured: the association did not close gracefully"
-        );
-    }
-    // Every DATA chunk: PPID 46 and a Diameter message; several streams.
-    let data = common::tshark_fields_args(
-        &file,
-        &args,
-        "sctp.chunk_type == 0",
-        &[
-            "sctp.data_payload_proto_id",
-            "sctp.data_sid",
-            "diameter.cmd.code",
-        ],
-    );
-    let (mut chunks, mut diameter) = (0, 0);
-    let mut streams = std::collections::HashSet::new();
-    for line in &data {
-        let cols: Vec<&str> = line.split('\t').collect();
-        for ppid in cols[0].split(',') {
-            assert_eq!(ppid, "46", "DATA chunk with PPID {ppid}: {line}");
-            chunks += 1;
-        }
-        streams.extend(cols[1].split(',').map(String::from));
-        diameter += cols
-            .get(2)
-            .map_or(0, |c| c.split(',').filter(|s| !s.is_empty()).count());
-    }
+    let data = common::check_sctp_udp_capture(&file, port, 1);
     // CER/CEA, 7 requests and answers, DPR/DPA.
-    assert!(chunks >= 18, "only {chunks} DATA chunks captured");
-    assert_eq!(
-        chunks, diameter,
-        "DATA chunks that are not one Diameter message"
-    );
-    assert!(streams.len() >= 3, "DATA on streams {streams:?} only");
-    let sctp = tshark_count(&file, &args, "sctp");
-    let good = tshark_count(&file, &args, "sctp.checksum.status == 1");
     assert!(
-        sctp > 0 && good == sctp,
-        "{good} of {sctp} packets with a good CRC32c"
+        data.chunks >= 18,
+        "only {} DATA chunks captured",
+        data.chunks
     );
-    let bad = common::tshark_fields_args(
-        &file,
-        &args,
-        "_ws.malformed || _ws.expert.severity >= \"error\"",
-        &["frame.number", "_ws.expert.message"],
+    assert!(
+        data.streams.len() >= 3,
+        "DATA on streams {:?} only",
+        data.streams
     );
-    assert!(bad.is_empty(), "tshark found problems: {bad:?}");
     let _ = std::fs::remove_file(&file);
-}
-
-/// `roamsim link` between the MME and serve; returns the child and the address to use.
-fn lossy_link(upstream: SocketAddr, loss: &str) -> (Child, SocketAddr) {
-    let mut child = common::roamsim()
-        .args(["link", "--listen", "127.0.0.1:0", "--upstream"])
-        .arg(upstream.to_string())
-        .args(["--loss", loss, "--seed", "11", "--duration", "110s"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("spawn roamsim link");
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let ready = lines.next().expect("link output").expect("read");
-    let addr = ready
-        .split_whitespace()
-        .nth(2)
-        .and_then(|a| a.parse().ok())
-        .unwrap_or_else(|| panic!("ready line: {ready}"));
-    std::thread::spawn(move || lines.for_each(drop));
-    (child, addr)
 }
 
 #[test]
 fn sctp_udp_s6a_completes_every_transaction_through_a_lossy_link() {
     let serve = sctp_udp_serve();
-    let (mut link, relay) = lossy_link(serve.s6a, "2%");
+    let (mut link, relay) = common::lossy_link(serve.s6a, "2%", 11, 110);
     let mut mme = SctpMme::connect(relay);
     attach(&mut mme);
     const AIRS: u64 = 500;

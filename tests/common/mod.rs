@@ -4,6 +4,7 @@
 
 pub mod sctp_mme;
 
+use std::collections::HashSet;
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -211,27 +212,19 @@ impl Capture {
     }
 }
 
-/// Fields of every frame matching `display_filter`, one line per frame.
+/// Fields of every frame matching `display_filter`, one line per frame; `decode_as` are
+/// tshark `-d` rules (`tcp.port==3868,diameter`).
 pub fn tshark_fields(
     file: &Path,
     decode_as: &[String],
     display_filter: &str,
     fields: &[&str],
 ) -> Vec<String> {
-    let mut cmd = Command::new("tshark");
-    cmd.arg("-r").arg(file);
-    for d in decode_as {
-        cmd.args(["-d", d]);
-    }
-    cmd.args(["-Y", display_filter, "-T", "fields"]);
-    for f in fields {
-        cmd.args(["-e", f]);
-    }
-    let out = cmd.output().expect("run tshark");
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(String::from)
-        .collect()
+    let args: Vec<String> = decode_as
+        .iter()
+        .flat_map(|d| ["-d".to_string(), d.clone()])
+        .collect();
+    tshark_fields_args(file, &args, display_filter, fields)
 }
 
 /// Like [`tshark_fields`] with any extra tshark arguments (`-d`, `-o`, ...) before the filter.
@@ -252,6 +245,130 @@ pub fn tshark_fields_args(
         .lines()
         .map(String::from)
         .collect()
+}
+
+/// Frames of `file` matching `filter`.
+pub fn tshark_count(file: &Path, args: &[String], filter: &str) -> usize {
+    tshark_fields_args(file, args, filter, &["frame.number"]).len()
+}
+
+/// What the DATA chunks of an SCTP capture held ([`check_sctp_udp_capture`]).
+pub struct SctpData {
+    /// DATA chunks.
+    pub chunks: usize,
+    /// Stream identifiers used.
+    pub streams: HashSet<String>,
+    /// Diameter command codes carried.
+    pub commands: HashSet<String>,
+}
+
+/// Checks the SCTP over UDP (RFC 6951) on `port` in `file`: at least `assocs` of each
+/// handshake chunk (INIT, INIT ACK, COOKIE ECHO, COOKIE ACK) and of each graceful-shutdown
+/// chunk (SHUTDOWN, SHUTDOWN ACK, SHUTDOWN COMPLETE); every DATA chunk PPID 46 and exactly one
+/// Diameter message; every CRC32c good; nothing malformed or in error.
+pub fn check_sctp_udp_capture(file: &Path, port: u16, assocs: usize) -> SctpData {
+    let args: Vec<String> = [
+        "-d",
+        &format!("udp.port=={port},sctp"),
+        "-o",
+        "sctp.checksum:CRC 32c",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let ours = format!("udp.port == {port}");
+    for (chunk, name) in [
+        (1, "INIT"),
+        (2, "INIT ACK"),
+        (10, "COOKIE ECHO"),
+        (11, "COOKIE ACK"),
+        (7, "SHUTDOWN"),
+        (8, "SHUTDOWN ACK"),
+        (14, "SHUTDOWN COMPLETE"),
+    ] {
+        let n = tshark_count(
+            file,
+            &args,
+            &format!("{ours} && sctp.chunk_type == {chunk}"),
+        );
+        assert!(
+            n >= assocs,
+            "{n} {name} chunks captured for {assocs} associations on port {port}"
+        );
+    }
+    let data = tshark_fields_args(
+        file,
+        &args,
+        &format!("{ours} && sctp.chunk_type == 0"),
+        &[
+            "sctp.data_payload_proto_id",
+            "sctp.data_sid",
+            "diameter.cmd.code",
+        ],
+    );
+    let mut found = SctpData {
+        chunks: 0,
+        streams: HashSet::new(),
+        commands: HashSet::new(),
+    };
+    let mut diameter = 0;
+    for line in &data {
+        let cols: Vec<&str> = line.split('\t').collect();
+        for ppid in cols[0].split(',') {
+            assert_eq!(ppid, "46", "DATA chunk with PPID {ppid}: {line}");
+            found.chunks += 1;
+        }
+        found.streams.extend(cols[1].split(',').map(String::from));
+        let codes = cols.get(2).map_or("", |c| c);
+        let codes = codes.split(',').filter(|s| !s.is_empty());
+        diameter += codes.clone().count();
+        found.commands.extend(codes.map(String::from));
+    }
+    assert_eq!(
+        found.chunks, diameter,
+        "DATA chunks that are not one Diameter message"
+    );
+    let sctp = tshark_count(file, &args, &format!("{ours} && sctp"));
+    let good = tshark_count(file, &args, &format!("{ours} && sctp.checksum.status == 1"));
+    assert!(
+        sctp > 0 && good == sctp,
+        "{good} of {sctp} packets with a good CRC32c"
+    );
+    let bad = tshark_fields_args(
+        file,
+        &args,
+        &format!("{ours} && (_ws.malformed || _ws.expert.severity >= \"error\")"),
+        &["frame.number", "_ws.expert.message"],
+    );
+    assert!(bad.is_empty(), "tshark found problems: {bad:?}");
+    found
+}
+
+/// `roamsim link --loss LOSS` in front of `upstream` for `seconds` at most; returns the child
+/// and the address to send to.
+pub fn lossy_link(
+    upstream: SocketAddr,
+    loss: &str,
+    seed: u64,
+    seconds: u64,
+) -> (Child, SocketAddr) {
+    let mut child = roamsim()
+        .args(["link", "--listen", "127.0.0.1:0", "--upstream"])
+        .arg(upstream.to_string())
+        .args(["--loss", loss, "--seed", &seed.to_string()])
+        .args(["--duration", &format!("{seconds}s")])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawn roamsim link");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let ready = lines.next().expect("link output").expect("read");
+    let addr = ready
+        .split_whitespace()
+        .nth(2)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or_else(|| panic!("ready line: {ready}"));
+    std::thread::spawn(move || lines.for_each(drop));
+    (child, addr)
 }
 
 /// A CER from an S6a MME with this Origin-Host and Origin-Realm (hop-by-hop id 1).
