@@ -135,6 +135,53 @@ fn run_writes_a_summary_with_every_procedure_and_the_offered_rate() {
 }
 
 #[test]
+fn a_warm_start_runs_the_steady_state_mix_from_the_first_second() {
+    let dir = out_dir("warm");
+    // Over the real sockets: the warm start attaches through the embedded core first.
+    let (code, stdout) = run(&[
+        "run",
+        "--warm-start",
+        "--duration",
+        "6s",
+        "--rate",
+        "500",
+        "--population",
+        "2000",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{stdout}");
+    assert!(stdout.contains("Warm start: "), "{stdout}");
+    let s = summary(&dir);
+    check_outcomes(&s);
+    let w = &s["run"]["warm_start"];
+    let (roamers, attached) = (
+        w["roamers"].as_u64().unwrap(),
+        w["attached"].as_u64().unwrap(),
+    );
+    // 77 % of 2000 by the default personas' steady-state shares.
+    assert!((1450..1630).contains(&roamers), "{w}");
+    assert_eq!(attached, roamers, "{w}");
+    assert_eq!(s["capacity"]["steady_state"], true);
+    // The user's model: churn (attach ok + detach) about 20 %, anomalies about 10 %, mobility
+    // about 60 %, of the measured procedures only.
+    let c = counts(&s);
+    let total: u64 = c.iter().map(|x| x.1).sum();
+    let share = |n: u64| n as f64 / total as f64;
+    let (attach, lu, plmn, detach) = (&c[0], &c[1], &c[2], &c[3]);
+    assert!(
+        (0.12..0.30).contains(&share(attach.2 + detach.1)),
+        "churn {c:?}"
+    );
+    assert!((0.05..0.16).contains(&share(attach.3)), "anomalies {c:?}");
+    assert!(
+        (0.48..0.70).contains(&share(lu.1 + plmn.1)),
+        "mobility {c:?}"
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
 fn virtual_runs_are_deterministic_per_seed() {
     let args = |seed: &str, dir: &Path| {
         let d = dir.to_str().unwrap().to_string();

@@ -66,6 +66,12 @@ pub struct LoadFlags {
     /// Serve Prometheus metrics on http://ADDR:PORT/metrics while the run lasts.
     #[arg(long, value_name = "ADDR:PORT")]
     pub metrics: Option<SocketAddr>,
+    /// Start in steady state: before the measured arrivals, attach each roamer with its
+    /// persona's steady-state probability of being attached, over the real signaling, without
+    /// measuring it (the profile's `[load] warm_start`). Without it every roamer starts
+    /// detached and the first minutes are mostly attaches.
+    #[arg(long)]
+    pub warm_start: bool,
     /// Transport of S6a: tcp, sctp (the kernel's), sctp-udp (roamsim's SCTP over UDP, RFC 6951),
     /// or auto (kernel SCTP where present, else TCP). Default: the profile's, else tcp. `run`
     /// starts its embedded HSS on the same transport.
@@ -169,6 +175,7 @@ pub(crate) fn resolve(
     }
     let seed = flags.seed.unwrap_or(profile.seed);
     profile.seed = seed;
+    profile.load.warm_start |= flags.warm_start;
     let mut slos = profile.slo.clone();
     for s in &flags.slos {
         slos.push(SloSpec::parse(s).map_err(|e| config_error(format!("--slo {s:?}: {e}")))?);
@@ -283,6 +290,14 @@ fn execute(mut cfg: RunConfig, flags: &LoadFlags) -> anyhow::Result<Exit> {
     let progress = super::progress::Progress::start(flags.quiet);
     if let Some(observer) = progress.observer() {
         cfg.observers.push(observer);
+    }
+    if cfg.profile.load.warm_start && !flags.quiet {
+        // A large population takes a while (10M roamers: millions of attaches) before the
+        // progress line has anything to show.
+        eprintln!(
+            "roamsim: warm start: attaching each persona's steady-state share of the roamers \
+             before the arrivals (not measured)"
+        );
     }
     let outcome = crate::engine::run::run(cfg, stop);
     progress.end();

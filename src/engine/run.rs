@@ -31,6 +31,7 @@ use crate::model::rng::derive_seed;
 use crate::model::slo::SloSpec;
 use crate::model::subscriber::Directory;
 use crate::report::interval::Snapshot;
+use crate::report::summary::WarmStartSummary;
 use crate::report::{self, Recorder, RunInfo, SctpSummary, Summary, TransportSummary};
 use crate::visited::VisitedConfig;
 
@@ -172,6 +173,7 @@ pub fn run(mut cfg: RunConfig, stop: Arc<AtomicBool>) -> anyhow::Result<RunOutco
         });
     }
     summary.attach_windows(collected.windows);
+    summary.run.warm_start = m.warm_start;
     let personas: Vec<_> = population
         .personas()
         .iter()
@@ -240,6 +242,8 @@ struct Measured {
     /// The MMEs' SCTP counters over every shard (`sctp-udp`).
     sctp: Option<SctpTotals>,
     core_s6a: Vec<SocketAddr>,
+    /// What the warm start did (`--warm-start`).
+    warm_start: Option<WarmStartSummary>,
 }
 
 /// The counters of `summary.json`'s `run.transport` from one side's SCTP totals.
@@ -299,6 +303,7 @@ fn run_virtual(
         core: None,
         sctp: None,
         core_s6a: Vec::new(),
+        warm_start: r.warm_start,
     })
 }
 
@@ -370,6 +375,7 @@ fn run_sockets(
             tap: IntervalTap::new(i, cfg.interval.as_micros() as u64, tx.clone()),
             links: cfg.links.clone(),
             seed: cfg.seed,
+            warm_start: cfg.profile.load.warm_start,
             core: core.clone(),
         };
         let stop = stop.clone();
@@ -389,6 +395,7 @@ fn run_sockets(
     let mut sctp: Option<SctpTotals> = None;
     let mut core_report: Option<ServeReport> = None;
     let mut core_s6a = Vec::new();
+    let mut warm_start: Option<WarmStartSummary> = None;
     for h in handles {
         match h.join().expect("shard thread panicked") {
             Ok(r) => {
@@ -404,6 +411,9 @@ fn run_sockets(
                 }
                 intended += r.intended;
                 elapsed = elapsed.max(r.elapsed);
+                if let Some(w) = &r.warm_start {
+                    warm_start.get_or_insert_with(Default::default).merge(w);
+                }
             }
             Err(e) => first_error = first_error.or(Some(e)),
         }
@@ -421,5 +431,6 @@ fn run_sockets(
         core: core_report,
         sctp,
         core_s6a,
+        warm_start,
     })
 }

@@ -29,6 +29,7 @@ use crate::model::rng::derive_seed;
 use crate::model::subscriber::Directory;
 use crate::model::{Outcome, Procedure};
 use crate::proto::diameter::{Event, Incoming, LocalIdentity, Peer, PeerConfig};
+use crate::report::summary::WarmStartSummary;
 use crate::visited::{
     latency_histogram, Arrivals, Completion, MessageCounters, MmeInfo, VisitedConfig,
     VisitedNetwork,
@@ -125,6 +126,8 @@ pub struct VirtualResult {
     pub cdrs: u64,
     /// What the partner links did (empty without links).
     pub links: LinkResults,
+    /// What the warm start did (`[load] warm_start`), before the arrivals.
+    pub warm_start: Option<WarmStartSummary>,
 }
 
 impl VirtualResult {
@@ -198,6 +201,10 @@ pub struct VirtualRun {
     events: u64,
     cdrs: u64,
     intervals: Option<(super::interval::IntervalTap, crate::report::Recorder)>,
+    /// The arrivals' rate, process, seed and length, to schedule them after a warm start.
+    plan: (f64, ArrivalProcess, u64, u64),
+    warm_start: bool,
+    warm: Option<WarmStartSummary>,
 }
 
 /// Runs `profile` in virtual time: `rate` procedures/s for `duration`, `population` roamers,
@@ -298,6 +305,14 @@ impl VirtualRun {
             events: 0,
             cdrs: 0,
             intervals: None,
+            plan: (
+                opts.rate,
+                process,
+                derive_seed(opts.seed, 0x0041_5252),
+                opts.duration_us,
+            ),
+            warm_start: profile.load.warm_start,
+            warm: None,
         })
     }
 
@@ -318,6 +333,9 @@ impl VirtualRun {
 
     /// Runs to the end and returns what was measured.
     pub fn run(mut self) -> VirtualResult {
+        if self.warm_start {
+            self.warm = Some(self.warm_up());
+        }
         loop {
             self.flush();
             let Some(t) = self.next_event() else { break };
@@ -331,6 +349,52 @@ impl VirtualRun {
             self.step();
         }
         self.finish()
+    }
+
+    /// The warm start in virtual time (see `shard::Shard::warm_up`): attaches the roamers
+    /// [`VisitedNetwork::warm_start_roamers`] picks, then forgets what it measured and
+    /// schedules the arrivals from the time it ended.
+    fn warm_up(&mut self) -> WarmStartSummary {
+        let (rate, process, seed, duration_us) = self.plan;
+        self.arrivals = Arrivals::new(0, 0, rate, process, seed);
+        let start = self.now;
+        let roamers = self.vn.warm_start_roamers();
+        let mut next = 0;
+        loop {
+            while next < roamers.len() && self.vn.in_flight() < VisitedNetwork::WARM_START_WINDOW {
+                let _ = self
+                    .vn
+                    .start(self.now, self.now, roamers[next], Procedure::Attach);
+                next += 1;
+            }
+            self.flush();
+            if next >= roamers.len() && self.vn.in_flight() == 0 {
+                break;
+            }
+            let Some(t) = self.next_event() else { break };
+            self.now = self.now.max(t);
+            self.step();
+        }
+        let attached = roamers
+            .iter()
+            .filter(|&&r| self.vn.roamer_state(r).is_some_and(|s| s.attached()))
+            .count();
+        for s in &mut self.summaries {
+            s.outcomes = [0; 4];
+            s.latency_us.reset();
+        }
+        self.reasons.clear();
+        if let Some((_, rec)) = self.intervals.as_mut() {
+            rec.reset();
+        }
+        self.vn.reset_counts();
+        self.arrivals = Arrivals::new(self.now, self.now + duration_us, rate, process, seed);
+        self.stop_us += self.now;
+        WarmStartSummary {
+            roamers: roamers.len() as u64,
+            attached: attached as u64,
+            seconds: (self.now - start) as f64 / 1e6,
+        }
     }
 
     fn next_event(&mut self) -> Option<u64> {
@@ -543,6 +607,7 @@ impl VirtualRun {
                 .as_mut()
                 .map(VirtualLinks::results)
                 .unwrap_or_default(),
+            warm_start: self.warm,
         }
     }
 }

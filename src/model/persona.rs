@@ -124,6 +124,19 @@ impl PersonaConfig {
         ]
     }
 
+    /// Steady-state share of this persona's roamers that are attached: an attached roamer
+    /// detaches at the churn rate `c`, a detached one attaches at its next arrival (rate `λ`),
+    /// so P(attached) = λ / (λ + c); 0 for anomalies (never registered), 1 for roamers that
+    /// never detach.
+    pub fn attached_share(&self) -> f64 {
+        let (c, lambda) = (self.rates()[0], self.rate_per_hour());
+        match () {
+            _ if self.anomaly.is_some() || lambda <= 0.0 => 0.0,
+            _ if c <= 0.0 => 1.0,
+            _ => lambda / (lambda + c),
+        }
+    }
+
     /// Arrivals per roamer and hour (the sum of [`rates`](Self::rates)).
     pub fn rate_per_hour(&self) -> f64 {
         self.rates().iter().sum()

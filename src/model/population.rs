@@ -52,6 +52,12 @@ pub struct LoadConfig {
     pub procedure_timeout_ms: u64,
     /// APN of the sessions the SGW creates.
     pub apn: String,
+    /// Start in steady state: before the measured arrivals, every shard attaches each roamer
+    /// with its persona's steady-state probability of being attached
+    /// ([`PersonaConfig::attached_share`](crate::model::persona::PersonaConfig::attached_share)),
+    /// through real signaling that is not measured. Otherwise every roamer starts detached
+    /// and the first stays fill the population up.
+    pub warm_start: bool,
 }
 
 impl Default for LoadConfig {
@@ -62,6 +68,7 @@ impl Default for LoadConfig {
             population: 0,
             procedure_timeout_ms: 10_000,
             apn: "internet".to_string(),
+            warm_start: false,
         }
     }
 }

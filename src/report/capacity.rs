@@ -141,8 +141,9 @@ impl CapacityTracker {
             mean_stay_s,
             time_scale,
             mean_attached: mean_stay_s.map(|w| attach_rate * w / time_scale.max(1e-12)),
-            steady_state: mean_stay_s
-                .is_some_and(|w| secs >= STEADY_STAYS * w / time_scale.max(1e-12)),
+            // A warm start begins in steady state; a cold one gets there after a few stays.
+            steady_state: summary.run.warm_start.is_some()
+                || mean_stay_s.is_some_and(|w| secs >= STEADY_STAYS * w / time_scale.max(1e-12)),
             mean_attached_sampled: if self.seconds > 0.0 {
                 self.weighted / self.seconds
             } else {
@@ -158,17 +159,6 @@ impl CapacityTracker {
 /// second) of a persona; c is 0 for a roamer that never detaches.
 fn rates(p: &PersonaConfig) -> (f64, f64) {
     (p.rates()[0] / 3600.0, p.rate_per_hour() / 3600.0)
-}
-
-/// Steady-state share of a persona's roamers that are attached: λ / (λ + c); 0 for anomalies
-/// (never registered), 1 for roamers that never detach.
-pub fn attached_share(p: &PersonaConfig) -> f64 {
-    let (c, lambda) = rates(p);
-    match () {
-        _ if p.anomaly.is_some() || lambda <= 0.0 => 0.0,
-        _ if c <= 0.0 => 1.0,
-        _ => lambda / (lambda + c),
-    }
 }
 
 /// Mean time attached, seconds, over the attaches the personas produce (weighted by
@@ -237,7 +227,7 @@ pub fn plan(
         });
     }
     for (p, n) in personas {
-        let share = attached_share(p);
+        let share = p.attached_share();
         let lambda = p.rate_per_hour() / 3600.0;
         for (v, w, total) in weights(p, visited) {
             let Some(pool) = pools.iter_mut().find(|q| q.plmn == serving(v)) else {

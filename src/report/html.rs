@@ -254,6 +254,13 @@ Generator saturated: <b>{}</b> (lag p99 {} ms).</p>",
         if run.generator_saturated { "yes" } else { "no" },
         fmt_ms(s.run.lag_us.p99 as f64)
     );
+    if let Some(w) = &s.run.warm_start {
+        let _ = write!(
+            out,
+            "<p>{}</p>",
+            xml_escape(&super::markdown::warm_start_sentence(w))
+        );
+    }
 }
 
 fn slo_section(out: &mut String, s: &Summary) {

@@ -86,6 +86,17 @@ fn run_section(out: &mut String, s: &Summary) {
         fmt_ms(s.run.lag_us.p99 as f64),
         fmt_ms(s.run.lag_us.max as f64),
     );
+    if let Some(w) = &s.run.warm_start {
+        let _ = writeln!(out, "{}\n", warm_start_sentence(w));
+    }
+}
+
+/// The warm start in one sentence (report.md and report.html).
+pub(crate) fn warm_start_sentence(w: &crate::report::summary::WarmStartSummary) -> String {
+    format!(
+        "Warm start: {} of {} roamers attached in {:.1} s before the arrivals (not measured), the steady-state share of each persona.",
+        w.attached, w.roamers, w.seconds
+    )
 }
 
 fn procedures_section(out: &mut String, s: &Summary) {

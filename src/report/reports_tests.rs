@@ -1,6 +1,6 @@
 //! Tests of the interval, hlog, window, junit, html, compare, capacity and sweep modules.
 
-use super::capacity::{attached_share, plan};
+use super::capacity::plan;
 use super::compare::{compare, Tolerance};
 use super::hlog::{read_hlog, HlogWriter};
 use super::interval::{Interval, IntervalMerger, MmeLoad, Snapshot};
@@ -256,7 +256,7 @@ fn plan_matches_the_hand_worked_example() {
     // with weight 0, so it adds nothing. 100 k per instance, 20 % headroom → 80 k usable:
     // 7.5 → 8 and 2.5 → 3 instances.
     let p = persona("traveller", Some(3600.0), 1.0);
-    assert!((attached_share(&p) - 2.0 / 3.0).abs() < 1e-12);
+    assert!((p.attached_share() - 2.0 / 3.0).abs() < 1e-12);
     let v = [
         visited("208-01", 3.0, None),
         visited("234-15", 1.0, None),
@@ -276,7 +276,7 @@ fn plan_matches_the_hand_worked_example() {
         .unwrap()
         .ends_with("= 7.500 → 8 instance(s)"));
     let never_leaves = persona("iot", None, 1.0);
-    assert_eq!(attached_share(&never_leaves), 1.0);
+    assert_eq!(never_leaves.attached_share(), 1.0);
 }
 
 #[test]

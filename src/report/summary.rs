@@ -69,6 +69,30 @@ pub struct RunSummary {
     /// The S6a transport and its counters (an extra key of v1; absent in virtual runs).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transport: Option<TransportSummary>,
+    /// What the warm start did before the measured arrivals (an extra key of v1; absent
+    /// without `--warm-start`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warm_start: Option<WarmStartSummary>,
+}
+
+/// `run.warm_start`: the unmeasured attaches that put the population in steady state first.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub struct WarmStartSummary {
+    /// Roamers picked by their personas' steady-state share of attached roamers.
+    pub roamers: u64,
+    /// Of those, attached when the arrivals began (the others' attach failed or timed out).
+    pub attached: u64,
+    /// How long the warm start took (the slowest shard), seconds.
+    pub seconds: f64,
+}
+
+impl WarmStartSummary {
+    /// Adds another shard's.
+    pub fn merge(&mut self, other: &WarmStartSummary) {
+        self.roamers += other.roamers;
+        self.attached += other.attached;
+        self.seconds = self.seconds.max(other.seconds);
+    }
 }
 
 /// `run.transport`: which transport carried S6a and, over roamsim's SCTP, what the
@@ -367,6 +391,7 @@ impl Summary {
                 info,
                 lag_us: LatencySummary::from_histogram(recorder.lag_us()),
                 transport: None,
+                warm_start: None,
             },
             procedures: NamedMap(procedures),
             messages: NamedMap(messages),

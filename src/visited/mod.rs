@@ -468,6 +468,37 @@ impl VisitedNetwork {
         }
     }
 
+    /// Attaches a warm start keeps in flight at once: enough to keep a shard busy, few enough
+    /// that no attach waits long for its turn (their timeout is the procedure timeout).
+    pub const WARM_START_WINDOW: usize = 512;
+
+    /// The roamers of this shard a warm start attaches ([`LoadConfig::warm_start`]): each with
+    /// its persona's steady-state probability of being attached, drawn from a stream of its
+    /// own so that the measured arrivals are those of a cold start with the same seed.
+    pub fn warm_start_roamers(&self) -> Vec<RoamerId> {
+        let mut rng = Rng::new(derive_seed(
+            self.cfg.seed,
+            0x5741_524d ^ self.cfg.shard as u64,
+        ));
+        let shares: Vec<f64> = self
+            .population
+            .personas()
+            .iter()
+            .map(|p| p.config.attached_share())
+            .collect();
+        (0..self.roamers.len() as u32)
+            .map(|i| RoamerId(i * self.cfg.shards + self.cfg.shard))
+            .filter(|&r| rng.next_f64() < shares[self.population.persona_of(r) as usize])
+            .collect()
+    }
+
+    /// Forgets the message and procedure counts so far (the end of a warm start); roamers,
+    /// registrations and sessions stay.
+    pub fn reset_counts(&mut self) {
+        self.counters = MessageCounters::default();
+        self.procedures = ProcedureCounts::default();
+    }
+
     /// An open-loop arrival at `now` for intended time `intended_us`: draws a roamer of this
     /// shard and a wish by the personas ([`Population::pick`]), turns the wish into a procedure
     /// by the roamer's state (a detached roamer attaches first) and starts it. Draws again when

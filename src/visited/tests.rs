@@ -144,3 +144,36 @@ fn the_mme_answers_cancel_location_with_cla() {
     assert_eq!((s.received, s.answered), (1, 1));
     let _ = Packet::new_checked(&answers[0][..]).unwrap();
 }
+
+#[test]
+fn a_warm_start_picks_each_personas_steady_state_share_and_no_anomaly() {
+    let vn = network(20_000);
+    let picked = vn.warm_start_roamers();
+    let pop = vn.population().clone();
+    let mut per_persona = vec![(0u64, 0u64); pop.personas().len()];
+    for i in 0..20_000u32 {
+        per_persona[pop.persona_of(RoamerId(i)) as usize].0 += 1;
+    }
+    for r in &picked {
+        assert!(vn.owns(*r));
+        per_persona[pop.persona_of(*r) as usize].1 += 1;
+    }
+    for (p, (n, k)) in pop.personas().iter().zip(&per_persona) {
+        let share = p.config.attached_share();
+        if p.config.anomaly.is_some() {
+            assert_eq!(*k, 0, "{} is never registered", p.config.name);
+            continue;
+        }
+        // Binomial: within 5 sigma of n × share.
+        let (n, k) = (*n as f64, *k as f64);
+        let sigma = (n * share * (1.0 - share)).sqrt().max(1.0);
+        assert!(
+            (k - n * share).abs() <= 5.0 * sigma,
+            "{}: {k} of {n} picked, expected {:.0}",
+            p.config.name,
+            n * share
+        );
+    }
+    // Its own random stream: the same network picks the same roamers.
+    assert_eq!(picked, vn.warm_start_roamers());
+}

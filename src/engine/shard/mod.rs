@@ -30,6 +30,8 @@ use super::sctp_udp::SctpTotals;
 use super::transport::Transport;
 use crate::io::{RecvBatch, Transmit, UdpConfig, UdpSocket};
 use crate::model::population::Population;
+use crate::model::Procedure;
+use crate::report::summary::WarmStartSummary;
 use crate::report::Recorder;
 use crate::visited::{Arrivals, VisitedConfig, VisitedNetwork};
 
@@ -140,6 +142,9 @@ pub struct ShardSpec {
     pub links: LinkPlan,
     /// Seed of the links' random streams (the run's).
     pub seed: u64,
+    /// Attach the steady-state share of the roamers before the arrivals, unmeasured
+    /// (`[load] warm_start`, `--warm-start`).
+    pub warm_start: bool,
     /// This shard's own home core (`roamsim run`): bound by the shard and turned by its loop,
     /// so that the shard's MMEs and SGW talk over loopback to a core in the same thread; its
     /// addresses replace `s6a` and the PGW of `visited`. The roamers are partitioned by
@@ -163,6 +168,8 @@ pub struct ShardResult {
     pub core: Option<super::serve::ServeReport>,
     /// Its own home core's S6a address.
     pub core_s6a: Option<SocketAddr>,
+    /// What its warm start did, if it had one.
+    pub warm_start: Option<WarmStartSummary>,
 }
 
 /// The MMEs' side of S6a on one transport: one Diameter connection (or association) per MME
@@ -245,6 +252,10 @@ pub fn run(mut spec: ShardSpec, stop: &AtomicBool) -> io::Result<ShardResult> {
     };
     // Let the MMEs finish CER/CEA before the first arrival.
     shard.wait_connected(Duration::from_secs(5), stop)?;
+    let warm_start = match spec.warm_start {
+        true => Some(shard.warm_up(stop)?),
+        false => None,
+    };
     let start_us = shard.now_us();
     let mut arrivals = Arrivals::new(
         start_us,
@@ -296,7 +307,9 @@ pub fn run(mut spec: ShardSpec, stop: &AtomicBool) -> io::Result<ShardResult> {
     let elapsed = Duration::from_micros(stopped_at.unwrap_or_else(|| shard.now_us()) - start_us);
     // What was measured stands even if the goodbye fails.
     let _ = shard.close(Duration::from_secs(1));
-    Ok(shard.finish(intended, elapsed))
+    let mut result = shard.finish(intended, elapsed);
+    result.warm_start = warm_start;
+    Ok(result)
 }
 
 impl Shard {
@@ -370,6 +383,41 @@ impl Shard {
                 self.s6a
             ),
         ))
+    }
+
+    /// The warm start: attaches [`VisitedNetwork::warm_start_roamers`] over the real sockets,
+    /// [`VisitedNetwork::WARM_START_WINDOW`] at a time, waits for every one to end, then forgets what it measured:
+    /// the run's figures start with the population in steady state. A stop ends it early
+    /// (the attaches in flight still end first).
+    fn warm_up(&mut self, stop: &AtomicBool) -> io::Result<WarmStartSummary> {
+        let started = Instant::now();
+        let roamers = self.vn.warm_start_roamers();
+        let mut events = Events::with_capacity(256);
+        let mut next = 0;
+        while next < roamers.len() || self.vn.in_flight() > 0 {
+            if stop.load(Ordering::Relaxed) {
+                next = roamers.len();
+            }
+            let now = self.now_us();
+            while next < roamers.len() && self.vn.in_flight() < VisitedNetwork::WARM_START_WINDOW {
+                // A roamer that cannot start (never the case at the start) is left detached.
+                let _ = self.vn.start(now, now, roamers[next], Procedure::Attach);
+                next += 1;
+            }
+            self.flush(now)?;
+            self.turn(&mut events, None)?;
+        }
+        let attached = roamers
+            .iter()
+            .filter(|&&r| self.vn.roamer_state(r).is_some_and(|s| s.attached()))
+            .count();
+        self.rec = Recorder::new();
+        self.vn.reset_counts();
+        Ok(WarmStartSummary {
+            roamers: roamers.len() as u64,
+            attached: attached as u64,
+            seconds: started.elapsed().as_secs_f64(),
+        })
     }
 
     /// Closes the MMEs' connections gracefully (SCTP SHUTDOWN), waiting up to `limit`.
@@ -565,6 +613,7 @@ impl Shard {
         ShardResult {
             core,
             core_s6a,
+            warm_start: None,
             sctp: self.mmes.sctp_totals(),
             busy_skipped: self.vn.procedure_counts().busy_skipped,
             recorder: self.rec,

@@ -218,3 +218,47 @@ fn throughput() {
         );
     }
 }
+
+#[test]
+fn a_warm_start_begins_in_steady_state_and_measures_only_the_arrivals() {
+    let mut warm = profile();
+    warm.load.warm_start = true;
+    let opts = VirtualOptions::new(400.0, Duration::from_secs(5), 2000, 3);
+    let cold = VirtualRun::new(&profile(), &opts).unwrap().run();
+    let hot = VirtualRun::new(&warm, &opts).unwrap().run();
+    let w = hot.warm_start.expect("warm start summary");
+    assert!(cold.warm_start.is_none());
+    // The default personas: 0.3 × 0.926 + 0.4 × 0.922 + 0.2 × 0.615 = 77 % of 2000 roamers
+    // attached in steady state (the anomalies never).
+    assert!((1450..1630).contains(&w.roamers), "{w:?}");
+    assert_eq!(w.attached, w.roamers, "{w:?}");
+    assert!(w.seconds > 0.0);
+    // Not measured: the arrivals alone, about 2000 of them, every start accounted for.
+    let started = |r: &VirtualResult| r.procedures.iter().map(|(_, s)| s.started).sum::<u64>();
+    let ended = |r: &VirtualResult| r.procedures.iter().map(|(_, s)| s.ended()).sum::<u64>();
+    assert!((1800..2200).contains(&started(&hot)), "{}", started(&hot));
+    assert_eq!(started(&hot), ended(&hot));
+    assert_eq!(hot.arrivals, cold.arrivals);
+    // Cold, a detached roamer's wish becomes an attach: attaches dominate. Warm, they are
+    // the churn and anomaly share only.
+    let attach_share =
+        |r: &VirtualResult| r.procedure(Procedure::Attach).started as f64 / started(r) as f64;
+    assert!(attach_share(&cold) > 0.5, "{}", attach_share(&cold));
+    assert!(attach_share(&hot) < 0.3, "{}", attach_share(&hot));
+    assert!(
+        hot.procedure(Procedure::LocationUpdate).started
+            > cold.procedure(Procedure::LocationUpdate).started
+    );
+    // The AIRs counted are the arrivals' only.
+    let airs = hot.messages.get(MessageKind::S6aAir).sent;
+    let with_air =
+        hot.procedure(Procedure::Attach).started + hot.procedure(Procedure::PlmnChange).started;
+    assert!(
+        airs <= with_air && airs > 0,
+        "{airs} AIRs for {with_air} procedures"
+    );
+    // Deterministic like any virtual run.
+    let again = VirtualRun::new(&warm, &opts).unwrap().run();
+    assert_eq!(counts(&again), counts(&hot));
+    assert_eq!(again.warm_start, hot.warm_start);
+}
