@@ -337,7 +337,7 @@ fn attached_sentence(c: &Capacity) -> Option<String> {
     } else {
         let stay = w / c.time_scale.max(1e-12);
         format!(
-            "Attached roamers, sampled at each interval: {sampled}. Not in steady state: a mean stay lasts {stay:.0} s of run time and the run was shorter than {STEADY_STAYS:.0} of them, so Little's law ({:.2} attaches/s × {stay:.0} s = {l:.0}) does not apply yet.",
+            "Attached roamers, sampled at each interval: {sampled}. Not in steady state: a mean stay lasts {stay:.0} s of run time and the run was shorter than {STEADY_STAYS:.0} of them, so Little's law ({:.2} attaches/s × {stay:.0} s = {l:.0}) does not apply yet (`--warm-start` begins in steady state).",
             c.attach_rate
         )
     })
