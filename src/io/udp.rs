@@ -126,6 +126,13 @@ impl RecvBatch {
         }
     }
 
+    /// Whether the last `recv_batch` left buffers unfilled: the socket's queue was empty then,
+    /// so an edge-triggered reader can wait for the next readiness event instead of calling
+    /// again only to get `WouldBlock` (a datagram that arrives later raises a new event).
+    pub fn drained(&self) -> bool {
+        self.metas.len() < self.names.len()
+    }
+
     /// Number of buffers filled by the last `recv_batch`.
     pub fn len(&self) -> usize {
         self.metas.len()

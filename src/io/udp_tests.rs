@@ -89,6 +89,33 @@ fn batch_round_trip() {
     assert_eq!(a.stats().datagrams_sent, 150);
 }
 
+#[test]
+fn a_batch_with_room_left_says_the_queue_was_drained() {
+    let cfg = UdpConfig::default();
+    let mut a = bind("127.0.0.1:0", &cfg);
+    let mut b = bind("127.0.0.1:0", &cfg);
+    let msgs = payloads(5);
+    let tx: Vec<_> = msgs
+        .iter()
+        .map(|m| Transmit {
+            dst: b.local_addr(),
+            contents: m,
+            segment_size: None,
+        })
+        .collect();
+    send_all(&mut a, &tx);
+    // Loopback delivers synchronously: all five are queued once the send returns.
+    let mut small = RecvBatch::new(3, 2048);
+    assert_eq!(b.recv_batch(&mut small).unwrap(), 3);
+    assert!(!small.drained(), "a full batch cannot tell");
+    assert_eq!(b.recv_batch(&mut small).unwrap(), 2);
+    assert!(small.drained());
+    assert_eq!(
+        b.recv_batch(&mut small).unwrap_err().kind(),
+        io::ErrorKind::WouldBlock
+    );
+}
+
 /// 21 datagrams (20 × 100 B and one of 50 B) sent as one transmit with a segment size.
 fn gso_burst(sender_cfg: &UdpConfig, segments: usize, seg: usize) -> (UdpSocket, Vec<Vec<u8>>) {
     let mut tx = bind("127.0.0.1:0", sender_cfg);

@@ -330,6 +330,9 @@ impl Server {
                 self.pgw.handle_datagram(now, peer, bytes);
             }
             self.flush_udp()?;
+            if self.recv.drained() {
+                return Ok(());
+            }
         }
     }
 

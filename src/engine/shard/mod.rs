@@ -534,6 +534,9 @@ impl Shard {
                     self.vn.handle_sgw_datagram(now, from, bytes);
                 }
             }
+            if self.recv.drained() {
+                return Ok(());
+            }
         }
     }
 
