@@ -246,6 +246,15 @@ struct Measured {
     warm_start: Option<WarmStartSummary>,
 }
 
+/// A restart counter for a run that starts now: 1..=255 from the clock (the Recovery IE is one
+/// octet), so that two runs a few seconds apart differ.
+fn restart_counter_now() -> u32 {
+    let secs = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    (secs % 255) as u32 + 1
+}
+
 /// The counters of `summary.json`'s `run.transport` from one side's SCTP totals.
 pub fn sctp_summary(t: &SctpTotals) -> SctpSummary {
     let s = &t.stats;
@@ -348,6 +357,11 @@ fn run_sockets(
     };
     let per_shard = cfg.rate / cfg.shards as f64;
     let started = Instant::now();
+    // This run's restart counter, the same on every shard (one SGW/MME node per process):
+    // the Recovery IE and Origin-State-Id change from one run to the next, so a long-running
+    // core sees each run as a restart of the previous one and releases what it left behind
+    // (TS 23.007), instead of holding its sessions forever.
+    let restart_counter = restart_counter_now();
     let mut handles = Vec::new();
     for i in 0..cfg.shards {
         let mut visited = VisitedConfig::new(
@@ -358,6 +372,7 @@ fn run_sockets(
         );
         visited.shard = i;
         visited.shards = cfg.shards;
+        visited.restart_counter = restart_counter;
         visited.origin_realm = cfg.origin_realm.clone();
         visited.destination_realm = cfg.dest_realm.clone();
         let spec = ShardSpec {

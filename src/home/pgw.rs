@@ -218,6 +218,8 @@ pub struct PgwCounters {
     pub cdrs: u64,
     /// CDRs dropped because the queue was full.
     pub cdrs_dropped: u64,
+    /// Sessions released because their SGW restarted ([`Pgw::release_peer`]).
+    pub released_on_peer_restart: u64,
 }
 
 impl PgwCounters {
@@ -255,7 +257,12 @@ impl fmt::Display for PgwCounters {
         for (m, c, n) in self.iter() {
             writeln!(f, "{} {} {}", m.name(), c, n)?;
         }
-        writeln!(f, "cdrs {} dropped {}", self.cdrs, self.cdrs_dropped)
+        writeln!(f, "cdrs {} dropped {}", self.cdrs, self.cdrs_dropped)?;
+        writeln!(
+            f,
+            "pgw.released_on_peer_restart {}",
+            self.released_on_peer_restart
+        )
     }
 }
 
@@ -487,6 +494,26 @@ impl Pgw {
             _ => Err(PgwError::ContextNotFound),
         };
         self.counted(PgwMessage::ModifyBearer, r)
+    }
+
+    /// The SGW at `sgw` restarted (TS 23.007 §16.1.1: a changed Recovery value): its PDN
+    /// connections are gone on its side, so the PGW deletes locally every session whose SGW
+    /// S5/S8-C address is `sgw`, with a stop record each. Returns how many.
+    pub fn release_peer(&mut self, now_us: u64, sgw: Ipv4Addr) -> usize {
+        let gone: Vec<u32> = self
+            .sessions
+            .iter()
+            .filter(|(_, s)| s.sgw_control.ipv4 == sgw)
+            .map(|(&teid, _)| teid)
+            .collect();
+        for teid in &gone {
+            if let Some(s) = self.sessions.remove(teid) {
+                self.pool.release(s.paa);
+                self.push_cdr(cdr(&s, CdrKind::Stop, Some(now_us)));
+            }
+        }
+        self.counters.released_on_peer_restart += gone.len() as u64;
+        gone.len()
     }
 
     /// Delete Session (TS 29.274 §7.2.9/7.2.10) for PGW control TEID `control_teid`; releases the

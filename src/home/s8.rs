@@ -546,6 +546,10 @@ impl PgwService {
         let node = SocketAddr::new(peer.ip(), 0);
         if self.recovery.last_seen(node).is_some_and(|v| v != value) {
             self.stats.restarts_detected += 1;
+            // Before the request that told us is served: its session is the new incarnation's.
+            if let std::net::IpAddr::V4(ip) = peer.ip() {
+                self.pgw.release_peer(now, ip);
+            }
         }
         self.recovery.handle_recovery(now, node, value);
     }

@@ -192,3 +192,43 @@ fn default_profile_pgw() {
         .unwrap();
     assert!(profile.home.pgw.paa_pool.contains(c.paa));
 }
+
+#[test]
+fn a_restarted_sgws_sessions_are_released_with_stop_records() {
+    let mut p = pgw("10.45.0.0/29");
+    let other = Fteid {
+        teid: 0x3333,
+        ipv4: Ipv4Addr::new(10, 0, 0, 9),
+    };
+    let a = p
+        .create_session(1, &req("310410000100000", "internet"))
+        .unwrap();
+    p.create_session(2, &req("310410000100001", "internet"))
+        .unwrap();
+    let kept = p
+        .create_session(
+            3,
+            &CreateSessionRequest {
+                sgw_control: other,
+                ..req("310410000100002", "internet")
+            },
+        )
+        .unwrap();
+    while p.poll_cdr().is_some() {}
+    assert_eq!(p.release_peer(10, Ipv4Addr::new(127, 0, 0, 1)), 2);
+    assert_eq!(p.session_count(), 1);
+    assert!(p.session(kept.pgw_control.teid).is_some());
+    assert!(p.session(a.pgw_control.teid).is_none());
+    let stops: Vec<_> = std::iter::from_fn(|| p.poll_cdr()).collect();
+    assert_eq!(stops.len(), 2);
+    assert!(stops
+        .iter()
+        .all(|c| c.kind == CdrKind::Stop && c.stop_us == Some(10)));
+    assert_eq!(p.counters().released_on_peer_restart, 2);
+    // Their addresses are free again: a /29 has 4 usable, 1 held, so 3 more fit.
+    for i in 0..3 {
+        p.create_session(20, &req(&format!("31041000010001{i}"), "internet"))
+            .unwrap();
+    }
+    assert_eq!(p.release_peer(30, Ipv4Addr::new(192, 0, 2, 1)), 0);
+}

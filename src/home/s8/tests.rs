@@ -570,6 +570,15 @@ fn changed_recovery_is_a_peer_restart() {
     // The CSR carries no Recovery: nothing more is detected.
     h.answer(&frame(3));
     assert_eq!(h.svc.poll_event(), None);
+    assert_eq!(h.svc.pgw().session_count(), 1);
+    // The SGW restarts again (Echo with yet another Recovery): the session it held from
+    // 127.0.0.1 (its Sender F-TEID) is released before anything else is served.
+    again[6] = 10;
+    *again.last_mut().unwrap() = req.recovery.wrapping_add(2);
+    h.feed(&again);
+    assert_eq!(h.svc.stats().restarts_detected, 2);
+    assert_eq!(h.svc.pgw().session_count(), 0);
+    assert_eq!(h.svc.pgw().counters().released_on_peer_restart, 1);
 }
 
 #[test]
