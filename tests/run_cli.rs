@@ -333,3 +333,56 @@ fn virtual_runs_cross_the_link_given_by_flag_or_profile() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("netem/nope.toml"));
 }
+
+#[test]
+fn a_long_running_serve_releases_what_a_finished_load_left_and_concurrent_loads_coexist() {
+    let serve = Serve::start(&[]);
+    let (s6a, s8) = (serve.s6a.to_string(), serve.s8.to_string());
+    let load = |local: &str, name: &str| {
+        let dir = out_dir(name);
+        let (code, stdout) = run(&[
+            "load",
+            "--s6a",
+            &s6a,
+            "--s8",
+            &s8,
+            "--local-ip",
+            local,
+            "--warm-start",
+            "--duration",
+            "4s",
+            "--rate",
+            "400",
+            "--population",
+            "500",
+            "--out",
+            dir.to_str().unwrap(),
+        ]);
+        assert_eq!(code, 0, "{stdout}");
+        let s = summary(&dir);
+        for (p, _, ok, _, failed, timed_out) in counts(&s) {
+            assert!(ok > 0, "{name} {p}: no ok");
+            assert_eq!((failed, timed_out), (0, 0), "{name} {p}");
+        }
+        let _ = std::fs::remove_dir_all(dir);
+    };
+    // Two loads at once, each its own SGW node: neither is a restart of the other.
+    std::thread::scope(|scope| {
+        scope.spawn(|| load("127.0.0.2", "load-a"));
+        std::thread::sleep(std::time::Duration::from_millis(1500));
+        load("127.0.0.3", "load-b");
+    });
+    // A later run from the first node announces another restart counter: the PGW releases
+    // the sessions its previous incarnation left (TS 23.007).
+    load("127.0.0.2", "load-c");
+    let report = serve.stop();
+    let figure = |name: &str| -> u64 {
+        report
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no {name} in {report}"))
+    };
+    assert_eq!(figure("s8.restarts_detected "), 1, "{report}");
+    assert!(figure("pgw.released_on_peer_restart ") > 100, "{report}");
+}

@@ -110,6 +110,12 @@ pub struct LoadArgs {
     /// Destination-Realm of S6a requests (default: the home PLMN's TS 23.003 realm).
     #[arg(long, value_name = "REALM")]
     pub dest_realm: Option<String>,
+    /// Address of the emulated SGW (its S8 socket and F-TEIDs) and of the MMEs' SCTP-over-UDP
+    /// sockets; default: the source address of the route to the PGW. Concurrent loads against
+    /// one core need one each: a PGW tracks restarts per SGW address (TS 23.007), and every
+    /// load announces a restart counter of its own.
+    #[arg(long, value_name = "IP")]
+    pub local_ip: Option<std::net::IpAddr>,
     /// Load flags.
     #[command(flatten)]
     pub load: LoadFlags,
@@ -129,6 +135,7 @@ pub fn load(args: &LoadArgs) -> anyhow::Result<Exit> {
     let target = Target::External {
         s6a: args.s6a,
         s8: args.s8,
+        local: args.local_ip,
     };
     let cfg = resolve(
         &args.load,

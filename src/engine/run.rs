@@ -46,6 +46,9 @@ pub enum Target {
         s6a: SocketAddr,
         /// The PGW (GTPv2-C S5/S8 over UDP).
         s8: SocketAddr,
+        /// The emulated SGW's address (and the MMEs' for SCTP over UDP); `None`: the source
+        /// address of the route to the PGW.
+        local: Option<std::net::IpAddr>,
     },
 }
 
@@ -246,6 +249,18 @@ struct Measured {
     warm_start: Option<WarmStartSummary>,
 }
 
+/// The address the kernel would send from towards `to` (a UDP socket connected to it: no
+/// packet is sent).
+fn route_source(to: SocketAddr) -> std::io::Result<std::net::IpAddr> {
+    let any: SocketAddr = match to {
+        SocketAddr::V4(_) => "0.0.0.0:0".parse().expect("literal"),
+        SocketAddr::V6(_) => "[::]:0".parse().expect("literal"),
+    };
+    let socket = std::net::UdpSocket::bind(any)?;
+    socket.connect(to)?;
+    Ok(socket.local_addr()?.ip())
+}
+
 /// A restart counter for a run that starts now: 1..=255 from the clock (the Recovery IE is one
 /// octet), so that two runs a few seconds apart differ.
 fn restart_counter_now() -> u32 {
@@ -336,7 +351,7 @@ fn run_sockets(
     // `run`: every shard binds its own home core (see `ShardSpec::core`); `load`: the
     // external cores' addresses.
     let (s6a, s8, core) = match &cfg.target {
-        Target::External { s6a, s8 } => (*s6a, *s8, None),
+        Target::External { s6a, s8, .. } => (*s6a, *s8, None),
         Target::Embedded => {
             let unbound: SocketAddr = "127.0.0.1:0".parse().expect("literal");
             let core = ServeConfig {
@@ -362,6 +377,14 @@ fn run_sockets(
     // core sees each run as a restart of the previous one and releases what it left behind
     // (TS 23.007), instead of holding its sessions forever.
     let restart_counter = restart_counter_now();
+    let local = match &cfg.target {
+        Target::External {
+            local: Some(ip), ..
+        } => *ip,
+        Target::External { s8, .. } => route_source(*s8)
+            .with_context(|| format!("find the local address of the route to the PGW at {s8}"))?,
+        Target::Embedded => std::net::Ipv4Addr::LOCALHOST.into(),
+    };
     let mut handles = Vec::new();
     for i in 0..cfg.shards {
         let mut visited = VisitedConfig::new(
@@ -381,7 +404,7 @@ fn run_sockets(
             population: population.clone(),
             s6a,
             transport: cfg.transport,
-            sgw_bind: "127.0.0.1:0".parse().expect("literal"),
+            sgw_bind: SocketAddr::new(local, 0),
             rate: per_shard,
             arrivals_seed: derive_seed(cfg.seed, 0x4152_5256 + i as u64),
             poisson: cfg.profile.load.arrivals == crate::model::population::ArrivalProcess::Poisson,
