@@ -162,6 +162,7 @@ fn a_warm_start_runs_the_steady_state_mix_from_the_first_second() {
     // 77 % of 2000 by the default personas' steady-state shares.
     assert!((1450..1630).contains(&roamers), "{w}");
     assert_eq!(attached, roamers, "{w}");
+    assert_eq!(w["failed"], 0, "{w}");
     assert_eq!(s["capacity"]["steady_state"], true);
     // The user's model: churn (attach ok + detach) about 20 %, anomalies about 10 %, mobility
     // about 60 %, of the measured procedures only.

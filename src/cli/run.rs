@@ -309,6 +309,20 @@ fn execute(mut cfg: RunConfig, flags: &LoadFlags) -> anyhow::Result<Exit> {
     let outcome = crate::engine::run::run(cfg, stop);
     progress.end();
     let outcome = outcome?;
+    if let Some(w) = outcome
+        .summary
+        .run
+        .warm_start
+        .as_ref()
+        .filter(|w| w.failed > 0)
+    {
+        eprintln!(
+            "roamsim: warning: {} of {} warm-start attaches failed (first: {})",
+            w.failed,
+            w.roamers,
+            w.first_failure.as_deref().unwrap_or("unknown")
+        );
+    }
     println!("{}", outcome.markdown);
     if let Some(t) = &outcome.summary.run.transport {
         println!("{}", transport_line(t, &outcome.core_s6a));

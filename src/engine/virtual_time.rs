@@ -205,6 +205,8 @@ pub struct VirtualRun {
     plan: (f64, ArrivalProcess, u64, u64),
     warm_start: bool,
     warm: Option<WarmStartSummary>,
+    /// During the warm start: its attaches' outcomes, instead of the summaries.
+    warming: Option<WarmStartSummary>,
 }
 
 /// Runs `profile` in virtual time: `rate` procedures/s for `duration`, `population` roamers,
@@ -313,6 +315,7 @@ impl VirtualRun {
             ),
             warm_start: profile.load.warm_start,
             warm: None,
+            warming: None,
         })
     }
 
@@ -359,6 +362,10 @@ impl VirtualRun {
         self.arrivals = Arrivals::new(0, 0, rate, process, seed);
         let start = self.now;
         let roamers = self.vn.warm_start_roamers();
+        self.warming = Some(WarmStartSummary {
+            roamers: roamers.len() as u64,
+            ..WarmStartSummary::default()
+        });
         let mut next = 0;
         loop {
             while next < roamers.len() && self.vn.in_flight() < VisitedNetwork::WARM_START_WINDOW {
@@ -375,26 +382,12 @@ impl VirtualRun {
             self.now = self.now.max(t);
             self.step();
         }
-        let attached = roamers
-            .iter()
-            .filter(|&&r| self.vn.roamer_state(r).is_some_and(|s| s.attached()))
-            .count();
-        for s in &mut self.summaries {
-            s.outcomes = [0; 4];
-            s.latency_us.reset();
-        }
-        self.reasons.clear();
-        if let Some((_, rec)) = self.intervals.as_mut() {
-            rec.reset();
-        }
+        let mut summary = self.warming.take().unwrap_or_default();
         self.vn.reset_counts();
         self.arrivals = Arrivals::new(self.now, self.now + duration_us, rate, process, seed);
         self.stop_us += self.now;
-        WarmStartSummary {
-            roamers: roamers.len() as u64,
-            attached: attached as u64,
-            seconds: (self.now - start) as f64 / 1e6,
-        }
+        summary.seconds = (self.now - start) as f64 / 1e6;
+        summary
     }
 
     fn next_event(&mut self) -> Option<u64> {
@@ -514,6 +507,10 @@ impl VirtualRun {
     }
 
     fn record(&mut self, c: Completion) {
+        if let Some(w) = self.warming.as_mut() {
+            w.tally(c.outcome, &c.reason);
+            return;
+        }
         let s = &mut self.summaries[c.procedure.index()];
         s.outcomes[c.outcome.index()] += 1;
         s.latency_us.saturating_record(c.latency_us().max(1));

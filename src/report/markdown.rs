@@ -93,10 +93,18 @@ fn run_section(out: &mut String, s: &Summary) {
 
 /// The warm start in one sentence (report.md and report.html).
 pub(crate) fn warm_start_sentence(w: &crate::report::summary::WarmStartSummary) -> String {
-    format!(
+    let mut s = format!(
         "Warm start: {} of {} roamers attached in {:.1} s before the arrivals (not measured), the steady-state share of each persona.",
         w.attached, w.roamers, w.seconds
-    )
+    );
+    if w.failed > 0 {
+        s.push_str(&format!(
+            " {} of those attaches failed (first: {}): the core could not take the population (an address pool too small?), and the run starts from what that left.",
+            w.failed,
+            w.first_failure.as_deref().unwrap_or("unknown")
+        ));
+    }
+    s
 }
 
 fn procedures_section(out: &mut String, s: &Summary) {

@@ -76,21 +76,44 @@ pub struct RunSummary {
 }
 
 /// `run.warm_start`: the unmeasured attaches that put the population in steady state first.
-#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct WarmStartSummary {
     /// Roamers picked by their personas' steady-state share of attached roamers.
     pub roamers: u64,
-    /// Of those, attached when the arrivals began (the others' attach failed or timed out).
+    /// Of those, attaches that ended ok.
     pub attached: u64,
+    /// Attaches that failed or timed out (a core that cannot hold the population: an address
+    /// pool too small, ...); those roamers start the run in whatever state that left.
+    #[serde(default)]
+    pub failed: u64,
+    /// Why the first of them failed, as the procedure reasons are written (`GtpCause(73)`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_failure: Option<String>,
     /// How long the warm start took (the slowest shard), seconds.
     pub seconds: f64,
 }
 
 impl WarmStartSummary {
+    /// Counts one warm-start attach that ended with `outcome`, for `reason`.
+    pub fn tally(&mut self, outcome: crate::model::Outcome, reason: &dyn std::fmt::Debug) {
+        if outcome == crate::model::Outcome::Ok {
+            self.attached += 1;
+        } else {
+            self.failed += 1;
+            if self.first_failure.is_none() {
+                self.first_failure = Some(format!("{reason:?}"));
+            }
+        }
+    }
+
     /// Adds another shard's.
     pub fn merge(&mut self, other: &WarmStartSummary) {
         self.roamers += other.roamers;
         self.attached += other.attached;
+        self.failed += other.failed;
+        if self.first_failure.is_none() {
+            self.first_failure.clone_from(&other.first_failure);
+        }
         self.seconds = self.seconds.max(other.seconds);
     }
 }

@@ -237,6 +237,8 @@ struct Shard {
     tap: IntervalTap,
     moderation: super::driver::Moderation,
     core: Option<super::serve::EmbeddedCore>,
+    /// During the warm start: its attaches' outcomes, instead of the recorder.
+    warming: Option<WarmStartSummary>,
 }
 
 /// Runs one shard to the end of its arrivals plus the drain time, or until `stop` is set.
@@ -356,6 +358,7 @@ impl Shard {
             tap: IntervalTap::disabled(),
             moderation: super::driver::Moderation::new(super::driver::turn_gap()),
             core,
+            warming: None,
         };
         let now = shard.now_us();
         let mut side = MmeSide::new(&mut shard.vn, shard.links.as_mut());
@@ -392,6 +395,10 @@ impl Shard {
     fn warm_up(&mut self, stop: &AtomicBool) -> io::Result<WarmStartSummary> {
         let started = Instant::now();
         let roamers = self.vn.warm_start_roamers();
+        self.warming = Some(WarmStartSummary {
+            roamers: roamers.len() as u64,
+            ..WarmStartSummary::default()
+        });
         let mut events = Events::with_capacity(256);
         let mut next = 0;
         while next < roamers.len() || self.vn.in_flight() > 0 {
@@ -407,17 +414,11 @@ impl Shard {
             self.flush(now)?;
             self.turn(&mut events, None)?;
         }
-        let attached = roamers
-            .iter()
-            .filter(|&&r| self.vn.roamer_state(r).is_some_and(|s| s.attached()))
-            .count();
-        self.rec = Recorder::new();
+        self.collect();
         self.vn.reset_counts();
-        Ok(WarmStartSummary {
-            roamers: roamers.len() as u64,
-            attached: attached as u64,
-            seconds: started.elapsed().as_secs_f64(),
-        })
+        let mut summary = self.warming.take().unwrap_or_default();
+        summary.seconds = started.elapsed().as_secs_f64();
+        Ok(summary)
     }
 
     /// Closes the MMEs' connections gracefully (SCTP SHUTDOWN), waiting up to `limit`.
@@ -593,8 +594,12 @@ impl Shard {
 
     fn collect(&mut self) {
         while let Some(c) = self.vn.poll_completion() {
-            self.rec
-                .record_procedure(c.procedure, c.outcome, c.latency_us());
+            match self.warming.as_mut() {
+                Some(w) => w.tally(c.outcome, &c.reason),
+                None => self
+                    .rec
+                    .record_procedure(c.procedure, c.outcome, c.latency_us()),
+            }
         }
     }
 

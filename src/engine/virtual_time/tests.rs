@@ -226,12 +226,12 @@ fn a_warm_start_begins_in_steady_state_and_measures_only_the_arrivals() {
     let opts = VirtualOptions::new(400.0, Duration::from_secs(5), 2000, 3);
     let cold = VirtualRun::new(&profile(), &opts).unwrap().run();
     let hot = VirtualRun::new(&warm, &opts).unwrap().run();
-    let w = hot.warm_start.expect("warm start summary");
+    let w = hot.warm_start.clone().expect("warm start summary");
     assert!(cold.warm_start.is_none());
     // The default personas: 0.3 × 0.926 + 0.4 × 0.922 + 0.2 × 0.615 = 77 % of 2000 roamers
     // attached in steady state (the anomalies never).
     assert!((1450..1630).contains(&w.roamers), "{w:?}");
-    assert_eq!(w.attached, w.roamers, "{w:?}");
+    assert_eq!((w.attached, w.failed), (w.roamers, 0), "{w:?}");
     assert!(w.seconds > 0.0);
     // Not measured: the arrivals alone, about 2000 of them, every start accounted for.
     let started = |r: &VirtualResult| r.procedures.iter().map(|(_, s)| s.started).sum::<u64>();
@@ -261,4 +261,23 @@ fn a_warm_start_begins_in_steady_state_and_measures_only_the_arrivals() {
     let again = VirtualRun::new(&warm, &opts).unwrap().run();
     assert_eq!(counts(&again), counts(&hot));
     assert_eq!(again.warm_start, hot.warm_start);
+}
+
+#[test]
+fn a_warm_start_the_core_cannot_hold_says_so() {
+    let mut small = profile();
+    small.load.warm_start = true;
+    // 14 usable addresses for about 150 sessions.
+    small.home.pgw.paa_pool = "10.45.0.0/28".parse().unwrap();
+    let opts = VirtualOptions::new(100.0, Duration::from_secs(1), 200, 3);
+    let r = VirtualRun::new(&small, &opts).unwrap().run();
+    let w = r.warm_start.expect("warm start summary");
+    assert_eq!(w.attached + w.failed, w.roamers, "{w:?}");
+    assert!(w.attached <= 14 && w.failed > 100, "{w:?}");
+    assert!(
+        w.first_failure
+            .as_deref()
+            .is_some_and(|f| f.starts_with("GtpCause")),
+        "{w:?}"
+    );
 }

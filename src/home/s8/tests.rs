@@ -191,7 +191,7 @@ fn create_modify_delete_follow_the_capture() {
     assert_eq!(control.ipv4, Some(Ipv4Addr::LOCALHOST));
     assert!(h.svc.pgw().session(control.teid).is_some());
     assert_eq!(resp.pgw_fteid, None);
-    assert_eq!(resp.paa, Some(Paa::Ipv4(Ipv4Addr::new(10, 45, 0, 2))));
+    assert_eq!(resp.paa, Some(Paa::Ipv4(Ipv4Addr::new(10, 0, 0, 2))));
     assert_eq!(resp.apn_restriction, Some(0));
     // The request's APN-AMBR (50/100 Mbit/s), granted as asked.
     let ambr = Ambr {

@@ -25,7 +25,7 @@ fn embedded_default_models_310_410_and_its_partners() {
         "hss.epc.mnc410.mcc310.3gppnetwork.org"
     );
     assert_eq!(home.hss_origin_realm(), "epc.mnc410.mcc310.3gppnetwork.org");
-    assert_eq!(home.pgw.paa_pool.to_string(), "10.45.0.0/16");
+    assert_eq!(home.pgw.paa_pool.to_string(), "10.0.0.0/8");
     assert_eq!(home.plmns[0].default_apn.name, "internet");
 }
 
@@ -117,7 +117,7 @@ fn bad_value_names_line_and_field() {
     let e = Profile::from_toml(&text, "t.toml").unwrap_err();
     assert_eq!(e.field.as_deref(), Some("priority_level"), "{e}");
     let text =
-        DEFAULT_PROFILE_TOML.replace("paa_pool = \"10.45.0.0/16\"", "paa_pool = \"10.45.0.1/16\"");
+        DEFAULT_PROFILE_TOML.replace("paa_pool = \"10.0.0.0/8\"", "paa_pool = \"10.0.0.1/8\"");
     let e = Profile::from_toml(&text, "t.toml").unwrap_err();
     assert_eq!(e.field.as_deref(), Some("paa_pool"), "{e}");
 }
