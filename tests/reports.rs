@@ -336,6 +336,8 @@ fn metrics_scraped_during_a_run_parse_as_prometheus_text() {
             "500ms",
             "--shards",
             "1",
+            "--link",
+            "netem/intra-eu.toml",
         ])
         .args(["--metrics", &addr, "--out", dir.to_str().unwrap()])
         .stdout(Stdio::null())
@@ -346,7 +348,16 @@ fn metrics_scraped_during_a_run_parse_as_prometheus_text() {
     let mut body = None;
     while Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(300));
-        if let Some(b) = scrape(&addr).filter(|b| b.contains("roamsim_procedures_total{")) {
+        // The link's counters come with every interval, not only at the end of the run.
+        let link_moved = |b: &String| {
+            b.lines().any(|l| {
+                l.starts_with("roamsim_link_packets_total{")
+                    && l.rsplit(' ').next().and_then(|v| v.parse::<f64>().ok()) > Some(0.0)
+            })
+        };
+        if let Some(b) =
+            scrape(&addr).filter(|b| b.contains("roamsim_procedures_total{") && link_moved(b))
+        {
             body = Some(b);
             break;
         }

@@ -54,6 +54,15 @@ impl IntervalTap {
         }
     }
 
+    /// Whether [`poll`](Self::poll) at `now_us` sends an interval (so that whatever the caller
+    /// keeps outside the recorder, like its links' counters, can be added first).
+    pub fn due(&self, now_us: u64) -> bool {
+        self.tx.is_some()
+            && self
+                .origin_us
+                .is_some_and(|o| now_us >= o + (self.index + 1) * self.every_us)
+    }
+
     /// Call once per turn with the shard's clock: at an interval boundary, sends the interval.
     pub fn poll(&mut self, now_us: u64, rec: &mut Recorder, vn: &VisitedNetwork) {
         let origin = *self.origin_us.get_or_insert(now_us);

@@ -298,6 +298,12 @@ pub fn run(mut spec: ShardSpec, stop: &AtomicBool) -> io::Result<ShardResult> {
                 }
             }
         }
+        if shard.tap.due(now) {
+            // The links' counters and delays since the last interval go with it (/metrics).
+            if let Some(l) = shard.links.as_mut() {
+                l.record(&mut shard.rec);
+            }
+        }
         shard.tap.poll(now, &mut shard.rec, &shard.vn);
         let next_arrival = if stopped_at.is_none() {
             arrivals.peek()
