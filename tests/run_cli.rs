@@ -37,6 +37,29 @@ fn run(args: &[&str]) -> (i32, String) {
     )
 }
 
+/// Runs `args` plus a short, small load (`--duration`, `--rate`, `--population`) writing into
+/// `dir`; returns (exit code, stdout).
+fn run_small(
+    args: &[&str],
+    duration: &str,
+    rate: &str,
+    population: &str,
+    dir: &Path,
+) -> (i32, String) {
+    let mut all = args.to_vec();
+    all.extend([
+        "--duration",
+        duration,
+        "--rate",
+        rate,
+        "--population",
+        population,
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    run(&all)
+}
+
 fn counts(s: &Value) -> Vec<(String, u64, u64, u64, u64, u64)> {
     PROCEDURES
         .iter()
@@ -105,17 +128,7 @@ fn check_outcomes(s: &Value) {
 fn run_writes_a_summary_with_every_procedure_and_the_offered_rate() {
     let dir = out_dir("run");
     // A small population so that roamers cycle through every procedure in a short run.
-    let (code, stdout) = run(&[
-        "run",
-        "--duration",
-        "8s",
-        "--rate",
-        "400",
-        "--population",
-        "300",
-        "--out",
-        dir.to_str().unwrap(),
-    ]);
+    let (code, stdout) = run_small(&["run"], "8s", "400", "300", &dir);
     assert_eq!(code, 0, "{stdout}");
     assert!(
         stdout.contains("## Procedures"),
@@ -138,18 +151,7 @@ fn run_writes_a_summary_with_every_procedure_and_the_offered_rate() {
 fn a_warm_start_runs_the_steady_state_mix_from_the_first_second() {
     let dir = out_dir("warm");
     // Over the real sockets: the warm start attaches through the embedded core first.
-    let (code, stdout) = run(&[
-        "run",
-        "--warm-start",
-        "--duration",
-        "6s",
-        "--rate",
-        "500",
-        "--population",
-        "2000",
-        "--out",
-        dir.to_str().unwrap(),
-    ]);
+    let (code, stdout) = run_small(&["run", "--warm-start"], "6s", "500", "2000", &dir);
     assert_eq!(code, 0, "{stdout}");
     assert!(stdout.contains("Warm start: "), "{stdout}");
     let s = summary(&dir);
@@ -233,21 +235,13 @@ fn load_against_serve_gives_the_outcomes_of_run() {
     let serve = Serve::start(&[]);
     let dir = out_dir("load");
     let (s6a, s8) = (serve.s6a.to_string(), serve.s8.to_string());
-    let (code, stdout) = run(&[
-        "load",
-        "--s6a",
-        &s6a,
-        "--s8",
-        &s8,
-        "--duration",
+    let (code, stdout) = run_small(
+        &["load", "--s6a", &s6a, "--s8", &s8],
         "8s",
-        "--rate",
         "400",
-        "--population",
         "300",
-        "--out",
-        dir.to_str().unwrap(),
-    ]);
+        &dir,
+    );
     assert_eq!(code, 0, "{stdout}");
     check_outcomes(&summary(&dir));
     let report = serve.stop();
@@ -341,7 +335,7 @@ fn a_long_running_serve_releases_what_a_finished_load_left_and_concurrent_loads_
     let (s6a, s8) = (serve.s6a.to_string(), serve.s8.to_string());
     let load = |local: &str, name: &str| {
         let dir = out_dir(name);
-        let (code, stdout) = run(&[
+        let args = [
             "load",
             "--s6a",
             &s6a,
@@ -350,15 +344,8 @@ fn a_long_running_serve_releases_what_a_finished_load_left_and_concurrent_loads_
             "--local-ip",
             local,
             "--warm-start",
-            "--duration",
-            "4s",
-            "--rate",
-            "400",
-            "--population",
-            "500",
-            "--out",
-            dir.to_str().unwrap(),
-        ]);
+        ];
+        let (code, stdout) = run_small(&args, "4s", "400", "500", &dir);
         assert_eq!(code, 0, "{stdout}");
         let s = summary(&dir);
         for (p, _, ok, _, failed, timed_out) in counts(&s) {
