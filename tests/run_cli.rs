@@ -262,6 +262,14 @@ fn bad_flags_and_slos_are_usage_errors() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("atach"));
+    // An address this host does not have (TEST-NET-1): named, before any load starts.
+    let out = roamsim()
+        .args(["load", "--s6a", "127.0.0.1:9", "--s8", "127.0.0.1:9"])
+        .args(["--local-ip", "192.0.2.1", "--duration", "1s"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--local-ip 192.0.2.1"));
     let dir = out_dir("slo");
     let (code, _) = run(&[
         "run",

@@ -132,6 +132,14 @@ pub fn run(args: &RunArgs) -> anyhow::Result<Exit> {
 
 /// `roamsim load`.
 pub fn load(args: &LoadArgs) -> anyhow::Result<Exit> {
+    if let Some(ip) = args.local_ip {
+        // A bad --local-ip is the user's to fix (exit 2), before any results folder exists.
+        std::net::UdpSocket::bind((ip, 0)).map_err(|e| {
+            config_error(format!(
+                "--local-ip {ip}: the SGW cannot send from it ({e})"
+            ))
+        })?;
+    }
     let target = Target::External {
         s6a: args.s6a,
         s8: args.s8,
