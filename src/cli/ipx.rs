@@ -15,7 +15,7 @@ use crate::link::NetemFlags;
 /// `roamsim ipx --profile FILE [--seed N] [--duration D]`.
 #[derive(Debug, Clone, Args)]
 pub struct IpxArgs {
-    /// Link profile (netem/*.toml): [uplink] visited -> home, [downlink] home -> visited.
+    /// Link profile (netem/*.toml): `[uplink]` visited -> home, `[downlink]` home -> visited.
     #[arg(long, value_name = "FILE")]
     pub profile: PathBuf,
     /// Seed of the impairments' random streams (default: the profile's, else 1).

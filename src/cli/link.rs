@@ -25,7 +25,7 @@ pub struct LinkArgs {
     /// Where their datagrams go (e.g. 10.0.0.2:2123 or pgw.example:2123).
     #[arg(long, value_name = "ADDR:PORT")]
     pub upstream: String,
-    /// Link profile (netem/*.toml): [uplink] client -> upstream, [downlink] back.
+    /// Link profile (netem/*.toml): `[uplink]` client -> upstream, `[downlink]` back.
     #[arg(long, value_name = "FILE", conflicts_with_all = ["delay", "jitter", "distribution", "loss"])]
     pub profile: Option<PathBuf>,
     /// One-way delay, both directions (netem `delay`), e.g. 100ms.

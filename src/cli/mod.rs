@@ -55,7 +55,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run a roaming load test on the embedded default: home core, links and generator in one
-    /// process over loopback sockets; writes results/<run-id>/ and prints report.md.
+    /// process over loopback sockets; writes `results/<run-id>/` and prints report.md.
     Run(run::RunArgs),
     /// Drive external cores (an HSS and a PGW) with the same load.
     Load(run::LoadArgs),

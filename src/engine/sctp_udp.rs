@@ -1,6 +1,6 @@
 //! Diameter over roamsim's user-space SCTP carried in UDP (RFC 6951; RFC 6733 §2.1 for
 //! Diameter over SCTP; TS 29.272 §4.1 for S6a): one UDP socket and one sans-IO
-//! [`Endpoint`](crate::proto::sctp::Endpoint), any number of associations, each one Diameter
+//! [`Endpoint`], any number of associations, each one Diameter
 //! connection. Both sides use it: `serve` accepts associations on its S6a address, `load` and
 //! `run` [`connect`](SctpUdp::connect) one association per shard and peer.
 //!

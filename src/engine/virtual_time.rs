@@ -3,7 +3,7 @@
 //! [`Peer`] per MME instance, [`PgwService`]) in one thread, on a simulated clock that jumps to
 //! the next event. Bytes pass directly between the two sides through a time-ordered queue with a
 //! fixed one-way delay per hop (no sockets), after crossing their visited PLMN's GRX/IPX link
-//! when [`VirtualOptions::links`] gives it one ([`links`]: S6a as TCP, S8 as UDP datagrams);
+//! when [`VirtualOptions::links`] gives it one (`links`: S6a as TCP, S8 as UDP datagrams);
 //! Cancel-Location goes out on the old MME's own
 //! connection, found by Origin-Host, as `serve` does. The same seed and profile give the same
 //! run, message for message.

@@ -16,7 +16,7 @@
 //! registration has already moved when `update_location` returns.
 //!
 //! Memory: one `u64` per subscriber (48-bit SQN ‖ 16-bit serving-MME id), in a `Vec` indexed by
-//! [`SubscriberId`]; keys come from the [`Directory`] on demand. Nothing here reads a clock.
+//! subscriber index; keys come from the [`Directory`] on demand. Nothing here reads a clock.
 
 use std::collections::HashMap;
 use std::fmt;

@@ -1,5 +1,5 @@
 //! The HSS on the wire: S6a requests (TS 29.272 §7.2) decoded from a Diameter connection, handed
-//! to the sans-IO [`Hss`](super::hss::Hss), and answered on the same connection; the
+//! to the sans-IO [`Hss`], and answered on the same connection; the
 //! Cancel-Location an MME change calls for (§5.2.1.2) is built here and sent by the caller on the
 //! old MME's connection.
 //!

@@ -4,8 +4,8 @@
 //! work, this module only moves bytes and time.
 //!
 //! S6a runs over the transport in [`ServeConfig::transport`] (RFC 6733 §2.1, TS 29.272 §4.1):
-//! TCP, kernel SCTP, or user-space SCTP over UDP (RFC 6951). The HSS logic ([`s6a`]) is the
-//! same for all three; only the listener ([`listen`], [`sctp`]) differs.
+//! TCP, kernel SCTP, or user-space SCTP over UDP (RFC 6951). The HSS logic (`s6a`) is the
+//! same for all three; only the listener (`listen`, `sctp`) differs.
 //!
 //! A CLR for a subscriber whose MME changed goes out on the old MME's own connection, found by
 //! its Origin-Host. On stop (Ctrl-C, SIGTERM, `--duration`) every open connection gets DPR

@@ -4,11 +4,11 @@
 //! [`Recorder`]. Nothing is shared with other shards while the run lasts.
 //!
 //! The MMEs' connections run over the transport of [`ShardSpec::transport`], behind
-//! [`MmeTransport`] (STYLE.md §6: one loop, the transport a value): TCP or kernel SCTP, a
-//! socket per MME ([`mme_stream`]), or SCTP over UDP (RFC 6951, [`mme_sctp`]).
+//! `MmeTransport` (STYLE.md §6: one loop, the transport a value): TCP or kernel SCTP, a
+//! socket per MME (`mme_stream`), or SCTP over UDP (RFC 6951, `mme_sctp`).
 //!
 //! When the run has GRX/IPX links ([`ShardSpec::links`]), each visited PLMN's S6a and S8
-//! traffic crosses its link between the visited side and the sockets ([`links`]), as in a
+//! traffic crosses its link between the visited side and the sockets (`links`), as in a
 //! virtual run.
 //!
 //! Open loop: arrivals have intended times; each turn starts every arrival that is due, and the
