@@ -370,6 +370,12 @@ fn metrics_scraped_during_a_run_parse_as_prometheus_text() {
         "{body}"
     );
     assert!(body.contains("roamsim_achieved_rate"), "{body}");
+    // The link's delays per interval, as their own tag.
+    let hlog = std::fs::read_to_string(dir.join("intervals.hlog")).unwrap();
+    assert!(
+        hlog.lines().filter(|l| l.starts_with("Tag=link.")).count() >= 4,
+        "{hlog}"
+    );
     let Some(py) = common::python() else { return };
     let check =
         "import sys\nfrom prometheus_client.parser import text_string_to_metric_families as p\n\

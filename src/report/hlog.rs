@@ -3,8 +3,10 @@
 //! histogram V2-deflate compressed and base64 encoded, so that HdrHistogram's own tools
 //! (HistogramLogProcessor, HistogramLogAnalyzer, Python `hdrh`) read it.
 //!
-//! Tags: one per procedure (`attach`, ...; every ended procedure, whatever its outcome) and one
-//! per message kind (`s6a.ulr`, ...; every answered request). Values are microseconds, and so is
+//! Tags: one per procedure (`attach`, ...; every ended procedure, whatever its outcome), one
+//! per message kind (`s6a.ulr`, ...; every answered request) and, in runs over real sockets
+//! with GRX/IPX links, one per link (`link.208-01:eu-apac`: the delay each message was given,
+//! in the intervals where the link carried traffic). Values are microseconds, and so is
 //! the `Interval_Max` column. Timestamps are seconds from `#[BaseTime]`, the start of the run.
 //! A procedure tag is written for every interval, even empty, so that per-interval charts have
 //! no gaps; a message tag only in intervals where that message was answered.
@@ -87,6 +89,22 @@ impl<W: Write> HlogWriter<W> {
             let h = &interval.recorder.message(k).latency_us;
             if !h.is_empty() {
                 self.write(k.name(), h, start, length)?;
+            }
+        }
+        for (name, link) in interval.recorder.links() {
+            if !link.delay_us.is_empty() {
+                // A tag ends at the next comma and holds no whitespace.
+                let tag: String = format!("link.{name}")
+                    .chars()
+                    .map(|c| {
+                        if c == ',' || c.is_whitespace() {
+                            '_'
+                        } else {
+                            c
+                        }
+                    })
+                    .collect();
+                self.write(&tag, &link.delay_us, start, length)?;
             }
         }
         self.out.flush()
