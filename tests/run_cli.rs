@@ -341,9 +341,27 @@ fn virtual_runs_cross_the_link_given_by_flag_or_profile() {
 fn a_long_running_serve_releases_what_a_finished_load_left_and_concurrent_loads_coexist() {
     let serve = Serve::start(&[]);
     let (s6a, s8) = (serve.s6a.to_string(), serve.s8.to_string());
-    let load = |local: &str, name: &str| {
+    // The second concurrent load plays other subscribers of serve's range: the same IMSI
+    // attached through two SGWs at once is one PDN connection replacing the other (TS 29.274
+    // §7.2.1), not two loads coexisting.
+    let others = out_dir("others").with_extension("toml");
+    let default = std::fs::read_to_string(common::root().join("profiles/default.toml")).unwrap();
+    let moved = default
+        .replace(
+            "first_imsi = \"310410000100000\"",
+            "first_imsi = \"310410000150000\"",
+        )
+        .replace("count = 100_000", "count = 50_000")
+        .replace(
+            "msisdn_start = \"15550000000\"",
+            "msisdn_start = \"15550050000\"",
+        );
+    assert_ne!(moved, default);
+    std::fs::write(&others, moved).unwrap();
+    let others = others.to_str().unwrap();
+    let load = |local: &str, name: &str, profile: &[&str]| {
         let dir = out_dir(name);
-        let args = [
+        let mut args = vec![
             "load",
             "--s6a",
             &s6a,
@@ -353,6 +371,7 @@ fn a_long_running_serve_releases_what_a_finished_load_left_and_concurrent_loads_
             local,
             "--warm-start",
         ];
+        args.extend(profile);
         let (code, stdout) = run_small(&args, "4s", "400", "500", &dir);
         assert_eq!(code, 0, "{stdout}");
         let s = summary(&dir);
@@ -364,13 +383,14 @@ fn a_long_running_serve_releases_what_a_finished_load_left_and_concurrent_loads_
     };
     // Two loads at once, each its own SGW node: neither is a restart of the other.
     std::thread::scope(|scope| {
-        scope.spawn(|| load("127.0.0.2", "load-a"));
+        scope.spawn(|| load("127.0.0.2", "load-a", &[]));
         std::thread::sleep(std::time::Duration::from_millis(1500));
-        load("127.0.0.3", "load-b");
+        load("127.0.0.3", "load-b", &["--profile", others]);
     });
     // A later run from the first node announces another restart counter: the PGW releases
     // the sessions its previous incarnation left (TS 23.007).
-    load("127.0.0.2", "load-c");
+    load("127.0.0.2", "load-c", &[]);
+    let _ = std::fs::remove_file(others);
     let report = serve.stop();
     let figure = |name: &str| -> u64 {
         report

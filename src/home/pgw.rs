@@ -220,6 +220,9 @@ pub struct PgwCounters {
     pub cdrs_dropped: u64,
     /// Sessions released because their SGW restarted ([`Pgw::release_peer`]).
     pub released_on_peer_restart: u64,
+    /// Sessions deleted because a Create Session Request collided with them (same IMSI and
+    /// EPS Bearer ID, TS 29.274 §7.2.1).
+    pub replaced_on_collision: u64,
 }
 
 impl PgwCounters {
@@ -262,6 +265,11 @@ impl fmt::Display for PgwCounters {
             f,
             "pgw.released_on_peer_restart {}",
             self.released_on_peer_restart
+        )?;
+        writeln!(
+            f,
+            "pgw.replaced_on_collision {}",
+            self.replaced_on_collision
         )
     }
 }
@@ -317,6 +325,8 @@ pub struct Pgw {
     apns: Vec<Arc<str>>,
     pool: Pool,
     sessions: HashMap<u32, Session>,
+    /// The session of each (IMSI, EPS Bearer ID): a new Create Session for it replaces it.
+    by_bearer: HashMap<(Imsi, u8), u32>,
     next_teid: u32,
     next_charging_id: u32,
     recovery: u8,
@@ -335,6 +345,7 @@ impl Pgw {
             apns: config.apns.iter().map(|a| Arc::from(a.as_str())).collect(),
             pool: Pool::new(config.paa_pool),
             sessions: HashMap::new(),
+            by_bearer: HashMap::new(),
             next_teid: 1,
             next_charging_id: 1,
             recovery,
@@ -358,6 +369,7 @@ impl Pgw {
     /// and TEIDs start over, and Recovery increments so peers detect it (TS 23.007).
     pub fn restart(&mut self) {
         self.sessions.clear();
+        self.by_bearer.clear();
         self.pool = Pool::new(self.pool.net);
         self.next_teid = 1;
         self.recovery = self.recovery.wrapping_add(1);
@@ -434,6 +446,12 @@ impl Pgw {
             .find(|a| a.eq_ignore_ascii_case(req.apn))
             .cloned()
             .ok_or(PgwError::UnknownApn)?;
+        // TS 29.274 §7.2.1: a request colliding with an existing PDN connection (same IMSI and
+        // EPS Bearer ID) is a new session; the existing one is deleted locally first.
+        if let Some(&old) = self.by_bearer.get(&(req.imsi, req.ebi)) {
+            self.remove(now_us, old);
+            self.counters.replaced_on_collision += 1;
+        }
         let teid = self.allocate_teid().ok_or(PgwError::NoResources)?;
         let paa = self.pool.allocate().ok_or(PgwError::NoResources)?;
         let charging_id = self.next_charging_id;
@@ -452,6 +470,7 @@ impl Pgw {
             start_us: now_us,
         };
         self.push_cdr(cdr(&session, CdrKind::Start, None));
+        self.by_bearer.insert((session.imsi, session.ebi), teid);
         self.sessions.insert(teid, session);
         Ok(SessionCreated {
             pgw_control: Fteid {
@@ -496,6 +515,17 @@ impl Pgw {
         self.counted(PgwMessage::ModifyBearer, r)
     }
 
+    /// Forgets session `teid`: its address back to the pool, its stop record queued.
+    fn remove(&mut self, now_us: u64, teid: u32) -> Option<Session> {
+        let s = self.sessions.remove(&teid)?;
+        if self.by_bearer.get(&(s.imsi, s.ebi)) == Some(&teid) {
+            self.by_bearer.remove(&(s.imsi, s.ebi));
+        }
+        self.pool.release(s.paa);
+        self.push_cdr(cdr(&s, CdrKind::Stop, Some(now_us)));
+        Some(s)
+    }
+
     /// The SGW at `sgw` restarted (TS 23.007 §16.1.1: a changed Recovery value): its PDN
     /// connections are gone on its side, so the PGW deletes locally every session whose SGW
     /// S5/S8-C address is `sgw`, with a stop record each. Returns how many.
@@ -506,11 +536,8 @@ impl Pgw {
             .filter(|(_, s)| s.sgw_control.ipv4 == sgw)
             .map(|(&teid, _)| teid)
             .collect();
-        for teid in &gone {
-            if let Some(s) = self.sessions.remove(teid) {
-                self.pool.release(s.paa);
-                self.push_cdr(cdr(&s, CdrKind::Stop, Some(now_us)));
-            }
+        for &teid in &gone {
+            self.remove(now_us, teid);
         }
         self.counters.released_on_peer_restart += gone.len() as u64;
         gone.len()
@@ -523,14 +550,10 @@ impl Pgw {
         now_us: u64,
         control_teid: u32,
     ) -> Result<SessionDeleted, PgwError> {
-        let r = match self.sessions.remove(&control_teid) {
-            Some(s) => {
-                self.pool.release(s.paa);
-                self.push_cdr(cdr(&s, CdrKind::Stop, Some(now_us)));
-                Ok(SessionDeleted {
-                    sgw_control_teid: s.sgw_control.teid,
-                })
-            }
+        let r = match self.remove(now_us, control_teid) {
+            Some(s) => Ok(SessionDeleted {
+                sgw_control_teid: s.sgw_control.teid,
+            }),
             None => Err(PgwError::ContextNotFound),
         };
         self.counted(PgwMessage::DeleteSession, r)

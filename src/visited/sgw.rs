@@ -286,11 +286,21 @@ impl VisitedNetwork {
         self.flights[slot as usize].gtp_seq = None;
         match parsed {
             None => self.finish(now, slot, Outcome::Failed, Reason::Malformed),
-            Some((c, _)) if !c.is_accepted() => {
+            Some((c, _)) if !c.is_accepted() && !self.previous_session_gone(slot, c.value) => {
                 self.finish(now, slot, Outcome::Failed, Reason::GtpCause(c.value))
             }
             Some((_, teid)) => self.after_s8(now, slot, teid),
         }
+    }
+
+    /// An attach or PLMN change deletes the roamer's previous session once the new one exists;
+    /// the PGW may have deleted it already, when the new Create Session collided with it (same
+    /// IMSI and EBI, TS 29.274 §7.2.1). Context Not Found then means done, not failed.
+    fn previous_session_gone(&self, slot: u32, cause: u8) -> bool {
+        let f = &self.flights[slot as usize];
+        cause == crate::wire::gtpv2::codes::cause::CONTEXT_NOT_FOUND
+            && f.step == Step::Dsr
+            && matches!(f.procedure, Procedure::Attach | Procedure::PlmnChange)
     }
 
     /// An accepted S8 response: the next step or the end.

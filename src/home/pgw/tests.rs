@@ -139,18 +139,18 @@ fn pool_exhaustion_is_73_and_release_reuses() {
     let mut teids = Vec::new();
     for i in 0..5 {
         let c = p
-            .create_session(0, &req("310410000100000", "internet"))
+            .create_session(0, &req(&format!("31041000010000{i}"), "internet"))
             .unwrap();
         assert_eq!(c.paa, Ipv4Addr::new(10, 45, 0, 2 + i));
         teids.push(c.pgw_control.teid);
     }
     let e = p
-        .create_session(0, &req("310410000100001", "internet"))
+        .create_session(0, &req("310410000100009", "internet"))
         .unwrap_err();
     assert_eq!((e, e.cause()), (PgwError::NoResources, 73));
     p.delete_session(1, teids[1]).unwrap();
     let c = p
-        .create_session(2, &req("310410000100001", "internet"))
+        .create_session(2, &req("310410000100009", "internet"))
         .unwrap();
     assert_eq!(c.paa, Ipv4Addr::new(10, 45, 0, 3));
     assert_eq!(p.counters().get(PgwMessage::CreateSession, 73), 1);
@@ -175,8 +175,8 @@ fn restart_bumps_recovery_and_forgets_sessions() {
 fn cdr_queue_is_bounded() {
     let mut p = pgw("10.45.0.0/16");
     p.set_cdr_queue_limit(2);
-    for _ in 0..3 {
-        p.create_session(0, &req("310410000100000", "internet"))
+    for i in 0..3 {
+        p.create_session(0, &req(&format!("31041000010000{i}"), "internet"))
             .unwrap();
     }
     assert_eq!((p.counters().cdrs, p.counters().cdrs_dropped), (2, 1));
@@ -231,4 +231,47 @@ fn a_restarted_sgws_sessions_are_released_with_stop_records() {
             .unwrap();
     }
     assert_eq!(p.release_peer(30, Ipv4Addr::new(192, 0, 2, 1)), 0);
+}
+
+#[test]
+fn a_create_session_colliding_with_a_pdn_connection_replaces_it() {
+    let mut p = pgw("10.45.0.0/16");
+    let first = p
+        .create_session(1, &req("310410000100000", "internet"))
+        .unwrap();
+    // Another APN on another bearer of the same roamer: no collision.
+    let ims = p
+        .create_session(
+            2,
+            &CreateSessionRequest {
+                ebi: 6,
+                ..req("310410000100000", "ims")
+            },
+        )
+        .unwrap();
+    while p.poll_cdr().is_some() {}
+    // The same IMSI and EBI again (a new SGW after a PLMN change, or a UE that re-attached).
+    let second = p
+        .create_session(3, &req("310410000100000", "internet"))
+        .unwrap();
+    assert_ne!(second.pgw_control.teid, first.pgw_control.teid);
+    assert!(p.session(first.pgw_control.teid).is_none());
+    assert!(p.session(ims.pgw_control.teid).is_some());
+    assert_eq!(p.session_count(), 2);
+    assert_eq!(p.counters().replaced_on_collision, 1);
+    let stop = p.poll_cdr().unwrap();
+    assert_eq!(
+        (stop.kind, stop.charging_id),
+        (CdrKind::Stop, first.charging_id)
+    );
+    // The old SGW's Delete Session then finds nothing; the new session is untouched.
+    assert_eq!(
+        p.delete_session(4, first.pgw_control.teid),
+        Err(PgwError::ContextNotFound)
+    );
+    assert!(p.delete_session(5, second.pgw_control.teid).is_ok());
+    // Deleted, it no longer collides.
+    p.create_session(6, &req("310410000100000", "internet"))
+        .unwrap();
+    assert_eq!(p.counters().replaced_on_collision, 1);
 }
