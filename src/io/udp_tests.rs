@@ -40,6 +40,17 @@ fn send_all(sock: &mut UdpSocket, mut transmits: &[Transmit<'_>]) {
     }
 }
 
+/// One plain datagram to `dst` per message.
+fn plain(dst: SocketAddr, msgs: &[Vec<u8>]) -> Vec<Transmit<'_>> {
+    msgs.iter()
+        .map(|m| Transmit {
+            dst,
+            contents: m,
+            segment_size: None,
+        })
+        .collect()
+}
+
 fn payloads(n: usize) -> Vec<Vec<u8>> {
     (0..n)
         .map(|i| {
@@ -57,15 +68,7 @@ fn batch_round_trip() {
     let mut b = bind("127.0.0.1:0", &cfg);
     assert!(a.recv_buffer_size() > 0 && a.send_buffer_size() > 0);
     let msgs = payloads(150);
-    let tx: Vec<_> = msgs
-        .iter()
-        .map(|m| Transmit {
-            dst: b.local_addr(),
-            contents: m,
-            segment_size: None,
-        })
-        .collect();
-    send_all(&mut a, &tx);
+    send_all(&mut a, &plain(b.local_addr(), &msgs));
     let mut batch = RecvBatch::new(32, 2048);
     let got = recv_n(&mut b, &mut batch, msgs.len());
     assert_eq!(got.len(), msgs.len());
@@ -95,15 +98,7 @@ fn a_batch_with_room_left_says_the_queue_was_drained() {
     let mut a = bind("127.0.0.1:0", &cfg);
     let mut b = bind("127.0.0.1:0", &cfg);
     let msgs = payloads(5);
-    let tx: Vec<_> = msgs
-        .iter()
-        .map(|m| Transmit {
-            dst: b.local_addr(),
-            contents: m,
-            segment_size: None,
-        })
-        .collect();
-    send_all(&mut a, &tx);
+    send_all(&mut a, &plain(b.local_addr(), &msgs));
     // Loopback delivers synchronously: all five are queued once the send returns.
     let mut small = RecvBatch::new(3, 2048);
     assert_eq!(b.recv_batch(&mut small).unwrap(), 3);
