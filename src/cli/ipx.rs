@@ -8,8 +8,8 @@ use std::time::Duration;
 use clap::Args;
 
 use super::link::{driver_error, duration_arg, load_profile, StopOnSignal};
-use crate::engine::driver::DEFAULT_SEED;
-use crate::engine::ipx::{Ipx, IpxConfig};
+use crate::engine::link::ipx::{Ipx, IpxConfig};
+use crate::engine::link::DEFAULT_SEED;
 use crate::link::NetemFlags;
 
 /// `roamsim ipx --profile FILE [--seed N] [--duration D]`.

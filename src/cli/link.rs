@@ -11,8 +11,8 @@ use std::time::Duration;
 use clap::Args;
 
 use super::ConfigError;
-use crate::engine::driver::{DriverError, DEFAULT_SEED};
-use crate::engine::relay::{Relay, RelayConfig, DEFAULT_MAX_CLIENTS};
+use crate::engine::link::relay::{Relay, RelayConfig, DEFAULT_MAX_CLIENTS};
+use crate::engine::link::{DriverError, DEFAULT_SEED};
 use crate::link::{LinkProfile, NetemFlags};
 use crate::model::units::parse_duration;
 

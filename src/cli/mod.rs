@@ -20,8 +20,8 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 
+use crate::engine::diameter::{s6a_address, Transport, TransportChoice};
 use crate::engine::serve::ServeConfig;
-use crate::engine::transport::{s6a_address, Transport, TransportChoice};
 use crate::model::config::Profile;
 use crate::model::subscriber::Directory;
 
@@ -131,7 +131,7 @@ pub fn resolve_transport(
 ) -> anyhow::Result<Transport> {
     let choice = flag.or(profile.home.diameter.transport).unwrap_or_default();
     let resolved =
-        crate::engine::transport::resolve(choice).map_err(|e| config_error(e.to_string()))?;
+        crate::engine::diameter::resolve(choice).map_err(|e| config_error(e.to_string()))?;
     println!("{}", resolved.line);
     Ok(resolved.transport)
 }
@@ -183,7 +183,8 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
                     args.rate
                 )));
             }
-            let report = crate::engine::echo::run(args.rate, args.duration).context("UDP echo")?;
+            let report =
+                crate::engine::bench::echo::run(args.rate, args.duration).context("UDP echo")?;
             println!("{}", report.to_json());
             Ok(Exit::Ok)
         }

@@ -7,7 +7,7 @@ use std::io::{IsTerminal, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use crate::engine::collect::Observer;
+use crate::engine::load::collect::Observer;
 use crate::model::Procedure;
 use crate::report::interval::Interval;
 use crate::report::recorder::{latency_histogram, merge_histogram};

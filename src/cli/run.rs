@@ -11,9 +11,9 @@ use super::{
     config_error, load_directory, load_profile, parse_transport_arg, resolve_transport, stop_flag,
     Exit,
 };
-use crate::engine::linkshim::LinkPlan;
-use crate::engine::run::{RunConfig, Target};
-use crate::engine::transport::{Transport, TransportChoice};
+use crate::engine::diameter::{Transport, TransportChoice};
+use crate::engine::load::linkshim::LinkPlan;
+use crate::engine::load::{RunConfig, Target};
 use crate::model::slo::SloSpec;
 
 /// Load flags shared by `run` and `load`.
@@ -314,7 +314,7 @@ fn execute(mut cfg: RunConfig, flags: &LoadFlags) -> anyhow::Result<Exit> {
              before the arrivals (not measured)"
         );
     }
-    let outcome = crate::engine::run::run(cfg, stop);
+    let outcome = crate::engine::load::run(cfg, stop);
     progress.end();
     let outcome = outcome?;
     if let Some(w) = outcome

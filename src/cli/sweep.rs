@@ -11,7 +11,7 @@ use anyhow::Context;
 
 use super::run::{resolve, RunArgs};
 use super::{config_error, stop_flag, Exit};
-use crate::engine::run::Target;
+use crate::engine::load::Target;
 use crate::report::sweep::{parse_sweep, Sweep, SweepPoint};
 use crate::report::{self, Summary};
 
@@ -36,7 +36,7 @@ pub fn run(args: &RunArgs, sweep: &str) -> anyhow::Result<Exit> {
         let sub = format!("rate-{rate}");
         cfg.rate = rate;
         cfg.out = Some(base.join(&sub));
-        let outcome = crate::engine::run::run(cfg, stop.clone())?;
+        let outcome = crate::engine::load::run(cfg, stop.clone())?;
         let p = SweepPoint::of(&outcome.summary, &sub);
         eprintln!(
             "sweep: offered {rate}/s, achieved {:.1}/s, SLOs {}",

@@ -1,31 +1,24 @@
-//! Engine layer (DESIGN.md §3, §5): the event loops that own sockets and clocks and drive the
-//! sans-IO layers below.
+//! Engine layer (docs/ARCHITECTURE.md §3, §5): the event loops that own sockets and clocks and
+//! drive the sans-IO layers below. One room per command:
 //!
-//! - [`run`]: `roamsim run` / `roamsim load`, one [`shard`] thread per core on real sockets, or
-//!   [`virtual_time`] on a simulated clock.
-//! - [`serve`]: the simulated home core (`roamsim serve`).
-//! - [`echo`]: a raw batched UDP echo on loopback, the I/O ceiling the bench compares with.
-//! - [`transport`]: Diameter transports (TCP, kernel SCTP, SCTP over UDP) and `--transport`;
-//!   [`sctp_udp`]: Diameter over user-space SCTP in UDP (RFC 6951), client and server.
-//! - The standalone link drivers (DESIGN.md §6): [`relay`] (`roamsim link`, a UDP relay) and
-//!   [`ipx`] (`roamsim ipx`, TUN devices between two network namespaces), with what they share in
-//!   [`driver`].
-//! - Interval reporting: each shard's [`interval`] tap sends snapshots to the run thread's
-//!   [`collect`]or (intervals.hlog, windowed SLOs, capacity, live observers); [`metrics`] serves
-//!   them on `/metrics`.
+//! - [`load`]: `roamsim run` / `roamsim load`. One generator loop ([`load::generator`]) runs
+//!   every shard, on real sockets ([`load::shard`]) or on a simulated clock
+//!   ([`load::virtual_time`]); the GRX/IPX links a run crosses ([`load::linkshim`]); interval
+//!   reporting ([`load::interval`], [`load::collect`]).
+//! - [`serve`]: `roamsim serve`, the home core (`crate::home::HomeCore`) on sockets; also the
+//!   per-shard core of `roamsim run`.
+//! - [`diameter`]: the Diameter transports (TCP, kernel SCTP, SCTP over UDP) and `--transport`.
+//! - [`link`]: the standalone link drivers, `roamsim link` ([`link::relay`]) and `roamsim ipx`
+//!   ([`link::ipx`]).
+//! - [`metrics`]: `/metrics` for Prometheus.
+//! - [`bench`]: `roamsim echo`, the raw UDP ceiling the benchmark compares with.
+//! - [`clock`]: the one clock (real or virtual microseconds) and the one wait, to the
+//!   microsecond, that every loop uses.
 
-pub mod collect;
-pub(crate) mod diameter_conn;
-pub mod driver;
-pub mod echo;
-pub mod interval;
-pub mod ipx;
-pub mod linkshim;
+pub mod bench;
+pub mod clock;
+pub mod diameter;
+pub mod link;
+pub mod load;
 pub mod metrics;
-pub mod relay;
-pub mod run;
-pub mod sctp_udp;
 pub mod serve;
-pub mod shard;
-pub mod transport;
-pub mod virtual_time;

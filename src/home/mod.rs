@@ -2,7 +2,9 @@
 //! integrator decodes wire messages, calls these, and encodes the results. Nothing here reads a
 //! clock; time comes in as microseconds (`now_us`) from the caller's clock, real or virtual.
 
+mod core;
 pub mod hss;
 pub mod pgw;
 pub mod s6a;
 pub mod s8;
+pub use self::core::{HomeCore, HomeSettings, S6aCore, S6aCounts};

@@ -53,6 +53,7 @@ mod sockopt;
 pub mod stream;
 pub mod tcp;
 pub mod tun;
+pub mod tx_batch;
 pub mod udp;
 
 #[cfg(test)]
@@ -66,4 +67,5 @@ pub use sctp::{
 pub use stream::{FrameError, Framer, ReadStatus, StreamBuf, WriteQueue};
 pub use tcp::TcpConfig;
 pub use tun::Tun;
+pub use tx_batch::TxBatch;
 pub use udp::{RecvBatch, RecvMeta, Transmit, UdpConfig, UdpSocket, UdpStats, MAX_BATCH};

@@ -9,6 +9,8 @@
 //! Latencies are microseconds from the *intended* start (open loop, no coordinated omission); the
 //! caller measures them, as this layer reads no clock.
 
+use std::collections::BTreeMap;
+
 use hdrhistogram::Histogram;
 
 use crate::model::message::MessageKind;
@@ -191,6 +193,8 @@ pub struct Recorder {
     messages: Vec<MessageStats>,
     lag_us: Histogram<u64>,
     links: Vec<(String, LinkReport)>,
+    /// Ended procedures other than ok, by procedure, outcome and reason key.
+    reasons: BTreeMap<(Procedure, Outcome), BTreeMap<String, u64>>,
 }
 
 impl Default for Recorder {
@@ -210,6 +214,7 @@ impl Recorder {
                 .collect(),
             lag_us: latency_histogram(),
             links: Vec::new(),
+            reasons: BTreeMap::new(),
         }
     }
 
@@ -230,6 +235,34 @@ impl Recorder {
             Outcome::TimedOut => stats.timed_out += 1,
         }
         stats.latency_us.saturating_record(latency_us);
+    }
+
+    /// Counts why a procedure ended with `outcome` (not ok): `key` names the layer and the code,
+    /// e.g. `s6a.5001` or `ue.auth_mac`. Costs a map update, on the unsuccessful ends only.
+    pub fn record_reason(&mut self, procedure: Procedure, outcome: Outcome, key: &str) {
+        let keys = self.reasons.entry((procedure, outcome)).or_default();
+        match keys.get_mut(key) {
+            Some(n) => *n += 1,
+            None => {
+                keys.insert(key.to_string(), 1);
+            }
+        }
+    }
+
+    /// How many procedures of `procedure` ended with `outcome` for reason `key`.
+    pub fn reason_count(&self, procedure: Procedure, outcome: Outcome, key: &str) -> u64 {
+        self.reasons
+            .get(&(procedure, outcome))
+            .and_then(|keys| keys.get(key))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// Every reason counted: procedure, outcome, key and count, ordered by the three.
+    pub fn reasons(&self) -> impl Iterator<Item = (Procedure, Outcome, &str, u64)> + '_ {
+        self.reasons
+            .iter()
+            .flat_map(|(&(p, o), keys)| keys.iter().map(move |(k, &n)| (p, o, k.as_str(), n)))
     }
 
     /// Counts a request of `kind` answered after `latency_us`, which needed `retransmissions`
@@ -317,6 +350,12 @@ impl Recorder {
         for (name, link) in &other.links {
             self.link_mut(name).merge(link);
         }
+        for (&at, keys) in &other.reasons {
+            let mine = self.reasons.entry(at).or_default();
+            for (key, n) in keys {
+                *mine.entry(key.clone()).or_default() += n;
+            }
+        }
     }
 
     /// Clears every counter and histogram, keeping allocations and link names, so that a shard
@@ -326,6 +365,7 @@ impl Recorder {
         self.messages.iter_mut().for_each(MessageStats::reset);
         self.lag_us.reset();
         self.links.iter_mut().for_each(|(_, link)| link.reset());
+        self.reasons.clear();
     }
 
     /// The measurements of `procedure`.

@@ -157,6 +157,27 @@ pub enum Reason {
     Overload,
 }
 
+impl Reason {
+    /// The stable name of the reason in results: the layer, then the code (`s6a.5001`,
+    /// `gtp.73`, `ue.auth_mac`, `peer_down`, ...); empty for [`Reason::None`].
+    pub fn key(&self) -> std::borrow::Cow<'static, str> {
+        use std::borrow::Cow;
+        match self {
+            Reason::None => Cow::Borrowed(""),
+            Reason::Diameter(code) => Cow::Owned(format!("s6a.{code}")),
+            Reason::GtpCause(cause) => Cow::Owned(format!("gtp.{cause}")),
+            Reason::AuthMac => Cow::Borrowed("ue.auth_mac"),
+            Reason::ResMismatch => Cow::Borrowed("ue.res_mismatch"),
+            Reason::KasmeMismatch => Cow::Borrowed("ue.kasme_mismatch"),
+            Reason::UnexpectedSuccess => Cow::Borrowed("unexpected_success"),
+            Reason::Malformed => Cow::Borrowed("malformed"),
+            Reason::PeerDown => Cow::Borrowed("peer_down"),
+            Reason::Timeout => Cow::Borrowed("timeout"),
+            Reason::Overload => Cow::Borrowed("overload"),
+        }
+    }
+}
+
 /// A procedure that ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Completion {

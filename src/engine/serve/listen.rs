@@ -14,9 +14,9 @@ use anyhow::Context;
 use mio::net::TcpListener;
 use mio::{Interest, Registry, Token};
 
-use super::s6a::S6aCore;
-use crate::engine::diameter_conn::{DiameterConn, ReadEnd, SctpConn, TcpConn};
-use crate::engine::transport::Transport;
+use crate::engine::diameter::conn::{DiameterConn, ReadEnd, SctpConn, TcpConn};
+use crate::engine::diameter::Transport;
+use crate::home::S6aCore;
 use crate::io::sctp::{SctpConfig, SctpListener};
 use crate::io::{tcp, TcpConfig};
 
@@ -58,7 +58,7 @@ pub(super) trait S6aTransport {
         Vec::new()
     }
     /// SCTP association counters, for `sctp-udp`.
-    fn sctp_totals(&mut self) -> Option<crate::engine::sctp_udp::SctpTotals> {
+    fn sctp_totals(&mut self) -> Option<crate::engine::diameter::sctp_udp::SctpTotals> {
         None
     }
 }

@@ -1,11 +1,12 @@
 //! `roamsim serve`: the simulated home core on real sockets. One event loop (mio) owns the HSS's
-//! S6a listener and connections and the PGW's GTPv2-C/UDP socket; the sans-IO pieces
-//! (`proto::diameter::Peer`, `home::s6a::HssService`, `home::s8::PgwService`) do the protocol
-//! work, this module only moves bytes and time.
+//! S6a listener and connections and the PGW's GTPv2-C/UDP socket; the sans-IO
+//! [`HomeCore`] (the same value a virtual run steps) does the protocol work, this module only
+//! moves bytes and time.
 //!
 //! S6a runs over the transport in [`ServeConfig::transport`] (RFC 6733 §2.1, TS 29.272 §4.1):
-//! TCP, kernel SCTP, or user-space SCTP over UDP (RFC 6951). The HSS logic (`s6a`) is the
-//! same for all three; only the listener (`listen`, `sctp`) differs.
+//! TCP, kernel SCTP, or user-space SCTP over UDP (RFC 6951). The HSS logic
+//! ([`crate::home::S6aCore`]) is the same for all three; only the listener (`listen`, `sctp`)
+//! differs.
 //!
 //! A CLR for a subscriber whose MME changed goes out on the old MME's own connection, found by
 //! its Origin-Host. On stop (Ctrl-C, SIGTERM, `--duration`) every open connection gets DPR
@@ -18,26 +19,24 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use crate::engine::clock::{self, Clock, Moderation};
+
 use anyhow::Context;
 use mio::{Events, Interest, Poll, Token};
 
-use crate::engine::sctp_udp::SctpTotals;
-use crate::engine::transport::Transport;
-use crate::home::hss::Hss;
+use crate::engine::diameter::sctp_udp::SctpTotals;
+use crate::engine::diameter::Transport;
 use crate::home::pgw::Cdr;
-use crate::home::s6a::HssService;
-use crate::home::s8::{PgwService, PgwServiceConfig};
-use crate::io::{RecvBatch, Transmit, UdpConfig, UdpSocket};
+use crate::home::s8::PgwServiceConfig;
+use crate::home::{HomeCore, HomeSettings};
+use crate::io::{RecvBatch, TxBatch, UdpConfig, UdpSocket};
 use crate::model::config::Profile;
 use crate::model::subscriber::Directory;
-use crate::proto::diameter::LocalIdentity;
 
 mod listen;
-mod s6a;
 mod sctp;
 
 use listen::{S6aTransport, FIRST_CONN, S6A};
-use s6a::S6aCore;
 
 const UDP: Token = Token(1);
 /// Disconnect-Cause REBOOTING (RFC 6733 §5.4.3).
@@ -116,13 +115,11 @@ impl std::fmt::Display for ServeReport {
 struct Server {
     poll: Poll,
     s6a: Box<dyn S6aTransport>,
-    core: S6aCore,
+    core: HomeCore,
     udp: UdpSocket,
-    pgw: PgwService,
     recv: RecvBatch,
-    tx: Vec<u8>,
-    tx_meta: Vec<(SocketAddr, usize)>,
-    start: Instant,
+    tx: TxBatch,
+    clock: Clock,
     cdr: Option<BufWriter<File>>,
     report: ServeReport,
 }
@@ -134,15 +131,16 @@ pub fn run(
     stop: &AtomicBool,
     ready: impl FnOnce(SocketAddr, SocketAddr),
 ) -> anyhow::Result<ServeReport> {
-    let mut server = Server::bind(&cfg)?;
+    let mut server = Server::bind(&cfg, Clock::real())?;
     ready(server.s6a.local_addr(), server.udp.local_addr());
-    let deadline = cfg.duration.map(|d| server.start + d);
+    let end_us = cfg.duration.map(|d| d.as_micros() as u64);
     let mut events = Events::with_capacity(256);
-    super::driver::precise_timers();
-    let mut moderation = super::driver::Moderation::new(super::driver::turn_gap());
-    while !stop.load(Ordering::Relaxed) && deadline.is_none_or(|d| Instant::now() < d) {
+    clock::precise_timers();
+    let mut moderation = Moderation::from_env();
+    while !stop.load(Ordering::Relaxed) && end_us.is_none_or(|end| server.clock.now_us() < end) {
         moderation.pace();
-        server.turn(&mut events, Duration::from_millis(100))?;
+        let wake = clock::wake_at(server.clock.now_us(), [server.next_timeout(), end_us]);
+        server.turn(&mut events, wake)?;
     }
     server.shutdown(&mut events, Duration::from_secs(1))?;
     Ok(server.finish())
@@ -152,17 +150,18 @@ pub fn run(
 /// shard, so that a shard's MMEs and SGW talk over loopback to a core in the same thread (the
 /// roamers are partitioned by shard, and so are the HSS registrations they make). The core keeps
 /// its own poll; the host registers [`EmbeddedCore::as_raw_fd`] in its own poll to wake on the
-/// core's input, and calls [`EmbeddedCore::turn`] every turn, which never waits.
+/// core's input, and calls [`EmbeddedCore::turn`] every turn, which never waits. Host and core
+/// share one [`Clock`].
 pub struct EmbeddedCore {
     server: Server,
     events: Events,
 }
 
 impl EmbeddedCore {
-    /// Binds the core's sockets (port 0 picks free ones).
-    pub fn bind(cfg: &ServeConfig) -> anyhow::Result<EmbeddedCore> {
+    /// Binds the core's sockets (port 0 picks free ones); `clock` is the host's.
+    pub fn bind(cfg: &ServeConfig, clock: Clock) -> anyhow::Result<EmbeddedCore> {
         Ok(EmbeddedCore {
-            server: Server::bind(cfg)?,
+            server: Server::bind(cfg, clock)?,
             events: Events::with_capacity(256),
         })
     }
@@ -178,17 +177,15 @@ impl EmbeddedCore {
         self.server.poll.as_raw_fd()
     }
 
-    /// When the core's next timer is due.
-    pub fn next_wake(&mut self) -> Option<Instant> {
-        let start = self.server.start;
-        self.server
-            .next_timeout()
-            .map(|us| start + Duration::from_micros(us))
+    /// When the core's next timer is due, on the host's clock.
+    pub fn poll_timeout(&mut self) -> Option<u64> {
+        self.server.next_timeout()
     }
 
     /// Handles everything ready and due, without waiting.
     pub fn turn(&mut self) -> anyhow::Result<()> {
-        self.server.turn(&mut self.events, Duration::ZERO)
+        let now = self.server.clock.now_us();
+        self.server.turn(&mut self.events, now)
     }
 
     /// Sends DPR to its peers (the host's own MMEs, which no longer listen: no grace period)
@@ -200,7 +197,7 @@ impl EmbeddedCore {
 }
 
 impl Server {
-    fn bind(cfg: &ServeConfig) -> anyhow::Result<Server> {
+    fn bind(cfg: &ServeConfig, clock: Clock) -> anyhow::Result<Server> {
         let poll = Poll::new().context("create poll")?;
         let mut s6a = listen::bind(cfg.transport, cfg.s6a)?;
         let mut udp = UdpSocket::bind(cfg.s8, &UdpConfig::default())
@@ -208,21 +205,9 @@ impl Server {
         s6a.register(poll.registry())?;
         poll.registry()
             .register(&mut udp, UDP, Interest::READABLE)?;
-        let start = Instant::now();
         let boot = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
-        let hss = Hss::new(&cfg.profile, cfg.directory.clone());
-        let id = hss.identity().clone();
-        let identity = LocalIdentity {
-            origin_host: id.host,
-            origin_realm: id.realm,
-            host_ip: cfg.s6a.ip(),
-            origin_state_id: boot as u32,
-            product_name: "roamsim".to_string(),
-        };
-        // The Recovery counter changes on every restart (TS 29.274 §7.1.1 ... restart counter).
-        let recovery = (boot & 0xff) as u8;
         let cdr = match &cfg.cdr {
             Some(path) => {
                 Some(BufWriter::new(File::create(path).with_context(|| {
@@ -231,88 +216,71 @@ impl Server {
             }
             None => None,
         };
-        let core = S6aCore::new(
-            HssService::new(hss, boot as u32),
-            identity,
-            cfg.profile.home.allowed_peers(),
-            cfg.allow_any_peer || cfg.profile.home.peers.allow_any,
-            cfg.profile.seed,
-        );
-        Ok(Server {
-            poll,
-            s6a,
-            core,
-            udp,
-            pgw: PgwService::new(&cfg.profile, recovery, {
+        let settings = HomeSettings {
+            host_ip: cfg.s6a.ip(),
+            boot: boot as u32,
+            // The Recovery counter changes on every restart (TS 29.274 §7.1.1).
+            recovery: (boot & 0xff) as u8,
+            allow_any_peer: cfg.allow_any_peer,
+            seed: cfg.profile.seed,
+            pgw: {
                 let d = PgwServiceConfig::default();
                 PgwServiceConfig {
                     responder: d.responder.clone().for_rate(cfg.s8_rate_hint),
                     ..d
                 }
-            }),
+            },
+        };
+        Ok(Server {
+            poll,
+            s6a,
+            core: HomeCore::new(&cfg.profile, cfg.directory.clone(), &settings),
+            udp,
             recv: RecvBatch::new(crate::io::MAX_BATCH, 2048),
-            tx: Vec::with_capacity(64 * 1024),
-            tx_meta: Vec::with_capacity(crate::io::MAX_BATCH),
-            start,
+            tx: TxBatch::new(),
+            clock,
             cdr,
             report: ServeReport::default(),
         })
     }
 
-    fn now_us(&self) -> u64 {
-        self.start.elapsed().as_micros() as u64
-    }
-
-    /// One turn of the loop: wait for readiness or the next timer, then handle everything due.
-    fn turn(&mut self, events: &mut Events, max_wait: Duration) -> anyhow::Result<()> {
-        let now = self.now_us();
-        let wait = self.next_timeout().map_or(max_wait, |t| {
-            Duration::from_micros(t.saturating_sub(now)).min(max_wait)
-        });
-        match self.poll.poll(events, Some(wait)) {
-            Ok(()) => {}
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => return Ok(()),
-            Err(e) => return Err(e).context("poll"),
-        }
+    /// One turn of the loop: wait for readiness or until `wake_at` (to the microsecond), then
+    /// handle everything due.
+    fn turn(&mut self, events: &mut Events, wake_at: u64) -> anyhow::Result<()> {
+        clock::poll_until(&mut self.poll, events, &self.clock, wake_at).context("poll")?;
         for ev in events.iter() {
-            let now = self.now_us();
+            let now = self.clock.now_us();
             let registry = self.poll.registry();
             let (r, w) = (ev.is_readable(), ev.is_writable());
+            let s6a = self.core.s6a();
             match ev.token() {
                 UDP => self.udp_readable()?,
-                S6A => self.s6a.ready(&mut self.core, registry, now, None, r, w)?,
+                S6A => self.s6a.ready(s6a, registry, now, None, r, w)?,
                 Token(t) => {
                     let conn = Some(t - FIRST_CONN);
-                    self.s6a.ready(&mut self.core, registry, now, conn, r, w)?
+                    self.s6a.ready(s6a, registry, now, conn, r, w)?
                 }
             }
         }
-        let now = self.now_us();
+        let now = self.clock.now_us();
         self.run_timers(now);
-        self.s6a.flush(&mut self.core, self.poll.registry(), now)?;
-        self.flush_udp()?;
+        self.s6a.flush(self.core.s6a(), self.poll.registry(), now)?;
+        self.flush_udp();
         self.drain_cdrs()?;
         Ok(())
     }
 
     fn next_timeout(&mut self) -> Option<u64> {
-        [
-            self.core.poll_timeout(),
-            self.s6a.poll_timeout(),
-            self.pgw.poll_timeout(),
-        ]
-        .into_iter()
-        .flatten()
-        .min()
+        [self.core.poll_timeout(), self.s6a.poll_timeout()]
+            .into_iter()
+            .flatten()
+            .min()
     }
 
     fn run_timers(&mut self, now: u64) {
         self.core.handle_timeout(now);
         if self.s6a.poll_timeout().is_some_and(|t| t <= now) {
-            self.s6a.handle_timeout(&mut self.core, now);
-        }
-        if self.pgw.poll_timeout().is_some_and(|t| t <= now) {
-            self.pgw.handle_timeout(now);
+            self.s6a.handle_timeout(self.core.s6a(), now);
         }
     }
 
@@ -325,61 +293,34 @@ impl Server {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(e).context("receive on the S8 socket"),
             }
-            let now = self.now_us();
+            let now = self.clock.now_us();
             for (peer, bytes) in self.recv.datagrams() {
-                self.pgw.handle_datagram(now, peer, bytes);
+                self.core.handle_datagram(now, peer, bytes);
             }
-            self.flush_udp()?;
+            self.flush_udp();
             if self.recv.drained() {
                 return Ok(());
             }
         }
     }
 
-    /// Sends every response the PGW has queued, in batches.
-    fn flush_udp(&mut self) -> anyhow::Result<()> {
-        loop {
-            self.tx.clear();
-            self.tx_meta.clear();
-            while self.tx_meta.len() < crate::io::MAX_BATCH {
-                let start = self.tx.len();
-                match self.pgw.poll_transmit(&mut self.tx) {
-                    Some(d) => self.tx_meta.push((d.dst, start)),
-                    None => break,
-                }
-            }
-            if self.tx_meta.is_empty() {
-                return Ok(());
-            }
-            let mut transmits = Vec::with_capacity(self.tx_meta.len());
-            for (i, &(dst, start)) in self.tx_meta.iter().enumerate() {
-                let end = self.tx_meta.get(i + 1).map_or(self.tx.len(), |m| m.1);
-                transmits.push(Transmit {
-                    dst,
-                    contents: &self.tx[start..end],
-                    segment_size: None,
-                });
-            }
-            let mut sent = 0;
-            while sent < transmits.len() {
-                match self.udp.send_batch(&transmits[sent..]) {
-                    Ok(n) => sent += n,
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                    // A full socket buffer: the peer retransmits and gets the cached answer.
-                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
-                    Err(e) => {
-                        eprintln!("roamsim serve: send on the S8 socket failed: {e}");
-                        break;
-                    }
-                }
-            }
+    /// Sends every response the PGW has queued, in batches. A socket error is reported and
+    /// the rest waits for the next turn: the peer retransmits and gets the cached answer.
+    fn flush_udp(&mut self) {
+        let core = &mut self.core;
+        let sent = self
+            .tx
+            .send_all(&mut self.udp, |buf| core.poll_transmit(buf).map(|d| d.dst));
+        if let Err(e) = sent {
+            eprintln!("roamsim serve: send on the S8 socket failed: {e}");
         }
     }
 
     fn drain_cdrs(&mut self) -> anyhow::Result<()> {
-        // Peer restarts are counted by the PGW's statistics; nothing else to do with them here.
-        while self.pgw.poll_event().is_some() {}
-        while let Some(cdr) = self.pgw.poll_cdr() {
+        while let Some(notice) = self.core.poll_notice() {
+            eprintln!("roamsim serve: {notice}");
+        }
+        while let Some(cdr) = self.core.poll_cdr() {
             self.report.cdrs += 1;
             if let Some(out) = self.cdr.as_mut() {
                 writeln!(out, "{}", cdr_json(&cdr)).context("write a CDR")?;
@@ -390,16 +331,17 @@ impl Server {
 
     /// DPR to every open peer, then up to one second for the DPAs.
     fn shutdown(&mut self, events: &mut Events, grace: Duration) -> anyhow::Result<()> {
-        let now = self.now_us();
+        let now = self.clock.now_us();
         self.core.disconnect_all(now, DISCONNECT_REBOOTING);
-        self.s6a.flush(&mut self.core, self.poll.registry(), now)?;
+        self.s6a.flush(self.core.s6a(), self.poll.registry(), now)?;
         let until = Instant::now() + grace;
         while !self.s6a.is_empty() && Instant::now() < until {
-            self.turn(events, Duration::from_millis(50))?;
+            let now = self.clock.now_us();
+            self.turn(events, clock::wake_at(now, [Some(now + 50_000)]))?;
         }
-        let now = self.now_us();
+        let now = self.clock.now_us();
         self.s6a
-            .close_all(&mut self.core, self.poll.registry(), now);
+            .close_all(self.core.s6a(), self.poll.registry(), now);
         self.drain_cdrs()?;
         if let Some(out) = self.cdr.as_mut() {
             out.flush().context("flush the CDR file")?;
@@ -408,14 +350,14 @@ impl Server {
     }
 
     fn finish(mut self) -> ServeReport {
-        let counts = self.core.counts();
+        let counts = self.core.s6a_ref().counts();
         self.report.connections = counts.connections;
         self.report.refused = counts.refused;
         self.report.diameter_malformed = counts.malformed;
         self.report.sctp = self.s6a.sctp_totals();
-        let mut lines = self.core.report_lines();
+        let mut lines = self.core.s6a_ref().report_lines();
         lines.extend(self.s6a.report_lines());
-        lines.extend(self.pgw.to_string().lines().map(String::from));
+        lines.extend(self.core.pgw().to_string().lines().map(String::from));
         self.report.lines = lines;
         self.report
     }

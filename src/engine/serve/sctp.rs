@@ -12,9 +12,9 @@ use std::net::SocketAddr;
 use mio::{Interest, Registry};
 
 use super::listen::{put, S6aTransport, S6A};
-use super::s6a::S6aCore;
-use crate::engine::sctp_udp::{SctpTotals, SctpUdp, SctpUdpConfig};
-use crate::engine::transport::PPID_DIAMETER;
+use crate::engine::diameter::sctp_udp::{SctpTotals, SctpUdp, SctpUdpConfig};
+use crate::engine::diameter::PPID_DIAMETER;
+use crate::home::S6aCore;
 use crate::proto::sctp::{AssocId, Event};
 
 /// Diameter over user-space SCTP in UDP datagrams: one socket, one association per peer.

@@ -38,9 +38,14 @@ fn link<'a>(r: &'a VirtualResult, name: &str) -> &'a LinkReport {
 }
 
 fn assert_none_lost(r: &VirtualResult) {
-    for (p, s) in &r.procedures {
+    for (p, s) in r.procedures() {
         assert_eq!(s.started, s.ended(), "{p}: started vs ended");
-        assert_eq!(s.count(Outcome::TimedOut), 0, "{p}: {:?}", r.reasons);
+        assert_eq!(
+            s.count(Outcome::TimedOut),
+            0,
+            "{p}: {:?}",
+            r.recorder.reasons().collect::<Vec<_>>()
+        );
     }
 }
 
@@ -86,17 +91,13 @@ fn a_degraded_link_shows_gtp_retransmissions_and_loses_no_procedure() {
     .map(|&k| r.messages.get(k).retransmitted)
     .sum();
     assert!(s8_retransmitted > 0);
-    let started: u64 = r.procedures.iter().map(|(_, s)| s.started).sum();
-    let failed: u64 = r
-        .procedures
-        .iter()
-        .map(|(_, s)| s.count(Outcome::Failed))
-        .sum();
+    let started: u64 = r.procedures().map(|(_, s)| s.started).sum();
+    let failed: u64 = r.procedures().map(|(_, s)| s.count(Outcome::Failed)).sum();
     // Only a corrupted GTPv2-C datagram (0.01 %) can fail a procedure.
     assert!(
         failed * 1000 <= started,
         "{failed} of {started}: {:?}",
-        r.reasons
+        r.recorder.reasons().collect::<Vec<_>>()
     );
     let l = link(&r, "degraded-bursty");
     assert!(l.packets > 0 && l.dropped > 0 && l.reordered > 0);

@@ -19,8 +19,8 @@
 use std::collections::VecDeque;
 use std::net::SocketAddr;
 
-use crate::engine::linkshim::{Carrier, LinkPlan, LinkShim, S8Routes};
-use crate::engine::transport::messages;
+use crate::engine::diameter::messages;
+use crate::engine::load::linkshim::{Carrier, LinkPlan, LinkShim, S8Routes};
 use crate::link::ConfigError;
 use crate::report::Recorder;
 use crate::visited::VisitedNetwork;

@@ -23,8 +23,8 @@ use std::net::SocketAddr;
 use std::os::fd::{AsRawFd, RawFd};
 use std::time::Duration;
 
-use super::transport::{diameter_stream, messages, DIAMETER_PORT};
-use crate::io::{RecvBatch, Transmit, UdpConfig, UdpSocket, MAX_BATCH};
+use super::{diameter_stream, messages, DIAMETER_PORT};
+use crate::io::{RecvBatch, TxBatch, UdpConfig, UdpSocket, MAX_BATCH};
 use crate::proto::sctp::{
     AssocId, AssocStats, ConnectError, Endpoint, EndpointConfig, Event, Micros, SendError, State,
     PPID_DIAMETER,
@@ -146,8 +146,7 @@ pub struct SctpUdp {
     socket: UdpSocket,
     endpoint: Endpoint,
     recv: RecvBatch,
-    tx: Vec<u8>,
-    tx_meta: Vec<(SocketAddr, usize)>,
+    tx: TxBatch,
     streams: HashMap<AssocId, u16>,
     /// Messages given before the handshake finished, sent on `Connected`.
     early: HashMap<AssocId, Vec<u8>>,
@@ -169,8 +168,7 @@ impl SctpUdp {
             socket,
             endpoint,
             recv: RecvBatch::new(MAX_BATCH, 2048),
-            tx: Vec::with_capacity(64 * 1024),
-            tx_meta: Vec::with_capacity(MAX_BATCH),
+            tx: TxBatch::new(),
             streams: HashMap::new(),
             early: HashMap::new(),
             totals: SctpTotals::default(),
@@ -333,43 +331,10 @@ impl SctpUdp {
     /// Sends every packet the endpoint has, `MAX_BATCH` per `sendmmsg`. A full socket buffer
     /// drops the rest of the batch: SCTP retransmits it.
     pub fn flush(&mut self, now: Micros) -> io::Result<()> {
-        loop {
-            self.tx.clear();
-            self.tx_meta.clear();
-            while self.tx_meta.len() < MAX_BATCH {
-                let start = self.tx.len();
-                match self.endpoint.poll_transmit(now, &mut self.tx) {
-                    Some(d) => self.tx_meta.push((d.dst, start)),
-                    None => break,
-                }
-            }
-            if self.tx_meta.is_empty() {
-                return Ok(());
-            }
-            let transmits: Vec<Transmit<'_>> = (0..self.tx_meta.len())
-                .map(|i| {
-                    let (dst, start) = self.tx_meta[i];
-                    let end = self.tx_meta.get(i + 1).map_or(self.tx.len(), |m| m.1);
-                    Transmit {
-                        dst,
-                        contents: &self.tx[start..end],
-                        segment_size: None,
-                    }
-                })
-                .collect();
-            let mut sent = 0;
-            while sent < transmits.len() {
-                match self.socket.send_batch(&transmits[sent..]) {
-                    Ok(n) => sent += n,
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
-                    // ICMP errors from an earlier datagram (peer not yet listening): SCTP
-                    // retransmits, so skip this datagram rather than fail the loop.
-                    Err(e) if e.kind() == io::ErrorKind::ConnectionRefused => sent += 1,
-                    Err(e) => return Err(e),
-                }
-            }
-        }
+        let endpoint = &mut self.endpoint;
+        self.tx.send_all(&mut self.socket, |buf| {
+            endpoint.poll_transmit(now, buf).map(|d| d.dst)
+        })
     }
 
     /// Blocks until the socket is readable or `timeout` passes (for loops without mio).

@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use mio::{Interest, Poll, Token};
 
-use super::driver::{DirectionLine, DriverError, DEFAULT_SEED};
+use super::{DirectionLine, DriverError, DEFAULT_SEED};
 use crate::io::netns::{self, Netns};
 use crate::io::Tun;
 use crate::link::{BiLink, Direction, LinkProfile, LinkStats};
@@ -219,7 +219,7 @@ impl Ipx {
     /// namespaces; packets still in the link are discarded (they show as "in flight").
     pub fn run(mut self, stop: &AtomicBool) -> Result<IpxReport, DriverError> {
         let duration = self.duration;
-        let elapsed = super::driver::run_loop(&mut self, stop, duration, 16)?;
+        let elapsed = super::run_loop(&mut self, stop, duration, 16)?;
         Ok(IpxReport {
             elapsed,
             uplink: self.link.uplink.stats().clone(),
@@ -273,7 +273,7 @@ impl Ipx {
     }
 }
 
-impl super::driver::LinkDriver for Ipx {
+impl super::LinkDriver for Ipx {
     fn poll(&mut self) -> &mut Poll {
         &mut self.poll
     }

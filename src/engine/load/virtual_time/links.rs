@@ -5,7 +5,7 @@
 //! Messages of hops with no link keep the plain per-hop delay.
 
 use super::Hop;
-use crate::engine::linkshim::{Carrier, LinkPlan, LinkShim, S8Routes, StreamStats};
+use crate::engine::load::linkshim::{Carrier, LinkPlan, LinkShim, S8Routes, StreamStats};
 use crate::model::config::ConfigError;
 use crate::report::{LinkReport, Recorder};
 use crate::visited::VisitedNetwork;

@@ -16,7 +16,7 @@ use std::os::fd::{AsRawFd, RawFd};
 
 use mio::net::TcpStream;
 
-use super::transport::{diameter_stream, messages, PPID_DIAMETER};
+use super::{diameter_stream, messages, PPID_DIAMETER};
 use crate::io::sctp::{Recv, SctpConfig, SctpStream};
 use crate::io::{tcp, ReadStatus, StreamBuf, TcpConfig, WriteQueue};
 use crate::wire::diameter::message_len;

@@ -11,7 +11,7 @@ use std::net::SocketAddr;
 use mio::{Interest, Registry, Token};
 
 use super::{want_writable, MmeSide, MmeTransport, Reconnect, FIRST_MME};
-use crate::engine::diameter_conn::{DiameterConn, ReadEnd};
+use crate::engine::diameter::conn::{DiameterConn, ReadEnd};
 
 struct MmeConn<C> {
     conn: Option<C>,

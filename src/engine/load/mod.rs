@@ -17,14 +17,17 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::Context;
 
-use super::collect::{Collector, CollectorConfig, Observer};
-use super::interval::IntervalTap;
-use super::linkshim::LinkPlan;
+pub mod collect;
+pub(crate) mod generator;
+pub mod interval;
+pub mod linkshim;
+pub mod shard;
+pub mod virtual_time;
+
+use super::diameter::sctp_udp::SctpTotals;
+use super::diameter::Transport;
 use super::metrics::{Metrics, MetricsServer};
-use super::sctp_udp::SctpTotals;
 use super::serve::{ServeConfig, ServeReport};
-use super::shard::{self, ShardSpec};
-use super::transport::Transport;
 use crate::model::config::Profile;
 use crate::model::population::Population;
 use crate::model::rng::derive_seed;
@@ -34,6 +37,10 @@ use crate::report::interval::Snapshot;
 use crate::report::summary::WarmStartSummary;
 use crate::report::{self, Recorder, RunInfo, SctpSummary, Summary, TransportSummary};
 use crate::visited::VisitedConfig;
+use collect::{Collector, CollectorConfig, Observer};
+use interval::IntervalTap;
+use linkshim::LinkPlan;
+use shard::ShardSpec;
 
 /// Where the load goes.
 #[derive(Debug, Clone)]
@@ -294,7 +301,7 @@ fn run_virtual(
     collector: &mut Collector,
 ) -> anyhow::Result<Measured> {
     let profile = cfg.profile.clone();
-    let mut opts = super::virtual_time::VirtualOptions::new(
+    let mut opts = virtual_time::VirtualOptions::new(
         cfg.rate,
         cfg.duration,
         cfg.profile.load.population,
@@ -305,7 +312,7 @@ fn run_virtual(
     let handle = std::thread::Builder::new()
         .name("virtual".into())
         .spawn(move || {
-            let mut run = super::virtual_time::VirtualRun::new(&profile, &opts)?;
+            let mut run = virtual_time::VirtualRun::new(&profile, &opts)?;
             run.set_intervals(IntervalTap::new(0, every, tx));
             Ok::<_, crate::model::config::ConfigError>(run.run())
         })
@@ -329,15 +336,6 @@ fn run_virtual(
         core_s6a: Vec::new(),
         warm_start: r.warm_start,
     })
-}
-
-/// The visited side's message counters in the recorder.
-pub(crate) fn add_messages(rec: &mut Recorder, counters: &crate::visited::MessageCounters) {
-    for (kind, m) in counters.iter() {
-        // A CLR is a request the MME receives: its "sent" is what arrived, "answered" the CLAs.
-        let sent = if m.sent == 0 { m.received } else { m.sent };
-        rec.add_message_stats(kind, sent, m.answered, m.retransmitted, &m.latency_us);
-    }
 }
 
 /// The real-socket run: the embedded core (if any) on a thread, then one thread per shard.

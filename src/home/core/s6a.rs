@@ -1,24 +1,29 @@
-//! The HSS side of `serve`, independent of the transport (STYLE.md §6): one
-//! `proto::diameter::Peer` per Diameter connection (a TCP connection or an SCTP association,
-//! RFC 6733 §2.1), S6a requests answered by `home::s6a::HssService` (TS 29.272 §7.2), and
-//! Cancel-Location routed to the old MME's own connection by its Origin-Host.
+//! The HSS's Diameter side, independent of the transport (CONTRIBUTING.md §6): one
+//! [`Peer`] per Diameter connection (a TCP connection, an SCTP association, or a virtual
+//! run's simulated connection; RFC 6733 §2.1), S6a requests answered by [`HssService`]
+//! (TS 29.272 §7.2), and Cancel-Location routed to the old MME's own connection by its
+//! Origin-Host (§5.2.1.2).
 //!
-//! The transports in [`super::listen`] own the sockets: they call [`S6aCore::open`] for each
-//! new connection, feed it whole messages with [`S6aCore::handle_message`], write out what
-//! [`S6aCore::output`] holds and close a connection when [`S6aCore::is_down`] says so or the
-//! transport itself closed ([`S6aCore::close`]).
+//! Call order: whoever owns the connections (`engine::serve`'s listeners, or the virtual run)
+//! calls [`S6aCore::open`] for each new connection, feeds it whole messages with
+//! [`S6aCore::handle_message`], writes out what [`S6aCore::output`] holds (then
+//! [`S6aCore::clear_output`]), runs [`S6aCore::handle_timeout`] when [`S6aCore::poll_timeout`]
+//! is due, and closes a connection when [`S6aCore::is_down`] says so or the transport itself
+//! closed it ([`S6aCore::close`]). What is worth a line in a log comes out of
+//! [`S6aCore::poll_notice`].
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
 use crate::home::hss::CancelLocation;
 use crate::home::s6a::HssService;
 use crate::model::config::AllowedPeer;
+use crate::model::rng::derive_seed;
 use crate::proto::diameter::{DownReason, Event, Incoming, LocalIdentity, Peer, PeerConfig, State};
 
 /// Connection counters of the S6a side.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub(super) struct S6aCounts {
+pub struct S6aCounts {
     /// Connections (associations) accepted.
     pub connections: u64,
     /// Connections refused in CER.
@@ -28,7 +33,7 @@ pub(super) struct S6aCounts {
 }
 
 /// Every Diameter connection's peer state plus the HSS.
-pub(super) struct S6aCore {
+pub struct S6aCore {
     peers: Vec<Option<Peer>>,
     by_host: HashMap<String, usize>,
     hss: HssService,
@@ -36,11 +41,13 @@ pub(super) struct S6aCore {
     allowed: Arc<Vec<AllowedPeer>>,
     allow_any: bool,
     seed: u64,
+    opened: u64,
     counts: S6aCounts,
+    notices: VecDeque<String>,
 }
 
 impl S6aCore {
-    pub(super) fn new(
+    pub fn new(
         hss: HssService,
         identity: LocalIdentity,
         allowed: Vec<AllowedPeer>,
@@ -55,18 +62,25 @@ impl S6aCore {
             allowed: Arc::new(allowed),
             allow_any,
             seed,
+            opened: 0,
             counts: S6aCounts::default(),
+            notices: VecDeque::new(),
         }
     }
 
-    /// A new connection waiting for CER; returns its id (small, reused after `close`).
-    pub(super) fn open(&mut self, now: u64) -> usize {
+    /// A new connection waiting for CER; returns its id (small, reused after `close`). The
+    /// n-th connection's peer draws its random numbers from the n-th seed derived from the
+    /// core's, so that a virtual run is the same every time.
+    pub fn open(&mut self, now: u64) -> usize {
         let allowed = self.allowed.clone();
         let any = self.allow_any;
         let admission =
             Box::new(move |h: &str, r: &str| any || allowed.iter().any(|p| p.matches(h, r)));
-        self.seed = self.seed.wrapping_add(1);
-        let cfg = PeerConfig::s6a(self.identity.clone(), self.seed);
+        let cfg = PeerConfig::s6a(
+            self.identity.clone(),
+            derive_seed(self.seed, 0x4853_0000 + self.opened),
+        );
+        self.opened += 1;
         let peer = Some(Peer::accept(now, cfg, admission));
         self.counts.connections += 1;
         match self.peers.iter().position(Option::is_none) {
@@ -82,7 +96,7 @@ impl S6aCore {
     }
 
     /// Handles one whole Diameter message received on connection `id`.
-    pub(super) fn handle_message(&mut self, now: u64, id: usize, msg: &[u8]) {
+    pub fn handle_message(&mut self, now: u64, id: usize, msg: &[u8]) {
         let Some(peer) = self.peers.get_mut(id).and_then(Option::as_mut) else {
             return;
         };
@@ -93,7 +107,7 @@ impl S6aCore {
             Ok(Incoming::Consumed | Incoming::UnmatchedAnswer) => {}
             Err(e) => {
                 self.counts.malformed += 1;
-                eprintln!("roamsim serve: {e}");
+                self.notices.push_back(e.to_string());
             }
         }
         self.events(id);
@@ -103,14 +117,15 @@ impl S6aCore {
     }
 
     /// The transport could not frame what connection `id` sent; it closes the connection.
-    pub(super) fn framing_error(&mut self, id: usize, e: &dyn std::fmt::Display) {
-        eprintln!("roamsim serve: Diameter framing error from a peer: {e}");
+    pub fn framing_error(&mut self, id: usize, e: &dyn std::fmt::Display) {
+        self.notices
+            .push_back(format!("Diameter framing error from a peer: {e}"));
         self.counts.malformed += 1;
         self.close(id);
     }
 
     /// Messages waiting to go out on connection `id`, back to back.
-    pub(super) fn output(&self, id: usize) -> &[u8] {
+    pub fn output(&self, id: usize) -> &[u8] {
         self.peers
             .get(id)
             .and_then(Option::as_ref)
@@ -118,14 +133,14 @@ impl S6aCore {
     }
 
     /// Forgets what [`output`](S6aCore::output) returned (the transport took it).
-    pub(super) fn clear_output(&mut self, id: usize) {
+    pub fn clear_output(&mut self, id: usize) {
         if let Some(p) = self.peers.get_mut(id).and_then(Option::as_mut) {
             p.clear_transmit();
         }
     }
 
     /// The connection is finished (refused, DPA, timed out): write its output, then close.
-    pub(super) fn is_down(&self, id: usize) -> bool {
+    pub fn is_down(&self, id: usize) -> bool {
         self.peers
             .get(id)
             .and_then(Option::as_ref)
@@ -133,7 +148,7 @@ impl S6aCore {
     }
 
     /// The transport closed connection `id`.
-    pub(super) fn close(&mut self, id: usize) {
+    pub fn close(&mut self, id: usize) {
         let Some(mut peer) = self.peers.get_mut(id).and_then(Option::take) else {
             return;
         };
@@ -181,7 +196,7 @@ impl S6aCore {
     }
 
     /// The earliest peer timer.
-    pub(super) fn poll_timeout(&self) -> Option<u64> {
+    pub fn poll_timeout(&self) -> Option<u64> {
         self.peers
             .iter()
             .flatten()
@@ -190,7 +205,7 @@ impl S6aCore {
     }
 
     /// Runs the peers' timers due at `now` (watchdogs, CLR timeouts, handshakes).
-    pub(super) fn handle_timeout(&mut self, now: u64) {
+    pub fn handle_timeout(&mut self, now: u64) {
         for id in 0..self.peers.len() {
             let due = self.peers[id]
                 .as_ref()
@@ -206,7 +221,7 @@ impl S6aCore {
     }
 
     /// DPR with `cause` on every open connection (RFC 6733 §5.4).
-    pub(super) fn disconnect_all(&mut self, now: u64, cause: u32) {
+    pub fn disconnect_all(&mut self, now: u64, cause: u32) {
         for id in 0..self.peers.len() {
             if let Some(p) = self.peers[id].as_mut() {
                 p.disconnect(now, cause);
@@ -215,13 +230,24 @@ impl S6aCore {
         }
     }
 
+    /// The next thing worth a line in the operator's log (a malformed message, a framing
+    /// error), oldest first.
+    pub fn poll_notice(&mut self) -> Option<String> {
+        self.notices.pop_front()
+    }
+
+    /// The HSS behind the connections.
+    pub fn hss(&self) -> &HssService {
+        &self.hss
+    }
+
     /// Connection counters.
-    pub(super) fn counts(&self) -> S6aCounts {
+    pub fn counts(&self) -> S6aCounts {
         self.counts
     }
 
     /// The HSS's per-message counters and the service's, one line each.
-    pub(super) fn report_lines(&self) -> Vec<String> {
+    pub fn report_lines(&self) -> Vec<String> {
         let mut lines: Vec<String> = self
             .hss
             .hss()

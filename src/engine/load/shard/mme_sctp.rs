@@ -15,7 +15,7 @@ use std::net::SocketAddr;
 use mio::{Interest, Registry, Token};
 
 use super::{MmeSide, MmeTransport, Reconnect, FIRST_MME};
-use crate::engine::sctp_udp::{SctpTotals, SctpUdp, SctpUdpConfig};
+use crate::engine::diameter::sctp_udp::{SctpTotals, SctpUdp, SctpUdpConfig};
 use crate::proto::sctp::{AssocId, Event};
 
 /// One MME's association over UDP.

@@ -77,7 +77,7 @@ impl IntervalTap {
     /// Sends the last, partial interval (call once, when the shard stops).
     pub fn finish(&mut self, now_us: u64, rec: &mut Recorder, vn: &VisitedNetwork) {
         if self.tx.is_none() {
-            crate::engine::run::add_messages(rec, vn.counters());
+            add_messages(rec, vn.counters());
             return;
         }
         let origin = *self.origin_us.get_or_insert(now_us);
@@ -113,6 +113,15 @@ impl IntervalTap {
             // The run thread gone (it failed) is not this shard's problem: it keeps measuring.
             let _ = tx.send(snapshot);
         }
+    }
+}
+
+/// The visited side's message counters in the recorder.
+fn add_messages(rec: &mut Recorder, counters: &crate::visited::MessageCounters) {
+    for (kind, m) in counters.iter() {
+        // A CLR is a request the MME receives: its "sent" is what arrived, "answered" the CLAs.
+        let sent = if m.sent == 0 { m.received } else { m.sent };
+        rec.add_message_stats(kind, sent, m.answered, m.retransmitted, &m.latency_us);
     }
 }
 

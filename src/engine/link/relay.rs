@@ -10,7 +10,7 @@
 //!
 //! One thread, one mio loop: batched receives (`recvmmsg`) are offered to the link with
 //! `now` = monotonic microseconds since start; the loop sleeps until `next_release_at()` (to the
-//! microsecond, see [`super::driver`]), and releases go out with batched sends (`sendmmsg`). A
+//! microsecond, see [`super`]), and releases go out with batched sends (`sendmmsg`). A
 //! send refused because the socket buffer is full drops the datagram, as a full interface
 //! queue would, and counts it.
 //!
@@ -28,7 +28,7 @@ use std::time::Duration;
 
 use mio::{Interest, Poll, Token};
 
-use super::driver::{DirectionLine, DriverError, DEFAULT_SEED};
+use super::{DirectionLine, DriverError, DEFAULT_SEED};
 use crate::io::{RecvBatch, Transmit, UdpConfig, UdpSocket};
 use crate::link::{BiLink, Link, LinkProfile, LinkStats};
 
@@ -309,7 +309,7 @@ impl Relay {
     /// the link then are not sent (they show as "in flight").
     pub fn run(mut self, stop: &AtomicBool) -> Result<RelayReport, DriverError> {
         let duration = self.duration;
-        let elapsed = super::driver::run_loop(&mut self, stop, duration, 256)?;
+        let elapsed = super::run_loop(&mut self, stop, duration, 256)?;
         Ok(self.report(elapsed))
     }
 
@@ -475,7 +475,7 @@ fn recycle(pool: &mut Vec<Vec<u8>>, out: &mut Vec<Datagram>) {
     }
 }
 
-impl super::driver::LinkDriver for Relay {
+impl super::LinkDriver for Relay {
     fn poll(&mut self) -> &mut Poll {
         &mut self.poll
     }

@@ -17,6 +17,9 @@
 use std::fmt;
 use std::net::SocketAddr;
 
+pub(crate) mod conn;
+pub mod sctp_udp;
+
 use crate::io::sctp;
 pub use crate::model::transport::TransportChoice;
 use crate::wire::diameter::codes::command;

@@ -1,0 +1,499 @@
+//! The deterministic virtual-time run (`--virtual`, docs/ARCHITECTURE.md §5; CONTRIBUTING.md
+//! §3): the generator loop of the real shards ([`super::generator`]) over a simulated network
+//! ([`VirtualNet`]) whose clock jumps to the next event. The visited side
+//! ([`VisitedNetwork`]) and the home side (the same [`HomeCore`] as `serve` and `run`, one
+//! simulated Diameter connection per MME instance) live in one thread; bytes pass between them
+//! through a time-ordered queue with a fixed one-way delay per hop (no sockets), after crossing
+//! their visited PLMN's GRX/IPX link when [`VirtualOptions::links`] gives it one (`links`: S6a
+//! as TCP, S8 as UDP datagrams). Cancel-Location goes out on the old MME's own connection, found
+//! by Origin-Host, as in `serve`. The same seed and profile give the same run, message for
+//! message.
+//!
+//! The run offers open-loop arrivals for the given duration, then lets every procedure in
+//! flight end (each ends by its procedure timeout at the latest) and stops once nothing is in
+//! flight or queued; the Diameter watchdogs and the PGW's duplicate cache do not keep it alive.
+
+use std::cmp::{Ordering, Reverse};
+use std::collections::BinaryHeap;
+use std::io;
+use std::net::SocketAddr;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::generator::{self, Network, Schedule};
+use super::interval::IntervalTap;
+use crate::engine::clock::Clock;
+use crate::home::s8::PgwServiceConfig;
+use crate::home::{HomeCore, HomeSettings};
+use crate::model::config::{ConfigError, Profile};
+use crate::model::population::{ArrivalProcess, Population};
+use crate::model::rng::derive_seed;
+use crate::model::subscriber::Directory;
+use crate::model::{Outcome, Procedure};
+use crate::report::recorder::ProcedureStats;
+use crate::report::summary::WarmStartSummary;
+use crate::report::Recorder;
+use crate::visited::{MessageCounters, MmeInfo, VisitedConfig, VisitedNetwork};
+use crate::wire::diameter::message_len;
+
+mod links;
+
+pub use crate::engine::load::linkshim::LinkPlan;
+pub use links::LinkResults;
+use links::VirtualLinks;
+
+/// What a virtual run is asked to do.
+#[derive(Debug, Clone)]
+pub struct VirtualOptions {
+    /// Offered procedures per second.
+    pub rate: f64,
+    /// How long arrivals are offered, in virtual microseconds.
+    pub duration_us: u64,
+    /// Roamers (`None`: the profile's `[load] population`).
+    pub population: Option<u64>,
+    /// Seed of everything (replaces the profile's).
+    pub seed: u64,
+    /// One-way delay of every hop, in microseconds.
+    pub one_way_delay_us: u64,
+    /// Arrival process (`None`: the profile's).
+    pub arrivals: Option<ArrivalProcess>,
+    /// The partner links the traffic crosses on top of the per-hop delay (none: unimpaired).
+    pub links: LinkPlan,
+}
+
+impl VirtualOptions {
+    /// `rate` procedures/s for `duration` with `population` roamers, 100 µs per hop.
+    pub fn new(rate: f64, duration: Duration, population: u64, seed: u64) -> VirtualOptions {
+        VirtualOptions {
+            rate,
+            duration_us: duration.as_micros() as u64,
+            population: Some(population),
+            seed,
+            one_way_delay_us: 100,
+            arrivals: None,
+            links: LinkPlan::none(),
+        }
+    }
+}
+
+/// What a virtual run measured.
+#[derive(Debug, Clone)]
+pub struct VirtualResult {
+    /// Procedures (started, outcomes, latency, reasons), messages, lag: the same tally as a
+    /// shard's. With intervals ([`VirtualRun::set_intervals`]) it holds only what the last
+    /// interval did not carry.
+    pub recorder: Recorder,
+    /// Per message kind, as the visited side counted them.
+    pub messages: MessageCounters,
+    /// Arrivals offered.
+    pub arrivals: u64,
+    /// Arrivals dropped because the roamers drawn were busy.
+    pub busy_skipped: u64,
+    /// Virtual time at the end, microseconds.
+    pub end_us: u64,
+    /// Events handled (arrivals, deliveries, timer expiries).
+    pub events: u64,
+    /// MME instances and their roamer counts at the end.
+    pub mmes: Vec<MmeInfo>,
+    /// Roamers attached at the end.
+    pub attached: usize,
+    /// CLAs the HSS received with 2001.
+    pub hss_cla_success: u64,
+    /// Charging records the PGW produced.
+    pub cdrs: u64,
+    /// What the partner links did (empty without links).
+    pub links: LinkResults,
+    /// What the warm start did (`[load] warm_start`), before the arrivals.
+    pub warm_start: Option<WarmStartSummary>,
+}
+
+impl VirtualResult {
+    /// The tally of one procedure.
+    pub fn procedure(&self, p: Procedure) -> &ProcedureStats {
+        self.recorder.procedure(p)
+    }
+
+    /// Every procedure's tally, in [`Procedure::ALL`] order.
+    pub fn procedures(&self) -> impl Iterator<Item = (Procedure, &ProcedureStats)> {
+        Procedure::ALL
+            .iter()
+            .map(|&p| (p, self.recorder.procedure(p)))
+    }
+
+    /// How many procedures of `p` ended with `outcome` for reason `key` (e.g. `s6a.5001`).
+    pub fn reason(&self, p: Procedure, outcome: Outcome, key: &str) -> u64 {
+        self.recorder.reason_count(p, outcome, key)
+    }
+}
+
+/// Which way a message travels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Hop {
+    /// To the HSS, from MME `i`.
+    Hss(usize),
+    /// To MME `i`, from the HSS.
+    Mme(usize),
+    /// To the PGW, from the SGW.
+    Pgw,
+    /// To the SGW, from the PGW.
+    Sgw,
+}
+
+struct Delivery {
+    at: u64,
+    seq: u64,
+    hop: Hop,
+    bytes: Vec<u8>,
+}
+
+impl PartialEq for Delivery {
+    fn eq(&self, o: &Self) -> bool {
+        (self.at, self.seq) == (o.at, o.seq)
+    }
+}
+impl Eq for Delivery {}
+impl PartialOrd for Delivery {
+    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
+        Some(self.cmp(o))
+    }
+}
+impl Ord for Delivery {
+    fn cmp(&self, o: &Self) -> Ordering {
+        (self.at, self.seq).cmp(&(o.at, o.seq))
+    }
+}
+
+/// A tamper hook on S6a messages from the HSS (fault injection for tests and what-if runs).
+pub type Tamper = Box<dyn FnMut(&mut Vec<u8>)>;
+
+/// The simulated network of a virtual run: a virtual clock, the home core, per-hop delays and
+/// the partner links. Sending happens inside [`Network::turn`], at the instant the turn
+/// handles: [`Network::flush`] has nothing to do.
+pub struct VirtualNet {
+    clock: Clock,
+    delay: u64,
+    home: HomeCore,
+    queue: BinaryHeap<Reverse<Delivery>>,
+    seq: u64,
+    sgw_addr: SocketAddr,
+    pgw_addr: SocketAddr,
+    buf: Vec<u8>,
+    tamper: Option<Tamper>,
+    links: Option<VirtualLinks>,
+    events: u64,
+    cdrs: u64,
+}
+
+/// A virtual-time run being set up.
+pub struct VirtualRun {
+    net: VirtualNet,
+    vn: VisitedNetwork,
+    tap: IntervalTap,
+    schedule: Schedule,
+}
+
+/// Runs `profile` in virtual time: `rate` procedures/s for `duration`, `population` roamers,
+/// everything seeded by `seed`, 100 µs per hop.
+pub fn run_virtual(
+    profile: &Profile,
+    rate: f64,
+    duration: Duration,
+    population: u64,
+    seed: u64,
+) -> Result<VirtualResult, ConfigError> {
+    Ok(VirtualRun::new(
+        profile,
+        &VirtualOptions::new(rate, duration, population, seed),
+    )?
+    .run())
+}
+
+impl VirtualRun {
+    /// Sets up both sides at virtual time 0 (the MMEs' CERs are the first messages).
+    pub fn new(profile: &Profile, opts: &VirtualOptions) -> Result<VirtualRun, ConfigError> {
+        let mut profile = profile.clone();
+        profile.seed = opts.seed;
+        let population = Arc::new(Population::from_profile(
+            &profile,
+            "profile",
+            opts.population,
+        )?);
+        let sgw_addr: SocketAddr = "10.0.0.1:2123".parse().expect("literal");
+        let pgw_addr: SocketAddr = "10.0.0.2:2123".parse().expect("literal");
+        let cfg = VisitedConfig::new(
+            &profile.load,
+            sgw_addr,
+            pgw_addr,
+            derive_seed(opts.seed, 0x5653),
+        );
+        let drain_us = cfg.procedure_timeout_us + 1_000_000;
+        let vn = VisitedNetwork::new(0, cfg, population);
+        let settings = HomeSettings {
+            host_ip: "10.0.0.3".parse().expect("literal"),
+            boot: 1,
+            recovery: 1,
+            allow_any_peer: false,
+            seed: opts.seed,
+            pgw: PgwServiceConfig::default(),
+        };
+        let mut home = HomeCore::new(&profile, Directory::from_profile(&profile), &settings);
+        // One simulated connection per MME instance, opened at time 0: connection i is MME i's.
+        for i in 0..vn.mme_count() {
+            let id = home.s6a().open(0);
+            debug_assert_eq!(id, i);
+        }
+        let links = VirtualLinks::new(&opts.links, &vn, opts.seed)?;
+        let net = VirtualNet {
+            clock: Clock::simulated(),
+            delay: opts.one_way_delay_us,
+            home,
+            queue: BinaryHeap::new(),
+            seq: 0,
+            sgw_addr,
+            pgw_addr,
+            buf: Vec::with_capacity(4096),
+            tamper: None,
+            links,
+            events: 0,
+            cdrs: 0,
+        };
+        Ok(VirtualRun {
+            net,
+            vn,
+            tap: IntervalTap::disabled(),
+            schedule: Schedule {
+                rate: opts.rate,
+                process: opts.arrivals.unwrap_or(profile.load.arrivals),
+                seed: derive_seed(opts.seed, 0x0041_5252),
+                duration_us: opts.duration_us,
+                drain_us,
+                warm_start: profile.load.warm_start,
+            },
+        })
+    }
+
+    /// Installs a hook that may rewrite every S6a message the HSS sends to an MME.
+    pub fn set_s6a_tamper(&mut self, tamper: Tamper) {
+        self.net.tamper = Some(tamper);
+    }
+
+    /// Cuts intervals by virtual time and sends them through `tap` (see [`super::interval`]).
+    pub fn set_intervals(&mut self, tap: IntervalTap) {
+        self.tap = tap;
+    }
+
+    /// The visited side (for inspection).
+    pub fn visited(&self) -> &VisitedNetwork {
+        &self.vn
+    }
+
+    /// Runs to the end and returns what was measured.
+    pub fn run(self) -> VirtualResult {
+        let VirtualRun {
+            mut net,
+            vn,
+            tap,
+            schedule,
+        } = self;
+        let never = AtomicBool::new(false);
+        let g = generator::run(&mut net, vn, tap, &schedule, &never)
+            .expect("a virtual network does no I/O");
+        let counts = *g.vn.procedure_counts();
+        let hss_cla_success = net
+            .home
+            .s6a_ref()
+            .hss()
+            .hss()
+            .counters()
+            .get(crate::home::hss::HssMessage::Clr, 2001);
+        VirtualResult {
+            messages: g.vn.counters().clone(),
+            arrivals: g.intended,
+            busy_skipped: counts.busy_skipped,
+            end_us: net.clock.now_us(),
+            events: net.events + g.intended,
+            mmes: g.vn.mmes(),
+            attached: g.vn.attached_count(),
+            hss_cla_success,
+            cdrs: net.cdrs,
+            links: net
+                .links
+                .as_mut()
+                .map(VirtualLinks::results)
+                .unwrap_or_default(),
+            warm_start: g.warm_start,
+            recorder: g.recorder,
+        }
+    }
+}
+
+impl Network for VirtualNet {
+    fn now(&self) -> u64 {
+        self.clock.now_us()
+    }
+
+    fn connect(&mut self, _vn: &mut VisitedNetwork, _stop: &AtomicBool) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn flush(&mut self, _vn: &mut VisitedNetwork) -> io::Result<()> {
+        Ok(())
+    }
+
+    /// Handles everything due at the current instant, queues what both sides send, then jumps
+    /// the clock to the next event (or to `deadline`, the next arrival, if that comes first).
+    fn turn(&mut self, vn: &mut VisitedNetwork, deadline: Option<u64>) -> io::Result<()> {
+        self.step(vn);
+        self.send(vn);
+        if let Some(t) = self.next_event(vn, deadline) {
+            self.clock.advance_to(t);
+        }
+        Ok(())
+    }
+
+    fn settled(&self) -> bool {
+        self.queue.is_empty()
+            && self
+                .links
+                .as_ref()
+                .and_then(VirtualLinks::next_release_at)
+                .is_none()
+    }
+
+    fn close(&mut self, vn: &mut VisitedNetwork) -> io::Result<()> {
+        self.send(vn);
+        Ok(())
+    }
+}
+
+impl VirtualNet {
+    /// The next instant something happens; `None` when nothing ever will (no arrival to come,
+    /// nothing queued, nothing in flight), so that idle timers do not keep the run alive.
+    fn next_event(&mut self, vn: &mut VisitedNetwork, deadline: Option<u64>) -> Option<u64> {
+        let deliveries = self.queue.peek().map(|Reverse(d)| d.at);
+        let on_links = self.links.as_ref().and_then(VirtualLinks::next_release_at);
+        let deliveries = deliveries.into_iter().chain(on_links).min();
+        if deadline.is_none() && deliveries.is_none() && vn.in_flight() == 0 {
+            return None;
+        }
+        [
+            deadline,
+            deliveries,
+            vn.poll_timeout(),
+            self.home.poll_timeout(),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+    }
+
+    /// Delivers what the links and the queue release by now, then runs the timers due.
+    fn step(&mut self, vn: &mut VisitedNetwork) {
+        let now = self.clock.now_us();
+        while let Some((hop, bytes)) = self.links.as_mut().and_then(|l| l.poll(now)) {
+            self.events += 1;
+            self.enqueue(hop, bytes);
+        }
+        while self.queue.peek().is_some_and(|Reverse(d)| d.at <= now) {
+            let Reverse(d) = self.queue.pop().expect("peeked");
+            self.events += 1;
+            self.deliver(vn, d);
+        }
+        if vn.poll_timeout().is_some_and(|t| t <= now) {
+            self.events += 1;
+            vn.handle_timeout(now);
+        }
+        self.home.handle_timeout(now);
+    }
+
+    /// Sends a message: over its partner's link if it has one, then the hop's own delay.
+    fn push(&mut self, vn: &VisitedNetwork, hop: Hop, bytes: Vec<u8>) {
+        let bytes = match self.links.as_mut() {
+            Some(l) => match l.offer(self.clock.now_us(), vn, hop, bytes) {
+                Some(b) => b,
+                None => return,
+            },
+            None => bytes,
+        };
+        self.enqueue(hop, bytes);
+    }
+
+    /// Queues a message for delivery after the hop's delay.
+    fn enqueue(&mut self, hop: Hop, bytes: Vec<u8>) {
+        self.seq += 1;
+        self.queue.push(Reverse(Delivery {
+            at: self.clock.now_us() + self.delay,
+            seq: self.seq,
+            hop,
+            bytes,
+        }));
+    }
+
+    /// Moves everything both sides want to send onto the links and the queue.
+    fn send(&mut self, vn: &mut VisitedNetwork) {
+        for i in 0..vn.mme_count() {
+            for m in split(vn.mme_transmit(i)) {
+                self.push(vn, Hop::Hss(i), m);
+            }
+            vn.mme_clear_transmit(i);
+        }
+        for i in 0..vn.mme_count() {
+            for mut m in split(self.home.s6a().output(i)) {
+                if let Some(t) = self.tamper.as_mut() {
+                    t(&mut m);
+                }
+                self.push(vn, Hop::Mme(i), m);
+            }
+            self.home.s6a().clear_output(i);
+        }
+        let mut buf = std::mem::take(&mut self.buf);
+        buf.clear();
+        while vn.poll_sgw_transmit(&mut buf).is_some() {
+            self.push(vn, Hop::Pgw, buf.clone());
+            buf.clear();
+        }
+        while self.home.poll_transmit(&mut buf).is_some() {
+            self.push(vn, Hop::Sgw, buf.clone());
+            buf.clear();
+        }
+        self.buf = buf;
+        while self.home.poll_cdr().is_some() {
+            self.cdrs += 1;
+        }
+        // Malformed input is counted by the core; a virtual run has no log to write it to.
+        while self.home.poll_notice().is_some() {}
+    }
+
+    fn deliver(&mut self, vn: &mut VisitedNetwork, d: Delivery) {
+        let now = self.clock.now_us();
+        match d.hop {
+            Hop::Mme(i) => vn.handle_mme_message(now, i, &d.bytes),
+            Hop::Sgw => vn.handle_sgw_datagram(now, self.pgw_addr, &d.bytes),
+            Hop::Pgw => {
+                self.home.handle_datagram(now, self.sgw_addr, &d.bytes);
+            }
+            Hop::Hss(i) => self.home.s6a().handle_message(now, i, &d.bytes),
+        }
+    }
+}
+
+/// Splits a Diameter byte stream into whole messages.
+fn split(stream: &[u8]) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    while at < stream.len() {
+        let Some(len) = message_len(&stream[at..]).filter(|&l| l > 0 && at + l <= stream.len())
+        else {
+            break;
+        };
+        out.push(stream[at..at + len].to_vec());
+        at += len;
+    }
+    out
+}
+
+#[cfg(test)]
+mod link_tests;
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,143 @@
+//! The embedded home core as one sans-IO value (docs/ARCHITECTURE.md §1, §3): the HSS behind
+//! its Diameter connections ([`S6aCore`]: peers, S6a answers, Cancel-Location routed to the old
+//! MME's connection) and the PGW's GTPv2-C front ([`PgwService`]). `roamsim serve` puts it
+//! behind real sockets, `roamsim run` gives every shard one, and a virtual run steps it on the
+//! simulated clock: the same type in all three, so that the virtual run proves the real path.
+//!
+//! Call order: feed Diameter messages per connection through [`HomeCore::s6a`] (see
+//! [`S6aCore`]) and S8 datagrams through [`HomeCore::handle_datagram`]; send what
+//! [`HomeCore::poll_transmit`] and [`S6aCore::output`] give; run [`HomeCore::handle_timeout`]
+//! when [`HomeCore::poll_timeout`] is due; take charging records from
+//! [`HomeCore::poll_cdr`] and log lines from [`HomeCore::poll_notice`].
+
+use std::net::{IpAddr, SocketAddr};
+
+use crate::model::config::Profile;
+use crate::model::subscriber::Directory;
+use crate::proto::diameter::LocalIdentity;
+use crate::proto::gtpv2::Datagram;
+
+use super::hss::Hss;
+use super::pgw::Cdr;
+use super::s6a::HssService;
+use super::s8::{Handled, PgwService, PgwServiceConfig};
+
+mod s6a;
+
+pub use s6a::{S6aCore, S6aCounts};
+
+/// What distinguishes one home core from another beyond its profile and subscribers.
+#[derive(Debug, Clone)]
+pub struct HomeSettings {
+    /// The HSS's Host-IP-Address in CEA.
+    pub host_ip: IpAddr,
+    /// The core's boot instant in seconds (or any number that changes on every restart): the
+    /// Origin-State-Id (RFC 6733 §8.16) and the high half of Session-Ids (§8.8).
+    pub boot: u32,
+    /// The PGW's GTPv2-C restart counter, the Recovery IE (TS 29.274 §8.5).
+    pub recovery: u8,
+    /// Accept any Diameter peer, not only the profile's allow-list.
+    pub allow_any_peer: bool,
+    /// Seed of the Diameter peers' random streams (watchdog jitter, identifiers).
+    pub seed: u64,
+    /// The PGW front's settings (duplicate cache, CDR bound).
+    pub pgw: PgwServiceConfig,
+}
+
+/// The HSS and the PGW of one home network, without sockets or clock.
+pub struct HomeCore {
+    s6a: S6aCore,
+    pgw: PgwService,
+}
+
+impl HomeCore {
+    /// A core serving `directory`'s subscribers with `profile`'s agreements, identities and PGW.
+    pub fn new(profile: &Profile, directory: Directory, settings: &HomeSettings) -> HomeCore {
+        let hss = Hss::new(profile, directory);
+        let id = hss.identity().clone();
+        let identity = LocalIdentity {
+            origin_host: id.host,
+            origin_realm: id.realm,
+            host_ip: settings.host_ip,
+            origin_state_id: settings.boot,
+            product_name: "roamsim".to_string(),
+        };
+        let s6a = S6aCore::new(
+            HssService::new(hss, settings.boot),
+            identity,
+            profile.home.allowed_peers(),
+            settings.allow_any_peer || profile.home.peers.allow_any,
+            settings.seed,
+        );
+        HomeCore {
+            s6a,
+            pgw: PgwService::new(profile, settings.recovery, settings.pgw.clone()),
+        }
+    }
+
+    /// The HSS's side: its Diameter connections.
+    pub fn s6a(&mut self) -> &mut S6aCore {
+        &mut self.s6a
+    }
+
+    /// The HSS's side, to read.
+    pub fn s6a_ref(&self) -> &S6aCore {
+        &self.s6a
+    }
+
+    /// The PGW, to read.
+    pub fn pgw(&self) -> &PgwService {
+        &self.pgw
+    }
+
+    /// One S8 datagram from `from` for the PGW.
+    pub fn handle_datagram(&mut self, now: u64, from: SocketAddr, bytes: &[u8]) -> Handled {
+        let handled = self.pgw.handle_datagram(now, from, bytes);
+        // A peer's restart is counted in the PGW's statistics; nothing else follows from it.
+        while self.pgw.poll_event().is_some() {}
+        handled
+    }
+
+    /// The PGW's next datagram, appended to `buf`.
+    pub fn poll_transmit(&mut self, buf: &mut Vec<u8>) -> Option<Datagram> {
+        self.pgw.poll_transmit(buf)
+    }
+
+    /// The earliest timer of the HSS's connections and of the PGW.
+    pub fn poll_timeout(&mut self) -> Option<u64> {
+        [self.s6a.poll_timeout(), self.pgw.poll_timeout()]
+            .into_iter()
+            .flatten()
+            .min()
+    }
+
+    /// Runs every timer due at `now`: the peers' (watchdogs, CLR timeouts), then the PGW's.
+    pub fn handle_timeout(&mut self, now: u64) {
+        self.s6a.handle_timeout(now);
+        if self.pgw.poll_timeout().is_some_and(|t| t <= now) {
+            self.pgw.handle_timeout(now);
+        }
+    }
+
+    /// The next charging record the PGW produced.
+    pub fn poll_cdr(&mut self) -> Option<Cdr> {
+        self.pgw.poll_cdr()
+    }
+
+    /// The next line worth logging (malformed Diameter input).
+    pub fn poll_notice(&mut self) -> Option<String> {
+        self.s6a.poll_notice()
+    }
+
+    /// DPR with `cause` on every open Diameter connection (RFC 6733 §5.4).
+    pub fn disconnect_all(&mut self, now: u64, cause: u32) {
+        self.s6a.disconnect_all(now, cause);
+    }
+
+    /// What the HSS and the PGW answered, one line per counter group.
+    pub fn report_lines(&self) -> Vec<String> {
+        let mut lines = self.s6a.report_lines();
+        lines.extend(self.pgw.to_string().lines().map(String::from));
+        lines
+    }
+}
