@@ -93,7 +93,7 @@ fn shard_step(c: &mut Criterion) {
     group.throughput(criterion::Throughput::Elements(500));
     group.bench_function("500 procedures, visited + home in virtual time", |b| {
         b.iter(|| {
-            let r = roamsim::engine::virtual_time::run_virtual(
+            let r = roamsim::engine::load::virtual_time::run_virtual(
                 &profile,
                 500.0,
                 std::time::Duration::from_secs(1),

@@ -1,7 +1,7 @@
 //! `roamsim ipx` (the TUN/netns driver, DESIGN.md §6) with real kernel traffic: ping and a TCP
 //! transfer between `roamsim-visited` and `roamsim-home` through the emulated link, and the
 //! namespaces gone afterwards. Root only: each test prints why it skips elsewhere. The driver
-//! runs in-process through `roamsim::engine::ipx`; one test runs the built binary when
+//! runs in-process through `roamsim::engine::link::ipx`; one test runs the built binary when
 //! `roamsim ipx` is wired in. Tests share the fixed namespace names, so they take a lock.
 
 use std::io::{BufRead, BufReader, Read};
@@ -12,8 +12,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
-use roamsim::engine::driver::DriverError;
-use roamsim::engine::ipx::{Ipx, IpxConfig, IpxReport, HOME_NS, VISITED_NS};
+use roamsim::engine::link::ipx::{Ipx, IpxConfig, IpxReport, HOME_NS, VISITED_NS};
+use roamsim::engine::link::DriverError;
 use roamsim::io::netns;
 use roamsim::link::LinkProfile;
 

@@ -1,7 +1,7 @@
 //! `roamsim link` (the UDP relay driver, DESIGN.md §6) on real loopback sockets: a UDP echo
 //! server behind the relay, paced pings through it, and the round-trip delay and loss compared
 //! with what the impairments predict. The relay runs in-process through
-//! `roamsim::engine::relay`; one test runs the built binary when `roamsim link` is wired in.
+//! `roamsim::engine::link::relay`; one test runs the built binary when `roamsim link` is wired in.
 
 use std::net::{SocketAddr, UdpSocket};
 use std::process::{Command, Stdio};
@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
-use roamsim::engine::relay::{Relay, RelayConfig, RelayReport};
+use roamsim::engine::link::relay::{Relay, RelayConfig, RelayReport};
 use roamsim::link::{LinkProfile, NetemFlags};
 
 /// A UDP echo server on 127.0.0.1 until `stop` is set.

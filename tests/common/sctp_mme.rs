@@ -1,12 +1,12 @@
 //! An MME that speaks S6a over roamsim's user-space SCTP in UDP (RFC 6951): one association
-//! from `roamsim::engine::sctp_udp::SctpUdp`, one `proto::diameter::Peer` on it, AIR and ULR
+//! from `roamsim::engine::diameter::sctp_udp::SctpUdp`, one `proto::diameter::Peer` on it, AIR and ULR
 //! built with `wire::s6a`, answers kept by token.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use roamsim::engine::sctp_udp::{SctpUdp, SctpUdpConfig};
+use roamsim::engine::diameter::sctp_udp::{SctpUdp, SctpUdpConfig};
 use roamsim::proto::diameter::{Event as PeerEvent, Incoming, LocalIdentity, Peer, PeerConfig};
 use roamsim::proto::sctp::{AssocId, AssocStats, CloseReason, Event};
 use roamsim::wire::diameter::Ids;
