@@ -1,4 +1,4 @@
-//! Criterion benches of the hot pieces (issue: sharded open-loop load, item 7): codec decode and
+//! Criterion benches of the pieces on the hot path of a load run: codec decode and
 //! encode on the reference captures' bytes, one Milenage/KASME vector, and a histogram record.
 //! Figures go in closing notes, never into assertions.
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# End-to-end throughput of roamsim on this machine (issue: sharded open-loop load, item 7).
+# End-to-end throughput of roamsim on this machine: the highest rate a run holds.
 #
 # Finds the highest offered rate at which `roamsim run` (generator and embedded home core in one
 # process, over loopback) holds, for BENCH_SECONDS (default 20 s): zero timed-out procedures,
@@ -8,7 +8,7 @@
 # UDP echo on loopback (`roamsim echo`, 200-byte datagrams, round trips/s and datagrams/s), and
 # prints the ratio. Everything stays on 127.0.0.1 and every load stops by itself.
 #
-# With BENCH_S6A=1 it then compares the S6a transports (issue: SCTP for Diameter): the same
+# With BENCH_S6A=1 it then compares the S6a transports (Diameter over TCP and over SCTP): the same
 # search with `run --transport tcp` and `run --transport sctp-udp` (roamsim's SCTP over UDP,
 # RFC 6951, on both the generator and the embedded HSS), under the same criteria, and reports
 # S6a messages/s (Diameter requests + answers) of each and their ratio; the goal is

@@ -1,6 +1,6 @@
 //! roamsim: a load generator and packet-level emulator for international roaming signaling.
 //!
-//! Layers (DESIGN.md §3), arrows pointing down only:
+//! Layers (docs/ARCHITECTURE.md §3), arrows pointing down only:
 //! `cli` → `engine` → (`visited`, `home`, `link`, `report`) → `proto` → `wire`; `io` and `model` at the
 //! bottom. Only `io` may use `unsafe`.
 #![deny(unsafe_code)]

@@ -1,4 +1,5 @@
-//! The thin front door: parse options, run, map the outcome to an exit code (DESIGN.md §7).
+//! The thin front door: parse options, run, map the outcome to an exit code (docs/ARCHITECTURE.md
+//! §7).
 use mimalloc::MiMalloc;
 
 #[global_allocator]

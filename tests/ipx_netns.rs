@@ -1,5 +1,5 @@
-//! `roamsim ipx` (the TUN/netns driver, DESIGN.md §6) with real kernel traffic: ping and a TCP
-//! transfer between `roamsim-visited` and `roamsim-home` through the emulated link, and the
+//! `roamsim ipx` (the TUN/netns driver, docs/ARCHITECTURE.md §6) with real kernel traffic: ping and
+//! a TCP transfer between `roamsim-visited` and `roamsim-home` through the emulated link, and the
 //! namespaces gone afterwards. Root only: each test prints why it skips elsewhere. The driver
 //! runs in-process through `roamsim::engine::link::ipx`; one test runs the built binary when
 //! `roamsim ipx` is wired in. Tests share the fixed namespace names, so they take a lock.

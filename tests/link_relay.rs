@@ -1,5 +1,5 @@
-//! `roamsim link` (the UDP relay driver, DESIGN.md §6) on real loopback sockets: a UDP echo
-//! server behind the relay, paced pings through it, and the round-trip delay and loss compared
+//! `roamsim link` (the UDP relay driver, docs/ARCHITECTURE.md §6) on real loopback sockets: a UDP
+//! echo server behind the relay, paced pings through it, and the round-trip delay and loss compared
 //! with what the impairments predict. The relay runs in-process through
 //! `roamsim::engine::link::relay`; one test runs the built binary when `roamsim link` is wired in.
 

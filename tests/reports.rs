@@ -1,5 +1,5 @@
-//! Reports as a user gets them (issue: reports for soaks, capacity planning and CI gates):
-//! `intervals.hlog` read back by an independent HdrHistogram implementation (Python `hdrh`),
+//! Reports as a user gets them, for soaks, capacity planning and CI gates (docs/ARCHITECTURE.md
+//! §7): `intervals.hlog` read back by an independent HdrHistogram implementation (Python `hdrh`),
 //! `junit.xml` and exit codes of SLOs, `roamsim report` re-rendering, `roamsim compare` on a run
 //! slowed by a `roamsim link` relay, `roamsim plan` on a hand-worked example, and `/metrics`
 //! scraped during a run and parsed by Python's `prometheus_client`.

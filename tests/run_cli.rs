@@ -1,6 +1,7 @@
-//! `roamsim run`, `roamsim run --virtual` and `roamsim load` as a user runs them (issue: sharded
-//! open-loop load): the summary's schema and outcomes, determinism of virtual time, and `load`
-//! against a `roamsim serve` in another process giving the outcomes `run` gives.
+//! `roamsim run`, `roamsim run --virtual` and `roamsim load` as a user runs them (sharded
+//! open-loop load, docs/ARCHITECTURE.md §4, §5): the summary's schema and outcomes, determinism
+//! of virtual time, and `load` against a `roamsim serve` in another process giving the outcomes
+//! `run` gives.
 
 mod common;
 
@@ -78,8 +79,8 @@ fn counts(s: &Value) -> Vec<(String, u64, u64, u64, u64, u64)> {
         .collect()
 }
 
-/// Checks what the issue asks of a run's summary: the v1 schema, all five procedures with ok > 0,
-/// nothing lost, zero timeouts and failures, the anomalies as rejected_expected.
+/// Checks a run's summary: the v1 schema (docs/ARCHITECTURE.md §7), all five procedures with ok >
+/// 0, nothing lost, zero timeouts and failures, the anomalies as rejected_expected.
 fn check_outcomes(s: &Value) {
     assert_eq!(s["schema"], "roamsim/summary/v1");
     for key in ["run", "procedures", "messages", "links", "slo", "verdict"] {

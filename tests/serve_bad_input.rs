@@ -1,4 +1,4 @@
-//! Bad input to `roamsim serve` (issue: foundation, "Bad input"): a malformed Diameter request is
+//! Bad input to `roamsim serve` (docs/ARCHITECTURE.md §7): a malformed Diameter request is
 //! answered with the error RFC 6733 names (5005 with Failed-AVP, 5004 for an unusable value), a
 //! malformed GTPv2-C request gets cause 70/69 (TS 29.274 §7.7), garbage is dropped, an unknown
 //! peer is refused with 3010 — and the core keeps answering.
@@ -151,7 +151,7 @@ fn without_ie(msg: &[u8], ie_type: u8) -> Vec<u8> {
 
 fn capture_frame(n: usize) -> Vec<u8> {
     // Frame n of the reference GTPv2-C capture (Ethernet + IPv4 + UDP, 42 bytes of headers).
-    let data = std::fs::read(common::root().join("../shared/captures/gtpv2-udp.pcap")).unwrap();
+    let data = std::fs::read(common::root().join("tests/data/captures/gtpv2-udp.pcap")).unwrap();
     let mut at = 24;
     for i in 1.. {
         let incl = u32::from_le_bytes(data[at + 8..at + 12].try_into().unwrap()) as usize;

@@ -1,6 +1,6 @@
-//! `roamsim serve` checked by peers that share no code with it (DESIGN.md §8): python-diameter
-//! as an MME, a `struct`-built SGW, a Milenage/KASME written from the specs, and tshark on a
-//! capture of the whole exchange.
+//! `roamsim serve` checked by peers that share no code with it (docs/ARCHITECTURE.md §8):
+//! python-diameter as an MME, a `struct`-built SGW, a Milenage/KASME written from the specs, and
+//! tshark on a capture of the whole exchange.
 
 mod common;
 

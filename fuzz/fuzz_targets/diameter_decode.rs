@@ -3,7 +3,7 @@
 //! `Repr` parser sees it. Whatever parses must re-emit into something that parses again, and
 //! emitting that a second time must give the same bytes.
 //!
-//! Seeds: the 24 messages of `shared/captures/s6a-tcp.pcap` in `seeds/diameter/`:
+//! Seeds: the 24 messages of `tests/data/captures/s6a-tcp.pcap` in `seeds/diameter/`:
 //! `RUSTC_BOOTSTRAP=1 cargo fuzz run diameter_decode corpus/diameter_decode seeds/diameter`.
 #![no_main]
 

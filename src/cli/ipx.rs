@@ -1,5 +1,5 @@
-//! `roamsim ipx`: the TUN/network-namespace driver of the link emulator (DESIGN.md §6). Joins
-//! `roamsim-visited` (192.0.2.1) and `roamsim-home` (198.51.100.1) through roamsim's link so
+//! `roamsim ipx`: the TUN/network-namespace driver of the link emulator (docs/ARCHITECTURE.md §6).
+//! Joins `roamsim-visited` (192.0.2.1) and `roamsim-home` (198.51.100.1) through roamsim's link so
 //! that any IP traffic between them is impaired; root only.
 
 use std::path::PathBuf;

@@ -1,6 +1,6 @@
-//! `roamsim link`: the UDP relay driver of the link emulator (DESIGN.md §6), with a profile file
-//! or netem-style flags. Also holds what the standalone drivers' commands share: the usage error
-//! type, the mapping of [`DriverError`] to it, and Ctrl-C/SIGTERM handling.
+//! `roamsim link`: the UDP relay driver of the link emulator (docs/ARCHITECTURE.md §6), with a
+//! profile file or netem-style flags. Also holds what the standalone drivers' commands share: the
+//! usage error type, the mapping of [`DriverError`] to it, and Ctrl-C/SIGTERM handling.
 
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::PathBuf;

@@ -1,4 +1,4 @@
-//! Command line (DESIGN.md §7): argument parsing, dispatch to the engine, exit codes.
+//! Command line (docs/ARCHITECTURE.md §7): argument parsing, dispatch to the engine, exit codes.
 //!
 //! Errors reach this layer as `anyhow::Error`; an error that carries a [`ConfigError`] anywhere in
 //! its chain is a usage or configuration problem (exit 2), anything else is a runtime error (exit 1).
@@ -25,7 +25,7 @@ use crate::engine::serve::ServeConfig;
 use crate::model::config::Profile;
 use crate::model::subscriber::Directory;
 
-/// Process exit codes (DESIGN.md §7).
+/// Process exit codes (docs/ARCHITECTURE.md §7).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exit {
     /// Everything ran and every SLO was met.

@@ -1,7 +1,7 @@
-//! The progress line (DESIGN.md §3: the cli owns progress display): at every interval, one
-//! line on stderr, rewritten in place, with the interval's start rate, the procedures in flight,
-//! the p99 of every procedure that ended in it, and its errors (failed and timed out). Off when
-//! stderr is not a terminal (CI logs stay clean) or with `--quiet`.
+//! The progress line (docs/ARCHITECTURE.md §3: the cli owns progress display): at every interval,
+//! one line on stderr, rewritten in place, with the interval's start rate, the procedures in
+//! flight, the p99 of every procedure that ended in it, and its errors (failed and timed out). Off
+//! when stderr is not a terminal (CI logs stay clean) or with `--quiet`.
 
 use std::io::{IsTerminal, Write};
 use std::sync::atomic::{AtomicBool, Ordering};

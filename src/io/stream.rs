@@ -1,5 +1,5 @@
-//! Framed byte-stream buffers for TCP (and SCTP-over-stream) transports, DESIGN.md §5: "many
-//! Diameter messages per write and read".
+//! Framed byte-stream buffers for TCP (and SCTP-over-stream) transports, docs/ARCHITECTURE.md §5:
+//! "many Diameter messages per write and read".
 //!
 //! [`StreamBuf`] reads as much as the socket has into one growable buffer and hands out
 //! complete messages as slices of it; the caller supplies the framing rule as a [`Framer`]

@@ -1,5 +1,5 @@
-//! Batched UDP in the manner of quinn-udp (DESIGN.md §5): `recvmmsg`/`sendmmsg` move up to
-//! [`MAX_BATCH`] datagrams per syscall, UDP GSO (`UDP_SEGMENT` cmsg, Linux udp(7)) sends a burst
+//! Batched UDP in the manner of quinn-udp (docs/ARCHITECTURE.md §5): `recvmmsg`/`sendmmsg` move up
+//! to [`MAX_BATCH`] datagrams per syscall, UDP GSO (`UDP_SEGMENT` cmsg, Linux udp(7)) sends a burst
 //! of equal-sized datagrams to one peer as a single unit, and UDP GRO (`UDP_GRO`) hands a burst
 //! back as one buffer with a segment stride.
 //!

@@ -1,7 +1,7 @@
-//! GRX/IPX link emulation (DESIGN.md §6): a sans-IO impairment pipeline with the semantics of Linux
-//! netem (`net/sched/sch_netem.c`, options as iproute2's `tc/q_netem.c` parses them), link profiles
-//! (`netem/*.toml`), and — later — the drivers that put it between sockets (in-process, UDP relay,
-//! TUN/netns).
+//! GRX/IPX link emulation (docs/ARCHITECTURE.md §6): a sans-IO impairment pipeline with the
+//! semantics of Linux netem (`net/sched/sch_netem.c`, options as iproute2's `tc/q_netem.c` parses
+//! them), link profiles (`netem/*.toml`), and — later — the drivers that put it between sockets
+//! (in-process, UDP relay, TUN/netns).
 //!
 //! - [`Config`] — one direction's validated impairments (delay/jitter/distribution/correlation,
 //!   loss random/gemodel/state, duplicate, corrupt, reorder+gap, limit, rate, outage windows).

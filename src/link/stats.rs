@@ -1,4 +1,5 @@
-//! Per-link counters and the histogram of the delay each packet was given (DESIGN.md §7 `links`).
+//! Per-link counters and the histogram of the delay each packet was given (docs/ARCHITECTURE.md §7
+//! `links`).
 
 use hdrhistogram::Histogram;
 

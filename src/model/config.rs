@@ -136,7 +136,7 @@ pub struct Profile {
     /// Visited PLMNs the generator plays: `[[visited]]` (the agreements' partners when empty).
     #[serde(default)]
     pub visited: Vec<super::population::VisitedPlmnConfig>,
-    /// Service-level objectives checked after a run (`[[slo]]`, DESIGN.md §7).
+    /// Service-level objectives checked after a run (`[[slo]]`, docs/ARCHITECTURE.md §7).
     #[serde(default)]
     pub slo: Vec<super::slo::SloSpec>,
 }

@@ -1,5 +1,5 @@
-//! The signaling message kinds a run counts (DESIGN.md §2, §7): S6a requests (TS 29.272 §7.2)
-//! and GTPv2-C requests on S8 (TS 29.274 §7). Their dotted names (`s6a.ulr`) are the keys of
+//! The signaling message kinds a run counts (docs/ARCHITECTURE.md §2, §7): S6a requests (TS 29.272
+//! §7.2) and GTPv2-C requests on S8 (TS 29.274 §7). Their dotted names (`s6a.ulr`) are the keys of
 //! `summary.json` `messages` and the targets of message SLOs.
 //!
 //! A small `Copy` enum rather than strings, so that the per-shard recorder indexes a dense array on

@@ -1,7 +1,7 @@
-//! Personas (DESIGN.md §4): kinds of roamer with their own share of the population and their own
-//! per-roamer rates of the things roamers do: attach/detach churn, inter-MME location updates
-//! (TS 23.401 §5.3.3 TAU with MME change), PLMN changes (a new attach in another visited PLMN),
-//! data sessions (PDN connection set-up and release, i.e. charging start/stop), and stay
+//! Personas (docs/ARCHITECTURE.md §4): kinds of roamer with their own share of the population and
+//! their own per-roamer rates of the things roamers do: attach/detach churn, inter-MME location
+//! updates (TS 23.401 §5.3.3 TAU with MME change), PLMN changes (a new attach in another visited
+//! PLMN), data sessions (PDN connection set-up and release, i.e. charging start/stop), and stay
 //! durations. Anomaly personas provoke the negative cases the home network must reject: an IMSI
 //! outside every provisioned range (S6a 5001 DIAMETER_ERROR_USER_UNKNOWN) or a visited PLMN
 //! without a roaming agreement (5004 DIAMETER_ERROR_ROAMING_NOT_ALLOWED), TS 29.272 §7.4.3.

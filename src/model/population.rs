@@ -1,5 +1,6 @@
-//! The roamer population (DESIGN.md §4): who roams, from which home PLMN, as which persona, and
-//! in which visited PLMN, all computed from the seed and the roamer's index rather than stored.
+//! The roamer population (docs/ARCHITECTURE.md §4): who roams, from which home PLMN, as which
+//! persona, and in which visited PLMN, all computed from the seed and the roamer's index rather
+//! than stored.
 //!
 //! - Identities (TS 23.003): roamer `i` of a provisioned persona is subscriber `i` of the
 //!   profile's generated IMSI ranges (ranges in IMSI order, as [`super::subscriber::Directory`]
@@ -89,9 +90,9 @@ pub struct VisitedPlmnConfig {
     /// PLMN as Visited-PLMN-Id); absent: its own pool of `mme_instances`.
     #[serde(default)]
     pub mme_plmn: Option<Plmn>,
-    /// The GRX/IPX link between this visited PLMN and the home network (DESIGN.md §6): the path
-    /// of a `netem/*.toml` link profile, relative to the folder of the profile that names it,
-    /// or `"none"`; absent: unimpaired. Its MMEs' S6a traffic and the S8 traffic of roamers in
+    /// The GRX/IPX link between this visited PLMN and the home network (docs/ARCHITECTURE.md §6):
+    /// the path of a `netem/*.toml` link profile, relative to the folder of the profile that names
+    /// it, or `"none"`; absent: unimpaired. Its MMEs' S6a traffic and the S8 traffic of roamers in
     /// it cross this link (`roamsim run`; `--link` replaces every entry's).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub link: Option<String>,

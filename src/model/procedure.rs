@@ -1,5 +1,6 @@
 //! The roamer procedures a run measures and the outcome classes every transaction ends in
-//! (DESIGN.md §4, §7). Their snake_case names are the keys of `summary.json` and of profiles.
+//! (docs/ARCHITECTURE.md §4, §7). Their snake_case names are the keys of `summary.json` and of
+//! profiles.
 
 use std::fmt;
 use std::str::FromStr;
@@ -63,7 +64,7 @@ macro_rules! named_enum {
 }
 
 named_enum!(
-    /// A roamer procedure (DESIGN.md §4).
+    /// A roamer procedure (docs/ARCHITECTURE.md §4).
     Procedure,
     "procedure",
     "attach, location_update, plmn_change, detach, data_session",

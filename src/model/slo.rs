@@ -1,6 +1,7 @@
-//! Service-level objectives as a user writes them (DESIGN.md §7): the `[[slo]]` tables of a profile
-//! and the compact form of the command line, `attach:p99<150ms`, `attach:success>=99.5%`,
-//! `s6a.ulr:timeout<0.1%`. Plain data only; `report::slo` evaluates them against a summary.
+//! Service-level objectives as a user writes them (docs/ARCHITECTURE.md §7): the `[[slo]]` tables
+//! of a profile and the compact form of the command line, `attach:p99<150ms`,
+//! `attach:success>=99.5%`, `s6a.ulr:timeout<0.1%`. Plain data only; `report::slo` evaluates them
+//! against a summary.
 //!
 //! A spec names a target (a [`Procedure`] or a [`MessageKind`]), a metric (a latency statistic
 //! or an outcome ratio), a comparison and a threshold. Thresholds are kept in the unit the summary

@@ -1,4 +1,4 @@
-//! proto layer (DESIGN.md §3).
+//! proto layer (docs/ARCHITECTURE.md §3).
 
 pub mod diameter;
 pub mod gtpv2;

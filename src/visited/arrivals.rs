@@ -1,8 +1,8 @@
-//! Open-loop arrivals (DESIGN.md §4, STYLE.md §7): intended start times at an offered rate,
-//! Poisson (exponential gaps) or uniform, computed in advance of and independently from what
-//! the target answers, so latency measured from the intended time cannot hide a slow target
-//! (no coordinated omission). The caller starts each arrival when its clock reaches the time (or
-//! late, and then says so: the lag is `now - intended`).
+//! Open-loop arrivals (docs/ARCHITECTURE.md §4, CONTRIBUTING.md §7): intended start times at an
+//! offered rate, Poisson (exponential gaps) or uniform, computed in advance of and independently
+//! from what the target answers, so latency measured from the intended time cannot hide a slow
+//! target (no coordinated omission). The caller starts each arrival when its clock reaches the time
+//! (or late, and then says so: the lag is `now - intended`).
 
 use crate::model::population::ArrivalProcess;
 use crate::model::rng::Rng;

@@ -1,7 +1,7 @@
-//! The visited side (DESIGN.md §1, §4): the roamers' procedures and the MME/VLR and SGW of the
-//! visited networks, sans-IO. One [`VisitedNetwork`] per shard owns a slice of the population
-//! (every `shards`-th roamer), the MME pools of every visited PLMN (each instance one Diameter S6a
-//! peer, [`crate::proto::diameter::Peer`]) and one SGW (a GTPv2-C requester on S8,
+//! The visited side (docs/ARCHITECTURE.md §1, §4): the roamers' procedures and the MME/VLR and SGW
+//! of the visited networks, sans-IO. One [`VisitedNetwork`] per shard owns a slice of the
+//! population (every `shards`-th roamer), the MME pools of every visited PLMN (each instance one
+//! Diameter S6a peer, [`crate::proto::diameter::Peer`]) and one SGW (a GTPv2-C requester on S8,
 //! [`crate::proto::gtpv2::Requester`]).
 //!
 //! Procedures (TS 23.401 §5.3), each ending exactly once as ok / rejected_expected / failed /

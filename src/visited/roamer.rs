@@ -1,6 +1,6 @@
-//! What the visited network remembers per roamer: 8 bytes (DESIGN.md §4 asks for under 200), so
-//! ten million roamers take 80 MB. Identities and keys are recomputed from the population on
-//! demand; a procedure's working data lives in its in-flight slot, not here.
+//! What the visited network remembers per roamer: 8 bytes (docs/ARCHITECTURE.md §4 asks for under
+//! 200), so ten million roamers take 80 MB. Identities and keys are recomputed from the population
+//! on demand; a procedure's working data lives in its in-flight slot, not here.
 
 /// Per-roamer state of one shard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -1,4 +1,4 @@
-//! Test and bench support: reads the reference captures in `../shared/captures/` (classic pcap,
+//! Test and bench support: reads the reference captures in `tests/data/captures/` (classic pcap,
 //! Ethernet, IPv4) and returns each frame's TCP or UDP payload, so codec tests and benches run on
 //! bytes real peers produced; writes pcaps of emitted messages and asks tshark about them.
 
@@ -10,10 +10,10 @@ pub struct Frame {
     pub payload: Vec<u8>,
 }
 
-/// Path of a file in the shared captures folder.
+/// Path of a file in the reference captures folder, `tests/data/captures/` of this crate.
 pub fn path(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/captures")
+        .join("tests/data/captures")
         .join(name)
 }
 

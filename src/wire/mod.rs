@@ -1,4 +1,4 @@
-//! Wire codecs (DESIGN.md §2): Diameter base (RFC 6733) with S6a (TS 29.272), GTPv2-C
+//! Wire codecs (docs/ARCHITECTURE.md §2): Diameter base (RFC 6733) with S6a (TS 29.272), GTPv2-C
 //! (TS 29.274) and SCTP (RFC 9260) for the user-space transport. Zero-copy views over received
 //! bytes, validated representations emitted into caller-owned buffers. Depends on nothing else in
 //! the crate.

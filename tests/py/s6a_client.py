@@ -315,7 +315,7 @@ def do_dpr(peer):
 
 
 def check(r, a):
-    """Differences from roamsim's HSS contract (DESIGN.md §2, serve contract)."""
+    """Differences from roamsim's HSS contract (docs/ARCHITECTURE.md §2, serve contract)."""
     errs = []
 
     def want(cond, msg):

@@ -7,8 +7,7 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 PY=${PY:-target/pyenv/bin/python}
 T=tests/py
-CAP=${CAPTURES:-../shared/captures}
-[ -d "$CAP" ] || CAP=/work/shared/captures
+CAP=${CAPTURES:-tests/data/captures}
 TMP=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$TMP"' EXIT
 A_K=0b77258fd6ba70fa606861522e1667cc

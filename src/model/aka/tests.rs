@@ -45,7 +45,7 @@ fn ts_35_208_test_set_1() {
     assert_eq!(auts[..6], conc_star, "SQN xor f5*");
 }
 
-/// The three E-UTRAN vectors of the AIA in frame 9 of `../shared/captures/s6a-tcp.pcap`
+/// The three E-UTRAN vectors of the AIA in frame 9 of `tests/data/captures/s6a-tcp.pcap`
 /// (subscriber A; tshark `-V` values).
 #[test]
 fn reference_capture_aia_vectors() {

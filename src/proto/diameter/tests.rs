@@ -1,4 +1,4 @@
-//! Both ends of a connection stepped in virtual time (STYLE.md §3).
+//! Both ends of a connection stepped in virtual time (CONTRIBUTING.md §3).
 
 use super::*;
 use crate::wire::diameter::codes::{app, command, result, vendor};

@@ -1,6 +1,6 @@
 //! GTPv2-C transaction layer (3GPP TS 29.274 §7.6 "Reliable delivery of signalling
 //! messages", §7.7 error handling of duplicates and late responses; restart detection per
-//! §7.1.1/§8.5 and TS 23.007 §18), sans-IO (STYLE.md §2).
+//! §7.1.1/§8.5 and TS 23.007 §18), sans-IO (CONTRIBUTING.md §2).
 //!
 //! The layer works on whole message bytes plus the header facts the caller has already
 //! decoded with the GTPv2-C codec: peer address, message type and the 24-bit sequence number

@@ -1,4 +1,4 @@
-//! User-space SCTP (RFC 4960, revised as RFC 9260), sans-IO (STYLE.md §2), for Diameter S6a
+//! User-space SCTP (RFC 4960, revised as RFC 9260), sans-IO (CONTRIBUTING.md §2), for Diameter S6a
 //! (TS 29.272 §4.1: S6a runs over SCTP; RFC 6733 §2.1: PPID 46) where the kernel has no SCTP.
 //! The packets are standard SCTP with CRC32c; the caller carries them in UDP datagrams
 //! (RFC 6951 §5, port 9899), which is also what lets roamsim's link emulator drop and delay them.

@@ -1,4 +1,4 @@
-//! Parse errors of the Diameter codecs, small and `Copy` (STYLE.md §5), each mapped to the
+//! Parse errors of the Diameter codecs, small and `Copy` (CONTRIBUTING.md §5), each mapped to the
 //! Result-Code an answer must carry (RFC 6733 §7.1.5 permanent failures, §7.1.3 protocol errors)
 //! and to the AVP a Failed-AVP (§7.5) should echo.
 

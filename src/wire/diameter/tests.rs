@@ -1,5 +1,5 @@
 //! Tests of the base codec: header and AVP views on captured bytes (python-diameter, see
-//! `../shared/captures/README.md`), base-message parse/emit, malformed input, and round-trip
+//! `tests/data/captures/README.md`), base-message parse/emit, malformed input, and round-trip
 //! properties.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};

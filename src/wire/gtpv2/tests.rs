@@ -1,4 +1,4 @@
-//! Tests on the 20 GTPv2-C messages of `../shared/captures/gtpv2-udp.pcap` (deconstruct,
+//! Tests on the 20 GTPv2-C messages of `tests/data/captures/gtpv2-udp.pcap` (deconstruct,
 //! construct, parse, emit), tshark checks of what roamsim emits, and malformed input.
 
 use std::net::{Ipv4Addr, Ipv6Addr};

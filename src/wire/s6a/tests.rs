@@ -1,5 +1,5 @@
 //! S6a tests on the 24 messages of `s6a-tcp.pcap` (python-diameter MME and HSS, see
-//! `../shared/captures/README.md`): parse into each `Repr` with the expected values, re-emit
+//! `tests/data/captures/README.md`): parse into each `Repr` with the expected values, re-emit
 //! byte-identical to the capture (but for the M bit the dictionary forbids), decode clean in
 //! tshark; plus malformed input and round-trip properties.
 

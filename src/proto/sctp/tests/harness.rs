@@ -1,4 +1,4 @@
-//! Virtual-time harness (STYLE.md §3): a client and a server [`Endpoint`] joined by two
+//! Virtual-time harness (CONTRIBUTING.md §3): a client and a server [`Endpoint`] joined by two
 //! seeded in-memory links that drop, delay and (through jitter) reorder packets. The clock
 //! jumps to the earliest of the endpoints' timers and the links' next deliveries.
 
