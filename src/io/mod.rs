@@ -1,13 +1,14 @@
 //! Sockets (docs/ARCHITECTURE.md §3, §5): batched UDP with `recvmmsg`/`sendmmsg` and GSO/GRO
 //! ([`udp`]), nonblocking TCP helpers ([`tcp`]), kernel SCTP one-to-one sockets with
-//! per-message streams and PPID ([`sctp`], detected at run time) and framed stream buffers that read many
-//! messages per `read` and coalesce many per `write` ([`stream`]).
+//! per-message streams and PPID ([`sctp`], detected at run time) and framed stream buffers that
+//! read many messages per `read` and coalesce many per `write` ([`stream`]).
 //!
 //! The only module allowed `unsafe` (CONTRIBUTING.md §4); every block carries a SAFETY comment and
-//! the rest of the crate sees a small safe API: [`UdpSocket`], [`Transmit`], [`RecvBatch`],
+//! the rest of the crate sees a small safe API: [`UdpSocket`], [`Transmit`], [`TxBatch`] (the one
+//! batched send), [`RecvBatch`],
 //! [`RecvMeta`], [`StreamBuf`], [`WriteQueue`], [`Tun`]. [`netns`] makes named network
-//! namespaces for the TUN/netns link driver; [`poll`] waits to the microsecond. All sockets are nonblocking and implement
-//! `mio::event::Source` (UDP here, TCP through mio's own types).
+//! namespaces for the TUN/netns link driver; [`poll`] waits to the microsecond. All sockets are
+//! nonblocking and implement `mio::event::Source` (UDP here, TCP through mio's own types).
 #![allow(unsafe_code)]
 
 /// Implements `mio::event::Source` for a type that implements `AsRawFd`, by registering its

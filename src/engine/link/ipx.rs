@@ -1,10 +1,10 @@
-//! `roamsim ipx`: the TUN/network-namespace driver of the link emulator (DESIGN.md §6). Two
-//! namespaces, `roamsim-visited` (192.0.2.1) and `roamsim-home` (198.51.100.1), each get a TUN
+//! `roamsim ipx`: the TUN/network-namespace driver of the link emulator (docs/ARCHITECTURE.md §6).
+//! Two namespaces, `roamsim-visited` (192.0.2.1) and `roamsim-home` (198.51.100.1), each get a TUN
 //! device that roamsim owns, addressed point-to-point towards the other side. Every IP packet
-//! one side sends to the other is read from its TUN, passed through that direction's [`Link`](crate::link::Link)
-//! (visited → home is the uplink) and written into the other TUN, so any traffic between them —
-//! kernel TCP, ping, kernel SCTP, third-party peers started with `ip netns exec` — is impaired
-//! packet by packet, with no `tc`/netem in the kernel.
+//! one side sends to the other is read from its TUN, passed through that direction's
+//! [`Link`](crate::link::Link) (visited → home is the uplink) and written into the other TUN, so
+//! any traffic between them — kernel TCP, ping, kernel SCTP, third-party peers started with `ip
+//! netns exec` — is impaired packet by packet, with no `tc`/netem in the kernel.
 //!
 //! Setup removes namespaces left by a crashed run; [`Ipx`] removes its namespaces (and with them
 //! the TUN devices) when dropped, so a run stopped by Ctrl-C or SIGTERM cleans up too. Root only

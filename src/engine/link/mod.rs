@@ -46,7 +46,8 @@ impl DriverError {
         }
     }
 
-    /// True for errors of the user's making (bad flags or profile): exit code 2 (DESIGN.md §7).
+    /// True for errors of the user's making (bad flags or profile): exit code 2
+    /// (docs/ARCHITECTURE.md §7).
     pub fn is_config(&self) -> bool {
         matches!(self, DriverError::Config(_) | DriverError::Environment(_))
     }

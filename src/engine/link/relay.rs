@@ -1,5 +1,6 @@
-//! `roamsim link`: a UDP relay with the link emulator in the middle (DESIGN.md §6, the "UDP relay"
-//! driver). Any UDP protocol works — GTPv2-C, SCTP over UDP (RFC 6951), Diameter tests over UDP.
+//! `roamsim link`: a UDP relay with the link emulator in the middle (docs/ARCHITECTURE.md §6, the
+//! "UDP relay" driver). Any UDP protocol works — GTPv2-C, SCTP over UDP (RFC 6951), Diameter tests
+//! over UDP.
 //!
 //! A client sends to the listen address; each datagram goes through the uplink [`Link`] and then
 //! out to the upstream from a socket of that client's own (so the upstream's replies, which come

@@ -1,4 +1,4 @@
-//! The run thread's side of interval reporting (DESIGN.md §5, §7): receives the shards'
+//! The run thread's side of interval reporting (docs/ARCHITECTURE.md §5, §7): receives the shards'
 //! [`Snapshot`]s, merges them into whole-run [`Interval`]s in order, and for each interval
 //! appends it to `intervals.hlog`, checks windowed SLOs, follows MME loads for the capacity
 //! report, adds it to the run's totals and hands it to live observers (progress line,

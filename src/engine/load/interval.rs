@@ -1,5 +1,5 @@
-//! The shard side of interval reporting (DESIGN.md §5): every `--interval` a shard hands its
-//! interval [`Recorder`] (then cleared), the messages its visited network answered since the
+//! The shard side of interval reporting (docs/ARCHITECTURE.md §5): every `--interval` a shard hands
+//! its interval [`Recorder`] (then cleared), the messages its visited network answered since the
 //! last one, its MMEs' attached roamers and its procedures in flight to the run thread, as a
 //! [`Snapshot`] over a channel. Shards share nothing else while they run.
 //!

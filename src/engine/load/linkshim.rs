@@ -1,6 +1,6 @@
-//! The GRX/IPX links of one shard (DESIGN.md §1, §6): every visited PLMN's traffic to and from
-//! the home core crosses its partner's [`BiLink`] (uplink = visited → home, downlink = home →
-//! visited), as a [`LinkPlan`] says; PLMNs without a link pass unimpaired.
+//! The GRX/IPX links of one shard (docs/ARCHITECTURE.md §1, §6): every visited PLMN's traffic to
+//! and from the home core crosses its partner's [`BiLink`] (uplink = visited → home, downlink =
+//! home → visited), as a [`LinkPlan`] says; PLMNs without a link pass unimpaired.
 //!
 //! What a link verdict means depends on what carries the message ([`Carrier`]):
 //! - **Datagrams** (GTPv2-C over UDP on S8; SCTP-over-UDP packets, RFC 6951, would be offered the

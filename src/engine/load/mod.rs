@@ -1,4 +1,4 @@
-//! `roamsim run` and `roamsim load`: one engine, two targets (STYLE.md §6). `run` starts the
+//! `roamsim run` and `roamsim load`: one engine, two targets (CONTRIBUTING.md §6). `run` starts the
 //! embedded home core ([`super::serve`]) on loopback in this process and points the shards at
 //! it; `load` points them at external cores. `--virtual` runs the same visited and home state
 //! machines on a simulated clock instead ([`super::virtual_time`]).

@@ -41,7 +41,7 @@ mod links;
 
 pub use crate::engine::load::linkshim::LinkPlan;
 pub use links::LinkResults;
-use links::VirtualLinks;
+use links::{Hop, VirtualLinks};
 
 /// What a virtual run is asked to do.
 #[derive(Debug, Clone)]
@@ -125,19 +125,6 @@ impl VirtualResult {
     pub fn reason(&self, p: Procedure, outcome: Outcome, key: &str) -> u64 {
         self.recorder.reason_count(p, outcome, key)
     }
-}
-
-/// Which way a message travels.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Hop {
-    /// To the HSS, from MME `i`.
-    Hss(usize),
-    /// To MME `i`, from the HSS.
-    Mme(usize),
-    /// To the PGW, from the SGW.
-    Pgw,
-    /// To the SGW, from the PGW.
-    Sgw,
 }
 
 struct Delivery {

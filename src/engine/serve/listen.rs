@@ -2,7 +2,7 @@
 //! SCTP here ([`StreamS6a`], a socket per peer, framing in `engine::diameter_conn`), SCTP over
 //! UDP (RFC 6951) in [`super::sctp`]. Each moves whole Diameter messages between its sockets
 //! and the transport-independent [`S6aCore`]; the serve loop sees only the [`S6aTransport`]
-//! trait, so one loop serves every transport (STYLE.md §6).
+//! trait, so one loop serves every transport (CONTRIBUTING.md §6).
 //!
 //! Tokens: [`S6A`] is the listener (or the UDP socket), [`FIRST_CONN`]` + id` a connection
 //! whose id [`S6aCore::open`] gave.
@@ -10,15 +10,12 @@
 use std::io;
 use std::net::SocketAddr;
 
-use anyhow::Context;
 use mio::net::TcpListener;
 use mio::{Interest, Registry, Token};
 
 use crate::engine::diameter::conn::{DiameterConn, ReadEnd, SctpConn, TcpConn};
-use crate::engine::diameter::Transport;
 use crate::home::S6aCore;
-use crate::io::sctp::{SctpConfig, SctpListener};
-use crate::io::{tcp, TcpConfig};
+use crate::io::sctp::SctpListener;
 
 /// Token of the S6a listener or socket.
 pub(super) const S6A: Token = Token(0);
@@ -61,25 +58,6 @@ pub(super) trait S6aTransport {
     fn sctp_totals(&mut self) -> Option<crate::engine::diameter::sctp_udp::SctpTotals> {
         None
     }
-}
-
-/// Binds the S6a side of `transport` on `addr`.
-pub(super) fn bind(
-    transport: Transport,
-    addr: SocketAddr,
-) -> anyhow::Result<Box<dyn S6aTransport>> {
-    let what = |t: &str| format!("bind the HSS (S6a, Diameter over {t}) to {addr}");
-    Ok(match transport {
-        Transport::Tcp => Box::new(StreamS6a::new(
-            tcp::listen(addr, &TcpConfig::default()).with_context(|| what("TCP"))?,
-        )),
-        Transport::Sctp => Box::new(StreamS6a::new(
-            SctpListener::bind(addr, &SctpConfig::default()).with_context(|| what("SCTP"))?,
-        )),
-        Transport::SctpUdp => Box::new(
-            super::sctp::SctpUdpS6a::bind(addr).with_context(|| what("SCTP over UDP, RFC 6951"))?,
-        ),
-    })
 }
 
 /// Puts `item` at index `id`, growing the table as needed.

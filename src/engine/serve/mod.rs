@@ -199,7 +199,7 @@ impl EmbeddedCore {
 impl Server {
     fn bind(cfg: &ServeConfig, clock: Clock) -> anyhow::Result<Server> {
         let poll = Poll::new().context("create poll")?;
-        let mut s6a = listen::bind(cfg.transport, cfg.s6a)?;
+        let mut s6a = bind_s6a(cfg.transport, cfg.s6a)?;
         let mut udp = UdpSocket::bind(cfg.s8, &UdpConfig::default())
             .with_context(|| format!("bind the PGW (S8, GTPv2-C/UDP) to {}", cfg.s8))?;
         s6a.register(poll.registry())?;
@@ -361,6 +361,24 @@ impl Server {
         self.report.lines = lines;
         self.report
     }
+}
+
+/// Binds the S6a side of `transport` on `addr`.
+fn bind_s6a(transport: Transport, addr: SocketAddr) -> anyhow::Result<Box<dyn S6aTransport>> {
+    let what = |t: &str| format!("bind the HSS (S6a, Diameter over {t}) to {addr}");
+    Ok(match transport {
+        Transport::Tcp => Box::new(listen::StreamS6a::new(
+            crate::io::tcp::listen(addr, &crate::io::TcpConfig::default())
+                .with_context(|| what("TCP"))?,
+        )),
+        Transport::Sctp => Box::new(listen::StreamS6a::new(
+            crate::io::SctpListener::bind(addr, &crate::io::SctpConfig::default())
+                .with_context(|| what("SCTP"))?,
+        )),
+        Transport::SctpUdp => {
+            Box::new(sctp::SctpUdpS6a::bind(addr).with_context(|| what("SCTP over UDP, RFC 6951"))?)
+        }
+    })
 }
 
 fn cdr_json(c: &Cdr) -> serde_json::Value {

@@ -1,7 +1,7 @@
-//! Which GRX/IPX link each visited PLMN crosses (DESIGN.md §6): the `link` key of the profile's
-//! `[[visited]]` tables, or one link for every partner (`--link FILE`), or none (`--link none`).
-//! A [`LinkPlan`] is the validated, cloneable setup a run hands to every shard; each shard builds
-//! its own seeded [`super::LinkShim`] from it.
+//! Which GRX/IPX link each visited PLMN crosses (docs/ARCHITECTURE.md §6): the `link` key of the
+//! profile's `[[visited]]` tables, or one link for every partner (`--link FILE`), or none (`--link
+//! none`). A [`LinkPlan`] is the validated, cloneable setup a run hands to every shard; each shard
+//! builds its own seeded [`super::LinkShim`] from it.
 
 use std::path::{Path, PathBuf};
 

@@ -1,4 +1,4 @@
-//! The partner links of a real-socket shard (DESIGN.md §1, §6): as in a virtual run
+//! The partner links of a real-socket shard (docs/ARCHITECTURE.md §1, §6): as in a virtual run
 //! ([`crate::engine::virtual_time`]), each visited PLMN's traffic to and from the home core
 //! crosses its GRX/IPX link ([`LinkShim`]) before it reaches a socket or the visited side.
 //!

@@ -14,7 +14,8 @@ use std::net::SocketAddr;
 
 use mio::{Interest, Registry, Token};
 
-use super::{MmeSide, MmeTransport, Reconnect, FIRST_MME};
+use super::links::MmeSide;
+use super::mmes::{MmeTransport, Reconnect, FIRST_MME};
 use crate::engine::diameter::sctp_udp::{SctpTotals, SctpUdp, SctpUdpConfig};
 use crate::proto::sctp::{AssocId, Event};
 

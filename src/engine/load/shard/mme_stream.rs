@@ -10,7 +10,8 @@ use std::net::SocketAddr;
 
 use mio::{Interest, Registry, Token};
 
-use super::{want_writable, MmeSide, MmeTransport, Reconnect, FIRST_MME};
+use super::links::MmeSide;
+use super::mmes::{want_writable, MmeTransport, Reconnect, FIRST_MME};
 use crate::engine::diameter::conn::{DiameterConn, ReadEnd};
 
 struct MmeConn<C> {

@@ -1,14 +1,26 @@
-//! The partner links of a virtual run (DESIGN.md §1, §6): MME `i`'s S6a connection crosses the
-//! link of its pool's visited PLMN (a TCP stream, [`Carrier::Stream`]), and the S8 datagrams of a
-//! procedure cross the link of the PLMN the roamer is in or moving to ([`Carrier::Datagram`]); the
-//! PGW's responses go back over the link their request came by (found by sequence number).
-//! Messages of hops with no link keep the plain per-hop delay.
+//! The partner links of a virtual run (docs/ARCHITECTURE.md §1, §6): MME `i`'s S6a connection
+//! crosses the link of its pool's visited PLMN (a TCP stream, [`Carrier::Stream`]), and the S8
+//! datagrams of a procedure cross the link of the PLMN the roamer is in or moving to
+//! ([`Carrier::Datagram`]); the PGW's responses go back over the link their request came by (found
+//! by sequence number). Messages of hops with no link keep the plain per-hop delay.
 
-use super::Hop;
 use crate::engine::load::linkshim::{Carrier, LinkPlan, LinkShim, S8Routes, StreamStats};
 use crate::model::config::ConfigError;
 use crate::report::{LinkReport, Recorder};
 use crate::visited::VisitedNetwork;
+
+/// Which way a message travels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Hop {
+    /// To the HSS, from MME `i`.
+    Hss(usize),
+    /// To MME `i`, from the HSS.
+    Mme(usize),
+    /// To the PGW, from the SGW.
+    Pgw,
+    /// To the SGW, from the PGW.
+    Sgw,
+}
 
 /// What crossed the links, for the summary.
 #[derive(Debug, Clone, Default)]
