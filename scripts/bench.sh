@@ -15,7 +15,8 @@
 # sctp-udp >= 0.5 x tcp. Off by default to keep the bench short.
 #
 # Usage: scripts/bench.sh [START_RATE]
-#   env: BENCH_SECONDS=20 BENCH_SHARDS=<cores> BENCH_PROFILE=FILE BENCH_S6A=0|1|only (only: skip
+#   env: BENCH_SECONDS=20 BENCH_SHARDS=<cores> BENCH_PROFILE=FILE BENCH_BIN=PATH (a prebuilt
+#   binary instead of building this tree) BENCH_S6A=0|1|only (only: skip
 #   the run and echo searches)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,8 +29,13 @@ PROFILE_ARGS=()
 OUT=$(mktemp -d /tmp/roamsim-bench.XXXXXX)
 trap 'rm -rf "$OUT"' EXIT
 
-cargo build --release --quiet
-BIN=target/release/roamsim
+# BENCH_BIN compares another build (e.g. the previous commit's) under the same search.
+if [ -n "${BENCH_BIN:-}" ]; then
+    BIN=$BENCH_BIN
+else
+    cargo build --release --quiet
+    BIN=target/release/roamsim
+fi
 
 # One trial of `roamsim run` over S6a transport $TRANSPORT (default tcp); prints
 # "pass|fail procs_per_s msgs_per_s p99_us timed_out achieved_ratio s6a_msgs_per_s".

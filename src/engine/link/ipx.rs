@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use mio::{Interest, Poll, Token};
 
-use super::{DirectionLine, DriverError, DEFAULT_SEED};
+use super::{write_directions, DriverError, DEFAULT_SEED};
 use crate::io::netns::{self, Netns};
 use crate::io::Tun;
 use crate::link::{BiLink, Direction, LinkProfile, LinkStats};
@@ -94,17 +94,7 @@ impl fmt::Display for IpxReport {
             "ipx {VISITED_NS} {VISITED_ADDR} <-> {HOME_NS} {HOME_ADDR}: {:.1} s",
             self.elapsed.as_secs_f64()
         )?;
-        for (name, stats, in_flight) in [
-            ("uplink", &self.uplink, self.in_flight[0]),
-            ("downlink", &self.downlink, self.in_flight[1]),
-        ] {
-            let line = DirectionLine {
-                name,
-                stats,
-                in_flight,
-            };
-            writeln!(f, "  {line}")?;
-        }
+        write_directions(f, [&self.uplink, &self.downlink], self.in_flight)?;
         write!(
             f,
             "  tun:      write failed {}  read errors {}",

@@ -103,6 +103,23 @@ pub(crate) fn run_loop(
     Ok(clock.elapsed())
 }
 
+/// The uplink's and the downlink's lines (indented, one each) of a driver's exit report.
+pub(crate) fn write_directions(
+    f: &mut fmt::Formatter<'_>,
+    stats: [&LinkStats; 2],
+    in_flight: [usize; 2],
+) -> fmt::Result {
+    for (i, name) in ["uplink", "downlink"].into_iter().enumerate() {
+        let line = DirectionLine {
+            name,
+            stats: stats[i],
+            in_flight: in_flight[i],
+        };
+        writeln!(f, "  {line}")?;
+    }
+    Ok(())
+}
+
 /// One direction's counters, printed on one line.
 pub(crate) struct DirectionLine<'a> {
     pub(crate) name: &'a str,

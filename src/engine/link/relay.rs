@@ -29,7 +29,7 @@ use std::time::Duration;
 
 use mio::{Interest, Poll, Token};
 
-use super::{DirectionLine, DriverError, DEFAULT_SEED};
+use super::{write_directions, DriverError, DEFAULT_SEED};
 use crate::io::{RecvBatch, Transmit, UdpConfig, UdpSocket};
 use crate::link::{BiLink, Link, LinkProfile, LinkStats};
 
@@ -125,17 +125,7 @@ impl fmt::Display for RelayReport {
             c.clients,
             c.evicted
         )?;
-        for (name, stats, in_flight) in [
-            ("uplink", &self.uplink, self.in_flight[0]),
-            ("downlink", &self.downlink, self.in_flight[1]),
-        ] {
-            let line = DirectionLine {
-                name,
-                stats,
-                in_flight,
-            };
-            writeln!(f, "  {line}")?;
-        }
+        write_directions(f, [&self.uplink, &self.downlink], self.in_flight)?;
         write!(
             f,
             "  relay:    stale {}  send failed {}  receive errors {}  no socket {}",
