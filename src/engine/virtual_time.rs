@@ -27,7 +27,7 @@ use crate::model::config::{ConfigError, Profile};
 use crate::model::population::{ArrivalProcess, Population};
 use crate::model::rng::derive_seed;
 use crate::model::subscriber::Directory;
-use crate::model::{Outcome, Procedure};
+use crate::model::{Micros, Outcome, Procedure};
 use crate::proto::diameter::{Event, Incoming, LocalIdentity, Peer, PeerConfig};
 use crate::report::summary::WarmStartSummary;
 use crate::visited::{
@@ -244,8 +244,8 @@ impl VirtualRun {
             pgw_addr,
             derive_seed(opts.seed, 0x5653),
         );
-        let procedure_timeout = cfg.procedure_timeout_us;
-        let vn = VisitedNetwork::new(0, cfg, population);
+        let procedure_timeout = cfg.procedure_timeout_us.as_u64();
+        let vn = VisitedNetwork::new(Micros::ZERO, cfg, population);
         let id = hss.identity().clone();
         let identity = LocalIdentity {
             origin_host: id.host,
@@ -266,7 +266,7 @@ impl VirtualRun {
                     identity.clone(),
                     derive_seed(opts.seed, 0x4853_0000 + i as u64),
                 );
-                Peer::accept(0, cfg, admit)
+                Peer::accept(Micros::ZERO, cfg, admit)
             })
             .collect();
         let process = opts.arrivals.unwrap_or(profile.load.arrivals);
@@ -281,8 +281,8 @@ impl VirtualRun {
             by_host: HashMap::new(),
             pgw: PgwService::new(&profile, 1, PgwServiceConfig::default()),
             arrivals: Arrivals::new(
-                0,
-                opts.duration_us,
+                Micros::ZERO,
+                Micros(opts.duration_us),
                 opts.rate,
                 process,
                 derive_seed(opts.seed, 0x0041_5252),
@@ -359,7 +359,7 @@ impl VirtualRun {
     /// schedules the arrivals from the time it ended.
     fn warm_up(&mut self) -> WarmStartSummary {
         let (rate, process, seed, duration_us) = self.plan;
-        self.arrivals = Arrivals::new(0, 0, rate, process, seed);
+        self.arrivals = Arrivals::new(Micros::ZERO, Micros::ZERO, rate, process, seed);
         let start = self.now;
         let roamers = self.vn.warm_start_roamers();
         self.warming = Some(WarmStartSummary {
@@ -369,9 +369,12 @@ impl VirtualRun {
         let mut next = 0;
         loop {
             while next < roamers.len() && self.vn.in_flight() < VisitedNetwork::WARM_START_WINDOW {
-                let _ = self
-                    .vn
-                    .start(self.now, self.now, roamers[next], Procedure::Attach);
+                let _ = self.vn.start(
+                    Micros(self.now),
+                    Micros(self.now),
+                    roamers[next],
+                    Procedure::Attach,
+                );
                 next += 1;
             }
             self.flush();
@@ -384,7 +387,13 @@ impl VirtualRun {
         }
         let mut summary = self.warming.take().unwrap_or_default();
         self.vn.reset_counts();
-        self.arrivals = Arrivals::new(self.now, self.now + duration_us, rate, process, seed);
+        self.arrivals = Arrivals::new(
+            Micros(self.now),
+            Micros(self.now + duration_us),
+            rate,
+            process,
+            seed,
+        );
         self.stop_us += self.now;
         summary.seconds = (self.now - start) as f64 / 1e6;
         summary
@@ -394,17 +403,22 @@ impl VirtualRun {
         let deliveries = self.queue.peek().map(|Reverse(d)| d.at);
         let on_links = self.links.as_ref().and_then(VirtualLinks::next_release_at);
         let deliveries = deliveries.into_iter().chain(on_links).min();
-        let arrival = self.arrivals.peek();
+        let arrival = self.arrivals.peek().map(u64::from);
         if arrival.is_none() && deliveries.is_none() && self.vn.in_flight() == 0 {
             return None;
         }
-        let peers = self.hss_peers.iter().filter_map(Peer::poll_timeout).min();
+        let peers = self
+            .hss_peers
+            .iter()
+            .filter_map(Peer::poll_timeout)
+            .map(u64::from)
+            .min();
         [
             arrival,
             deliveries,
-            self.vn.poll_timeout(),
+            self.vn.poll_timeout().map(u64::from),
             peers,
-            self.pgw.poll_timeout(),
+            self.pgw.poll_timeout().map(u64::from),
         ]
         .into_iter()
         .flatten()
@@ -413,11 +427,11 @@ impl VirtualRun {
 
     fn step(&mut self) {
         let now = self.now;
-        while self.arrivals.peek().is_some_and(|t| t <= now) {
+        while self.arrivals.peek().is_some_and(|t| t <= Micros(now)) {
             let intended = self.arrivals.pop().expect("peeked");
             self.arrived += 1;
             self.events += 1;
-            let started = self.vn.arrive(now, intended);
+            let started = self.vn.arrive(Micros(now), intended);
             if let (Some((_, p)), Some((_, rec))) = (started, self.intervals.as_mut()) {
                 rec.record_started(p);
             }
@@ -431,18 +445,21 @@ impl VirtualRun {
             self.events += 1;
             self.deliver(d);
         }
-        if self.vn.poll_timeout().is_some_and(|t| t <= now) {
+        if self.vn.poll_timeout().is_some_and(|t| t <= Micros(now)) {
             self.events += 1;
-            self.vn.handle_timeout(now);
+            self.vn.handle_timeout(Micros(now));
         }
         for i in 0..self.hss_peers.len() {
-            if self.hss_peers[i].poll_timeout().is_some_and(|t| t <= now) {
-                self.hss_peers[i].handle_timeout(now);
+            if self.hss_peers[i]
+                .poll_timeout()
+                .is_some_and(|t| t <= Micros(now))
+            {
+                self.hss_peers[i].handle_timeout(Micros(now));
                 self.hss_events(i);
             }
         }
-        if self.pgw.poll_timeout().is_some_and(|t| t <= now) {
-            self.pgw.handle_timeout(now);
+        if self.pgw.poll_timeout().is_some_and(|t| t <= Micros(now)) {
+            self.pgw.handle_timeout(Micros(now));
         }
     }
 
@@ -526,14 +543,17 @@ impl VirtualRun {
     fn deliver(&mut self, d: Delivery) {
         let now = self.now;
         match d.hop {
-            Hop::Mme(i) => self.vn.handle_mme_message(now, i, &d.bytes),
-            Hop::Sgw => self.vn.handle_sgw_datagram(now, self.pgw_addr, &d.bytes),
+            Hop::Mme(i) => self.vn.handle_mme_message(Micros(now), i, &d.bytes),
+            Hop::Sgw => self
+                .vn
+                .handle_sgw_datagram(Micros(now), self.pgw_addr, &d.bytes),
             Hop::Pgw => {
-                self.pgw.handle_datagram(now, self.sgw_addr, &d.bytes);
+                self.pgw
+                    .handle_datagram(Micros(now), self.sgw_addr, &d.bytes);
             }
             Hop::Hss(i) => {
                 let mut clr: Option<CancelLocation> = None;
-                match self.hss_peers[i].handle_message(now, &d.bytes) {
+                match self.hss_peers[i].handle_message(Micros(now), &d.bytes) {
                     Ok(Incoming::Request(pkt)) => {
                         clr = self.hss.handle_request(&pkt, &mut self.hss_peers[i]);
                     }
@@ -567,7 +587,9 @@ impl VirtualRun {
         let target = self.by_host.get(&c.peer.host.to_ascii_lowercase()).copied();
         match target {
             Some(j) if self.hss_peers[j].is_open() => {
-                let _ = self.hss.send_clr(self.now, c, &mut self.hss_peers[j]);
+                let _ = self
+                    .hss
+                    .send_clr(Micros(self.now), c, &mut self.hss_peers[j]);
             }
             _ => self.hss.clr_undeliverable(),
         }

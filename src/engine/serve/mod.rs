@@ -30,6 +30,7 @@ use crate::home::s8::{PgwService, PgwServiceConfig};
 use crate::io::{RecvBatch, Transmit, UdpConfig, UdpSocket};
 use crate::model::config::Profile;
 use crate::model::subscriber::Directory;
+use crate::model::Micros;
 use crate::proto::diameter::LocalIdentity;
 
 mod listen;
@@ -299,7 +300,7 @@ impl Server {
         [
             self.core.poll_timeout(),
             self.s6a.poll_timeout(),
-            self.pgw.poll_timeout(),
+            self.pgw.poll_timeout().map(u64::from),
         ]
         .into_iter()
         .flatten()
@@ -311,8 +312,8 @@ impl Server {
         if self.s6a.poll_timeout().is_some_and(|t| t <= now) {
             self.s6a.handle_timeout(&mut self.core, now);
         }
-        if self.pgw.poll_timeout().is_some_and(|t| t <= now) {
-            self.pgw.handle_timeout(now);
+        if self.pgw.poll_timeout().is_some_and(|t| t <= Micros(now)) {
+            self.pgw.handle_timeout(Micros(now));
         }
     }
 
@@ -327,7 +328,7 @@ impl Server {
             }
             let now = self.now_us();
             for (peer, bytes) in self.recv.datagrams() {
-                self.pgw.handle_datagram(now, peer, bytes);
+                self.pgw.handle_datagram(Micros(now), peer, bytes);
             }
             self.flush_udp()?;
             if self.recv.drained() {
@@ -430,7 +431,7 @@ fn cdr_json(c: &Cdr) -> serde_json::Value {
         "charging_id": c.charging_id,
         "paa": c.paa.to_string(),
         "serving_network": c.serving_network.to_string(),
-        "start_us": c.start_us,
-        "stop_us": c.stop_us,
+        "start_us": c.start_us.as_u64(),
+        "stop_us": c.stop_us.map(Micros::as_u64),
     })
 }

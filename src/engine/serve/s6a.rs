@@ -14,6 +14,7 @@ use std::sync::Arc;
 use crate::home::hss::CancelLocation;
 use crate::home::s6a::HssService;
 use crate::model::config::AllowedPeer;
+use crate::model::Micros;
 use crate::proto::diameter::{DownReason, Event, Incoming, LocalIdentity, Peer, PeerConfig, State};
 
 /// Connection counters of the S6a side.
@@ -67,7 +68,7 @@ impl S6aCore {
             Box::new(move |h: &str, r: &str| any || allowed.iter().any(|p| p.matches(h, r)));
         self.seed = self.seed.wrapping_add(1);
         let cfg = PeerConfig::s6a(self.identity.clone(), self.seed);
-        let peer = Some(Peer::accept(now, cfg, admission));
+        let peer = Some(Peer::accept(Micros(now), cfg, admission));
         self.counts.connections += 1;
         match self.peers.iter().position(Option::is_none) {
             Some(i) => {
@@ -87,7 +88,7 @@ impl S6aCore {
             return;
         };
         let mut clr = None;
-        match peer.handle_message(now, msg) {
+        match peer.handle_message(Micros(now), msg) {
             Ok(Incoming::Request(pkt)) => clr = self.hss.handle_request(&pkt, peer),
             Ok(Incoming::Answer { packet, token, .. }) => self.hss.handle_answer(token, &packet),
             Ok(Incoming::Consumed | Incoming::UnmatchedAnswer) => {}
@@ -173,7 +174,7 @@ impl S6aCore {
             .and_then(Option::as_mut);
         match (target, peer) {
             (Some(i), Some(peer)) if peer.is_open() => {
-                let _ = self.hss.send_clr(now, c, peer);
+                let _ = self.hss.send_clr(Micros(now), c, peer);
                 self.events(i);
             }
             _ => self.hss.clr_undeliverable(),
@@ -186,6 +187,7 @@ impl S6aCore {
             .iter()
             .flatten()
             .filter_map(Peer::poll_timeout)
+            .map(u64::from)
             .min()
     }
 
@@ -195,10 +197,10 @@ impl S6aCore {
             let due = self.peers[id]
                 .as_ref()
                 .and_then(Peer::poll_timeout)
-                .is_some_and(|t| t <= now);
+                .is_some_and(|t| t <= Micros(now));
             if due {
                 if let Some(p) = self.peers[id].as_mut() {
-                    p.handle_timeout(now);
+                    p.handle_timeout(Micros(now));
                 }
                 self.events(id);
             }
@@ -209,7 +211,7 @@ impl S6aCore {
     pub(super) fn disconnect_all(&mut self, now: u64, cause: u32) {
         for id in 0..self.peers.len() {
             if let Some(p) = self.peers[id].as_mut() {
-                p.disconnect(now, cause);
+                p.disconnect(Micros(now), cause);
             }
             self.events(id);
         }

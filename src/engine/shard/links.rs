@@ -22,6 +22,7 @@ use std::net::SocketAddr;
 use crate::engine::linkshim::{Carrier, LinkPlan, LinkShim, S8Routes};
 use crate::engine::transport::messages;
 use crate::link::ConfigError;
+use crate::model::Micros;
 use crate::report::Recorder;
 use crate::visited::VisitedNetwork;
 
@@ -133,9 +134,9 @@ impl ShardLinks {
     pub(super) fn release(&mut self, now: u64, vn: &mut VisitedNetwork) {
         while let Some((_, (via, bytes))) = self.shim.poll_down(now) {
             match via {
-                Via::S8 { peer } => vn.handle_sgw_datagram(now, peer, &bytes),
+                Via::S8 { peer } => vn.handle_sgw_datagram(Micros(now), peer, &bytes),
                 Via::S6a { mme, gen } if gen == self.gen[mme] => {
-                    vn.handle_mme_message(now, mme, &bytes)
+                    vn.handle_mme_message(Micros(now), mme, &bytes)
                 }
                 Via::S6a { .. } => {}
             }
@@ -200,7 +201,7 @@ impl<'a> MmeSide<'a> {
                 );
                 l.shim.down(now, p, Carrier::Stream(conn), packet);
             }
-            None => self.vn.handle_mme_message(now, i, msg),
+            None => self.vn.handle_mme_message(Micros(now), i, msg),
         }
     }
 
@@ -238,7 +239,7 @@ impl<'a> MmeSide<'a> {
             l.gen[i] = l.gen[i].wrapping_add(1) & 0xffff;
             l.outbox[i].clear();
         }
-        self.vn.reconnect_mme(now, i);
+        self.vn.reconnect_mme(Micros(now), i);
     }
 }
 

@@ -30,6 +30,7 @@ use super::sctp_udp::SctpTotals;
 use super::transport::Transport;
 use crate::io::{RecvBatch, Transmit, UdpConfig, UdpSocket};
 use crate::model::population::Population;
+use crate::model::Micros;
 use crate::model::Procedure;
 use crate::report::summary::WarmStartSummary;
 use crate::report::Recorder;
@@ -81,14 +82,18 @@ impl Reconnect {
         static NEXT: AtomicU64 = AtomicU64::new(1);
         let seed = NEXT.fetch_add(1, Ordering::Relaxed);
         Reconnect {
-            backoff: crate::proto::diameter::Backoff::new(200_000, 10_000_000, seed),
+            backoff: crate::proto::diameter::Backoff::new(
+                Micros(200_000),
+                Micros(10_000_000),
+                seed,
+            ),
             at: None,
         }
     }
 
     /// The connection broke at `now`: try again after the next backoff delay.
     fn schedule(&mut self, now: u64) {
-        self.at = Some(now + self.backoff.next_delay());
+        self.at = Some(now + self.backoff.next_delay().as_u64());
     }
 
     /// A reconnect attempt started.
@@ -260,8 +265,8 @@ pub fn run(mut spec: ShardSpec, stop: &AtomicBool) -> io::Result<ShardResult> {
     };
     let start_us = shard.now_us();
     let mut arrivals = Arrivals::new(
-        start_us,
-        start_us + duration_us,
+        Micros(start_us),
+        Micros(start_us + duration_us),
         spec.rate,
         process,
         spec.arrivals_seed,
@@ -278,11 +283,11 @@ pub fn run(mut spec: ShardSpec, stop: &AtomicBool) -> io::Result<ShardResult> {
         match stopped_at {
             None => {
                 let mut started = false;
-                while let Some(t) = arrivals.peek().filter(|&t| t <= now) {
+                while let Some(t) = arrivals.peek().map(u64::from).filter(|&t| t <= now) {
                     arrivals.pop();
                     intended += 1;
                     shard.rec.record_lag(now - t);
-                    if let Some((_, procedure)) = shard.vn.arrive(now, t) {
+                    if let Some((_, procedure)) = shard.vn.arrive(Micros(now), Micros(t)) {
                         shard.rec.record_started(procedure);
                         started = true;
                     }
@@ -306,7 +311,7 @@ pub fn run(mut spec: ShardSpec, stop: &AtomicBool) -> io::Result<ShardResult> {
         }
         shard.tap.poll(now, &mut shard.rec, &shard.vn);
         let next_arrival = if stopped_at.is_none() {
-            arrivals.peek()
+            arrivals.peek().map(u64::from)
         } else {
             None
         };
@@ -345,7 +350,7 @@ impl Shard {
             None => None,
         };
         let clock = Instant::now();
-        let vn = VisitedNetwork::new(0, visited, spec.population.clone());
+        let vn = VisitedNetwork::new(Micros::ZERO, visited, spec.population.clone());
         let links = ShardLinks::new(&spec.links, &vn, spec.seed, spec.index)
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, format!("link: {e}")))?;
         let mmes = mme_transport(spec.transport, s6a, spec.sgw_bind);
@@ -414,7 +419,9 @@ impl Shard {
             let now = self.now_us();
             while next < roamers.len() && self.vn.in_flight() < VisitedNetwork::WARM_START_WINDOW {
                 // A roamer that cannot start (never the case at the start) is left detached.
-                let _ = self.vn.start(now, now, roamers[next], Procedure::Attach);
+                let _ = self
+                    .vn
+                    .start(Micros(now), Micros(now), roamers[next], Procedure::Attach);
                 next += 1;
             }
             self.flush(now)?;
@@ -451,7 +458,7 @@ impl Shard {
             .map(|t| t.saturating_duration_since(self.clock).as_micros() as u64);
         let wake = [
             next_arrival,
-            self.vn.poll_timeout(),
+            self.vn.poll_timeout().map(u64::from),
             self.mmes.poll_timeout(),
             self.links.as_ref().and_then(ShardLinks::next_release_at),
             core_wake,
@@ -493,8 +500,8 @@ impl Shard {
         if let Some(l) = self.links.as_mut() {
             l.release(now, &mut self.vn);
         }
-        if self.vn.poll_timeout().is_some_and(|t| t <= now) {
-            self.vn.handle_timeout(now);
+        if self.vn.poll_timeout().is_some_and(|t| t <= Micros(now)) {
+            self.vn.handle_timeout(Micros(now));
         }
         if self.mmes.poll_timeout().is_some_and(|t| t <= now) {
             let mut side = MmeSide::new(&mut self.vn, self.links.as_mut());
@@ -538,7 +545,7 @@ impl Shard {
                     .as_mut()
                     .is_some_and(|l| l.offer_s8_response(now, from, bytes));
                 if !on_link {
-                    self.vn.handle_sgw_datagram(now, from, bytes);
+                    self.vn.handle_sgw_datagram(Micros(now), from, bytes);
                 }
             }
             if self.recv.drained() {
