@@ -492,7 +492,7 @@ impl VirtualRun {
             for m in split(self.vn.mme_transmit(i)) {
                 self.push(Hop::Hss(i), m);
             }
-            self.vn.mme_clear_transmit(i);
+            self.vn.clear_mme_transmit(i);
         }
         for i in 0..self.hss_peers.len() {
             for mut m in split(self.hss_peers[i].transmit()) {

@@ -28,8 +28,8 @@
 //! Call order (one shard, one socket): for each received datagram `handle_datagram(now, peer,
 //! bytes)`; when `now` reaches `poll_timeout()`, `handle_timeout(now)`; then drain
 //! `poll_transmit(buf)` until `None` (each call appends one datagram to `buf`, so a batch can go
-//! out in one `sendmmsg`), `poll_cdr()` and `poll_event()`. Time is microseconds on the caller's
-//! clock (real or virtual); nothing here reads a clock or touches a socket.
+//! out in one `sendmmsg`), `poll_cdr()` and `poll_event()`. Time is `now`, a [`Micros`] instant
+//! of the caller's clock (real or virtual); nothing here reads a clock or touches a socket.
 
 use std::collections::VecDeque;
 use std::fmt;

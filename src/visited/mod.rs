@@ -30,9 +30,12 @@
 //! [`VisitedNetwork::handle_mme_message`], each S8 datagram to
 //! [`VisitedNetwork::handle_sgw_datagram`], and [`VisitedNetwork::handle_timeout`] when the clock
 //! reaches [`VisitedNetwork::poll_timeout`]; then write out every MME's
-//! [`VisitedNetwork::mme_transmit`] (and [`VisitedNetwork::mme_clear_transmit`]), drain
-//! [`VisitedNetwork::poll_sgw_transmit`] and [`VisitedNetwork::poll_completion`]. Time is
-//! microseconds on the caller's clock; nothing here reads a clock or touches a socket.
+//! [`VisitedNetwork::mme_transmit`] (and [`VisitedNetwork::clear_mme_transmit`]), drain
+//! [`VisitedNetwork::poll_sgw_transmit`] and [`VisitedNetwork::poll_completion`]. Names follow
+//! [`crate::proto::diameter::Peer`]: inputs `handle_*`, queued outputs `poll_*`, and a byte
+//! stream is read with `*transmit` and consumed with `clear_*transmit` (interface names `mme`,
+//! `sgw` qualify the noun). Time is `now`, a [`Micros`] instant of the caller's clock; nothing
+//! here reads a clock or touches a socket.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
@@ -413,8 +416,8 @@ impl VisitedNetwork {
         self.mmes[mme].peer.transmit()
     }
 
-    /// Forgets MME `mme`'s transmit bytes once written.
-    pub fn mme_clear_transmit(&mut self, mme: usize) {
+    /// Forgets MME `mme`'s [`mme_transmit`](Self::mme_transmit) bytes once written or queued.
+    pub fn clear_mme_transmit(&mut self, mme: usize) {
         self.mmes[mme].peer.clear_transmit();
     }
 

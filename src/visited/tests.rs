@@ -115,7 +115,7 @@ fn the_mme_answers_cancel_location_with_cla() {
     for m in messages(vn.mme_transmit(0)) {
         let _ = hss.handle_message(Micros(1), &m);
     }
-    vn.mme_clear_transmit(0);
+    vn.clear_mme_transmit(0);
     for m in messages(hss.transmit()) {
         vn.handle_mme_message(Micros(2), 0, &m);
     }

@@ -220,7 +220,7 @@ impl<'a> MmeSide<'a> {
             let packet = (Via::S6a { mme: i, gen }, m.to_vec());
             l.shim.up(now, p, Carrier::Stream(conn), packet);
         }
-        self.vn.mme_clear_transmit(i);
+        self.vn.clear_mme_transmit(i);
         &l.outbox[i]
     }
 
@@ -228,7 +228,7 @@ impl<'a> MmeSide<'a> {
     pub(super) fn clear_transmit(&mut self, i: usize) {
         match self.link(i) {
             Some((l, _)) => l.outbox[i].clear(),
-            None => self.vn.mme_clear_transmit(i),
+            None => self.vn.clear_mme_transmit(i),
         }
     }
 

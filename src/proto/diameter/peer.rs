@@ -5,7 +5,13 @@
 //! message call [`Peer::handle_message`]; when the clock passes [`Peer::poll_timeout`] call
 //! [`Peer::handle_timeout`]; after either, and after [`Peer::send_request`] /
 //! [`Peer::send_answer`], write out [`Peer::transmit`] and call [`Peer::clear_transmit`], then
-//! drain [`Peer::poll_event`]. Times are microseconds of the caller's clock (real or virtual).
+//! drain [`Peer::poll_event`]. Times are [`Micros`] of the caller's clock (real or virtual).
+//!
+//! The naming every sans-IO state machine in `proto`, `home`, `visited` and `link` follows:
+//! inputs are `handle_*(now, ...)` (`handle_timeout` once `poll_timeout` is reached); queued
+//! outputs are `poll_*` and return `None` when drained (`poll_transmit`, `poll_event`,
+//! `poll_timeout`); a byte-stream output such as a Diameter connection's is `transmit()`, read
+//! without consuming, then `clear_transmit()` once written.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, VecDeque};

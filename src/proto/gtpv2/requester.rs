@@ -111,7 +111,7 @@ struct Slot {
     generation: u32,
 }
 
-/// Sans-IO GTPv2-C requester; time is `now` in microseconds of any monotonic clock (real or
+/// Sans-IO GTPv2-C requester; time is `now`, a [`Micros`] instant of any monotonic clock (real or
 /// virtual).
 ///
 /// Call order: `send_request` to start a transaction; `handle_response` for every response

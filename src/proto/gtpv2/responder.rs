@@ -95,7 +95,7 @@ struct Entry {
     generation: u32,
 }
 
-/// Sans-IO duplicate-request cache; time is `now` in microseconds of any monotonic clock.
+/// Sans-IO duplicate-request cache; time is `now`, a [`Micros`] instant of any monotonic clock.
 ///
 /// Call order: `handle_request(now, peer, seq)` for each request datagram (header decoded by
 /// the caller) and act on the [`Disposition`]; `send_response(now, ...)` to answer a `New`
