@@ -11,6 +11,7 @@ use roamsim::home::hss::Hss;
 use roamsim::home::s6a::HssService;
 use roamsim::home::s8::{PgwService, PgwServiceConfig};
 use roamsim::model::config::Profile;
+use roamsim::model::Micros;
 use roamsim::model::subscriber::Directory;
 use roamsim::proto::diameter::{Incoming, LocalIdentity, Peer, PeerConfig};
 use roamsim::wire::diameter::message_len;
@@ -19,7 +20,7 @@ struct Core {
     hss: HssService,
     pgw: PgwService,
     peer: Peer,
-    now: u64,
+    now: Micros,
 }
 
 fn core() -> Core {
@@ -32,15 +33,15 @@ fn core() -> Core {
         origin_state_id: 1,
         product_name: "fuzz".into(),
     };
-    let mut peer = Peer::accept(0, PeerConfig::s6a(id, 1), Box::new(|_, _| true));
+    let mut peer = Peer::accept(Micros::ZERO, PeerConfig::s6a(id, 1), Box::new(|_, _| true));
     let cer = roamsim::wire::capture::frame("s6a-tcp.pcap", 4);
-    let _ = peer.handle_message(0, &cer);
+    let _ = peer.handle_message(Micros::ZERO, &cer);
     peer.clear_transmit();
     Core {
         hss: HssService::new(hss, 1),
         pgw: PgwService::new(&profile, 1, PgwServiceConfig::default()),
         peer,
-        now: 0,
+        now: Micros::ZERO,
     }
 }
 
@@ -55,7 +56,7 @@ fuzz_target!(|data: &[u8]| {
         if !core.peer.is_open() {
             *core = self::core();
         }
-        core.now += 1000;
+        core.now += Micros(1000);
         let now = core.now;
         let mut at = 0;
         while at + 4 <= data.len() {

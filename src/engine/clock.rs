@@ -12,6 +12,8 @@
 use std::io;
 use std::time::{Duration, Instant};
 
+use crate::model::Micros;
+
 /// Longest single wait of a real loop, so that a stop request is noticed promptly even when no
 /// signal interrupts the wait.
 pub const MAX_WAIT_US: u64 = 50_000;
@@ -27,7 +29,7 @@ pub enum Clock {
     /// A simulated clock that only moves when [`Clock::advance_to`] moves it.
     Virtual {
         /// The current virtual time.
-        now: u64,
+        now: Micros,
     },
 }
 
@@ -41,19 +43,25 @@ impl Clock {
 
     /// A virtual clock at time 0.
     pub fn simulated() -> Clock {
-        Clock::Virtual { now: 0 }
+        Clock::Virtual { now: Micros::ZERO }
     }
 
-    /// The current time, microseconds since the start.
-    pub fn now_us(&self) -> u64 {
+    /// The current time since the start: the `now` of the sans-IO layers.
+    pub fn now(&self) -> Micros {
         match self {
-            Clock::Real { start } => start.elapsed().as_micros().min(u128::from(u64::MAX)) as u64,
+            Clock::Real { start } => Micros::from_duration(start.elapsed()),
             Clock::Virtual { now } => *now,
         }
     }
 
+    /// The current time as a plain number of microseconds (for the engine's own bookkeeping:
+    /// wake-ups, intervals).
+    pub fn now_us(&self) -> u64 {
+        self.now().as_u64()
+    }
+
     /// Moves a virtual clock forward to `at` (never back); a real clock moves by itself.
-    pub fn advance_to(&mut self, at: u64) {
+    pub fn advance_to(&mut self, at: Micros) {
         if let Clock::Virtual { now } = self {
             *now = (*now).max(at);
         }
@@ -61,7 +69,7 @@ impl Clock {
 
     /// Time since the start.
     pub fn elapsed(&self) -> Duration {
-        Duration::from_micros(self.now_us())
+        self.now().as_duration()
     }
 }
 
@@ -167,9 +175,9 @@ mod tests {
     fn a_virtual_clock_moves_only_forward_and_only_when_told() {
         let mut c = Clock::simulated();
         assert_eq!(c.now_us(), 0);
-        c.advance_to(250);
-        c.advance_to(100);
-        assert_eq!(c.now_us(), 250);
+        c.advance_to(Micros(250));
+        c.advance_to(Micros(100));
+        assert_eq!(c.now(), Micros(250));
         assert_eq!(c.elapsed(), Duration::from_micros(250));
     }
 
@@ -177,7 +185,7 @@ mod tests {
     fn a_real_clock_moves_by_itself() {
         let mut c = Clock::real();
         let a = c.now_us();
-        c.advance_to(u64::MAX);
+        c.advance_to(Micros::MAX);
         std::thread::sleep(Duration::from_millis(2));
         let b = c.now_us();
         assert!(b >= a + 2_000 && b < 10_000_000, "{a} {b}");

@@ -1,6 +1,7 @@
 //! Simulated home core: HSS/HLR, PGW, charging, agreements. Sans-IO and in model terms: the
 //! integrator decodes wire messages, calls these, and encodes the results. Nothing here reads a
-//! clock; time comes in as microseconds (`now_us`) from the caller's clock, real or virtual.
+//! clock; time comes in as `now`, a [`Micros`](crate::model::Micros) instant of the caller's
+//! clock, real or virtual.
 
 mod core;
 pub mod hss;

@@ -12,8 +12,8 @@
 //! belong to the GTPv2-C transaction layer, not here.
 //!
 //! TEIDs: control TEIDs count up in 1..2^31 (skipping any in use); the session's user-plane TEID is
-//! its control TEID with the top bit set, so the two never collide. Time is `now_us`, microseconds
-//! on the caller's clock (real or virtual); it only stamps CDRs.
+//! its control TEID with the top bit set, so the two never collide. Time is `now`, a [`Micros`]
+//! instant of the caller's clock (real or virtual); it only stamps CDRs.
 //!
 //! Call order: `create_session` / `modify_bearer` / `delete_session` per request, then drain
 //! [`Pgw::poll_cdr`] until `None` (the queue is bounded; overflow is counted, never blocks).
@@ -26,6 +26,7 @@ use std::sync::Arc;
 use crate::model::config::PgwConfig;
 use crate::model::ids::{Imsi, Msisdn, Plmn};
 use crate::model::net::Ipv4Net;
+use crate::model::Micros;
 
 /// GTPv2 Cause 16, Request accepted.
 pub const CAUSE_REQUEST_ACCEPTED: u8 = 16;
@@ -152,8 +153,8 @@ pub struct Session {
     pub pgw_user_teid: u32,
     /// Serving network.
     pub serving_network: Plmn,
-    /// When it was created, µs.
-    pub start_us: u64,
+    /// When it was created.
+    pub start_us: Micros,
 }
 
 /// Start or stop of a charging record.
@@ -182,10 +183,10 @@ pub struct Cdr {
     pub paa: Ipv4Addr,
     /// Serving PLMN (the visited network, for roaming settlement).
     pub serving_network: Plmn,
-    /// Session start, µs.
-    pub start_us: u64,
-    /// Session stop, µs (`Stop` records only).
-    pub stop_us: Option<u64>,
+    /// Session start.
+    pub start_us: Micros,
+    /// Session stop (`Stop` records only).
+    pub stop_us: Option<Micros>,
 }
 
 /// GTPv2-C messages the PGW counts, named as in `summary.json`.
@@ -428,16 +429,16 @@ impl Pgw {
     /// Create Session (TS 29.274 §7.2.1/7.2.2).
     pub fn create_session(
         &mut self,
-        now_us: u64,
+        now: Micros,
         req: &CreateSessionRequest<'_>,
     ) -> Result<SessionCreated, PgwError> {
-        let r = self.create(now_us, req);
+        let r = self.create(now, req);
         self.counted(PgwMessage::CreateSession, r)
     }
 
     fn create(
         &mut self,
-        now_us: u64,
+        now: Micros,
         req: &CreateSessionRequest<'_>,
     ) -> Result<SessionCreated, PgwError> {
         let apn = self
@@ -449,7 +450,7 @@ impl Pgw {
         // TS 29.274 §7.2.1: a request colliding with an existing PDN connection (same IMSI and
         // EPS Bearer ID) is a new session; the existing one is deleted locally first.
         if let Some(&old) = self.by_bearer.get(&(req.imsi, req.ebi)) {
-            self.remove(now_us, old);
+            self.remove(now, old);
             self.counters.replaced_on_collision += 1;
         }
         let teid = self.allocate_teid().ok_or(PgwError::NoResources)?;
@@ -467,7 +468,7 @@ impl Pgw {
             sgw_user: req.sgw_user,
             pgw_user_teid: teid | USER_TEID_BIT,
             serving_network: req.serving_network,
-            start_us: now_us,
+            start_us: now,
         };
         self.push_cdr(cdr(&session, CdrKind::Start, None));
         self.by_bearer.insert((session.imsi, session.ebi), teid);
@@ -491,11 +492,11 @@ impl Pgw {
     /// Modify Bearer (TS 29.274 §7.2.7/7.2.8) on the session with PGW control TEID `control_teid`.
     pub fn modify_bearer(
         &mut self,
-        now_us: u64,
+        now: Micros,
         control_teid: u32,
         req: &ModifyBearerRequest,
     ) -> Result<BearerModified, PgwError> {
-        let _ = now_us;
+        let _ = now;
         let r = match self.sessions.get_mut(&control_teid) {
             Some(s) if s.ebi == req.ebi => {
                 s.sgw_user = req.sgw_user;
@@ -516,20 +517,20 @@ impl Pgw {
     }
 
     /// Forgets session `teid`: its address back to the pool, its stop record queued.
-    fn remove(&mut self, now_us: u64, teid: u32) -> Option<Session> {
+    fn remove(&mut self, now: Micros, teid: u32) -> Option<Session> {
         let s = self.sessions.remove(&teid)?;
         if self.by_bearer.get(&(s.imsi, s.ebi)) == Some(&teid) {
             self.by_bearer.remove(&(s.imsi, s.ebi));
         }
         self.pool.release(s.paa);
-        self.push_cdr(cdr(&s, CdrKind::Stop, Some(now_us)));
+        self.push_cdr(cdr(&s, CdrKind::Stop, Some(now)));
         Some(s)
     }
 
     /// The SGW at `sgw` restarted (TS 23.007 §16.1.1: a changed Recovery value): its PDN
     /// connections are gone on its side, so the PGW deletes locally every session whose SGW
     /// S5/S8-C address is `sgw`, with a stop record each. Returns how many.
-    pub fn release_peer(&mut self, now_us: u64, sgw: Ipv4Addr) -> usize {
+    pub fn release_peer(&mut self, now: Micros, sgw: Ipv4Addr) -> usize {
         let gone: Vec<u32> = self
             .sessions
             .iter()
@@ -537,7 +538,7 @@ impl Pgw {
             .map(|(&teid, _)| teid)
             .collect();
         for &teid in &gone {
-            self.remove(now_us, teid);
+            self.remove(now, teid);
         }
         self.counters.released_on_peer_restart += gone.len() as u64;
         gone.len()
@@ -547,10 +548,10 @@ impl Pgw {
     /// TEIDs and the address and emits the stop CDR.
     pub fn delete_session(
         &mut self,
-        now_us: u64,
+        now: Micros,
         control_teid: u32,
     ) -> Result<SessionDeleted, PgwError> {
-        let r = match self.remove(now_us, control_teid) {
+        let r = match self.remove(now, control_teid) {
             Some(s) => Ok(SessionDeleted {
                 sgw_control_teid: s.sgw_control.teid,
             }),
@@ -560,7 +561,7 @@ impl Pgw {
     }
 }
 
-fn cdr(s: &Session, kind: CdrKind, stop_us: Option<u64>) -> Cdr {
+fn cdr(s: &Session, kind: CdrKind, stop_us: Option<Micros>) -> Cdr {
     Cdr {
         kind,
         imsi: s.imsi,

@@ -11,7 +11,7 @@
 use std::collections::HashMap;
 use std::str::FromStr;
 
-use crate::model::{Imsi, Plmn};
+use crate::model::{Imsi, Micros, Plmn};
 use crate::proto::diameter::{Peer, PeerError};
 use crate::wire::diameter::codes::{avp, command, result, vendor};
 use crate::wire::diameter::{Error as WireError, FailedAvp, Packet, Repeated, ResultCode};
@@ -257,7 +257,7 @@ impl HssService {
     /// Sends the CLR for `cancel` on the old MME's connection (`peer`).
     pub fn send_clr(
         &mut self,
-        now_us: u64,
+        now: Micros,
         cancel: &CancelLocation,
         peer: &mut Peer,
     ) -> Result<(), PeerError> {
@@ -279,7 +279,7 @@ impl HssService {
             cancellation_type: cancel.cancellation_type.code(),
             clr_flags: Some(cancel.clr_flags),
         };
-        match peer.send_request(now_us, token, |ids, w| clr.emit(ids, w)) {
+        match peer.send_request(now, token, |ids, w| clr.emit(ids, w)) {
             Ok(_) => {
                 self.clr_pending.insert(token, cancel.imsi);
                 self.counters.clr_sent += 1;

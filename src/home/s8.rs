@@ -28,8 +28,8 @@
 //! Call order (one shard, one socket): for each received datagram `handle_datagram(now, peer,
 //! bytes)`; when `now` reaches `poll_timeout()`, `handle_timeout(now)`; then drain
 //! `poll_transmit(buf)` until `None` (each call appends one datagram to `buf`, so a batch can go
-//! out in one `sendmmsg`), `poll_cdr()` and `poll_event()`. Time is microseconds on the caller's
-//! clock (real or virtual); nothing here reads a clock or touches a socket.
+//! out in one `sendmmsg`), `poll_cdr()` and `poll_event()`. Time is `now`, a [`Micros`] instant
+//! of the caller's clock (real or virtual); nothing here reads a clock or touches a socket.
 
 use std::collections::VecDeque;
 use std::fmt;
@@ -38,8 +38,9 @@ use std::net::{Ipv4Addr, SocketAddr};
 use crate::home::pgw::{self, Cdr, Pgw};
 use crate::model::config::Profile;
 use crate::model::ids::{Imsi, Msisdn, Plmn as ModelPlmn};
+use crate::model::Micros;
 use crate::proto::gtpv2::{
-    Disposition, Micros, RecoveryTracker, Responder, ResponderConfig, ResponderStats,
+    Disposition, RecoveryTracker, Responder, ResponderConfig, ResponderStats,
 };
 use crate::wire::gtpv2::codes::{cause, ie, interface, msg};
 use crate::wire::gtpv2::{
@@ -75,7 +76,7 @@ impl Default for PgwServiceConfig {
     /// A cache covering T3 = 3 s, N3 = 3 (12 s), the default CDR bound, APN Restriction 0.
     fn default() -> Self {
         PgwServiceConfig {
-            responder: ResponderConfig::covering(3_000_000, 3),
+            responder: ResponderConfig::covering(Micros::from_secs(3), 3),
             cdr_queue_limit: pgw::DEFAULT_CDR_QUEUE_LIMIT,
             apn_restriction: 0,
         }

@@ -6,6 +6,7 @@ use super::config::{Config, ConfigError};
 use super::pipeline::{Link, Packet, Verdict};
 use super::profile::LinkProfile;
 use crate::model::rng::derive_seed;
+use crate::model::Micros;
 
 /// Which way a packet travels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -65,28 +66,22 @@ impl<P: Packet> BiLink<P> {
         }
     }
 
-    /// Offers `packet` in direction `dir` at `now_us`.
-    pub fn enqueue(&mut self, dir: Direction, now_us: u64, packet: P) -> Verdict {
-        self.direction(dir).enqueue(now_us, packet)
+    /// Offers `packet` in direction `dir` at `now`.
+    pub fn enqueue(&mut self, dir: Direction, now: Micros, packet: P) -> Verdict {
+        self.direction(dir).enqueue(now, packet)
     }
 
-    /// The earliest release time of either direction.
-    pub fn next_release_at(&self) -> Option<u64> {
-        match (
-            self.uplink.next_release_at(),
-            self.downlink.next_release_at(),
-        ) {
+    /// The earliest release time of either direction (see [`Link::poll_timeout`]).
+    pub fn poll_timeout(&self) -> Option<Micros> {
+        match (self.uplink.poll_timeout(), self.downlink.poll_timeout()) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         }
     }
 
     /// The next due copy of either direction, earliest first (uplink on a tie), with its direction.
-    pub fn poll_release(&mut self, now_us: u64) -> Option<(Direction, P)> {
-        let first = match (
-            self.uplink.next_release_at(),
-            self.downlink.next_release_at(),
-        ) {
+    pub fn poll_release(&mut self, now: Micros) -> Option<(Direction, P)> {
+        let first = match (self.uplink.poll_timeout(), self.downlink.poll_timeout()) {
             (Some(up), Some(down)) if down < up => Direction::Downlink,
             (None, Some(_)) => Direction::Downlink,
             _ => Direction::Uplink,
@@ -96,7 +91,7 @@ impl<P: Packet> BiLink<P> {
             Direction::Downlink => Direction::Uplink,
         };
         for dir in [first, second] {
-            if let Some(p) = self.direction(dir).poll_release(now_us) {
+            if let Some(p) = self.direction(dir).poll_release(now) {
                 return Some((dir, p));
             }
         }

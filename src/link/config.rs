@@ -341,9 +341,9 @@ impl Config {
     pub fn netem_args(&self) -> String {
         let mut out = Vec::new();
         if self.delay_us > 0 || self.jitter_us > 0 {
-            let mut d = format!("delay {}", Micros(self.delay_us));
+            let mut d = format!("delay {}", TcTime(self.delay_us));
             if self.jitter_us > 0 {
-                d += &format!(" {}", Micros(self.jitter_us));
+                d += &format!(" {}", TcTime(self.jitter_us));
                 if self.delay_correlation > 0.0 {
                     d += &format!(" {}", Pct(self.delay_correlation));
                 }
@@ -404,10 +404,10 @@ impl Config {
     }
 }
 
-/// Formats microseconds the way tc accepts them (`15ms`, `250us`, `2s`).
-struct Micros(u64);
+/// Formats microseconds as a tc time argument (`15ms`, `250us`, `2s`).
+struct TcTime(u64);
 
-impl fmt::Display for Micros {
+impl fmt::Display for TcTime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.0 {
             us if us % 1_000_000 == 0 && us > 0 => write!(f, "{}s", us / 1_000_000),

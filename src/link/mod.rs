@@ -5,14 +5,16 @@
 //!
 //! - [`Config`] — one direction's validated impairments (delay/jitter/distribution/correlation,
 //!   loss random/gemodel/state, duplicate, corrupt, reorder+gap, limit, rate, outage windows).
-//! - [`Link`] — one direction: `enqueue(now_us, packet) -> Verdict`, `next_release_at()`,
-//!   `poll_release(now_us)`, [`LinkStats`] with an HDR histogram of the applied delay.
+//! - [`Link`] — one direction: `enqueue(now, packet) -> Verdict`, `poll_timeout()`,
+//!   `poll_release(now)`, [`LinkStats`] with an HDR histogram of the applied delay.
 //! - [`BiLink`] — the two directions of a path, `Uplink` (visited → home) and `Downlink`.
 //! - [`LinkProfile`] — a profile file or netem-style flags turned into two `Config`s.
 //!
-//! Like every layer under `engine`, nothing here reads a clock or touches a socket: time is a `u64`
-//! of microseconds passed in, randomness comes from a seeded [`crate::model::rng::Rng`], so a test
-//! of a 250 ms intercontinental link runs in virtual time and gives the same result every time.
+//! Like every layer under `engine`, nothing here reads a clock or touches a socket: time is a
+//! [`Micros`](crate::model::Micros) passed in (profile and [`Config`] values stay plain `u64`
+//! microseconds, as netem writes them), randomness comes from a seeded
+//! [`crate::model::rng::Rng`], so a test of a 250 ms intercontinental link runs in virtual time
+//! and gives the same result every time.
 
 mod bilink;
 mod config;

@@ -2,9 +2,9 @@
 //! time-ordered release queue (netem's `tfifo`).
 //!
 //! Call order, sans-IO (quinn-proto style): [`Link::enqueue`] each packet as it is offered at
-//! `now_us`; ask [`Link::next_release_at`] when to wake up; at or after that time call
-//! [`Link::poll_release`] until it returns `None`. The link reads no clock: `now_us` is any
-//! monotonic microsecond clock, real or virtual.
+//! `now`; ask [`Link::poll_timeout`] when to wake up; at or after that time call
+//! [`Link::poll_release`] until it returns `None`. The link reads no clock: `now` is a
+//! [`Micros`] instant of the caller's monotonic clock, real or virtual.
 //!
 //! Per packet, in netem's order: outage windows first (a roamsim addition: while the link is down
 //! nothing enters it and no random number is drawn), then duplicate, loss, corrupt, limit, reorder,
@@ -19,6 +19,7 @@ use super::config::{Config, ConfigError};
 use super::dist::{Crandom, Event, LossState};
 use super::stats::{DropCause, LinkStats};
 use crate::model::rng::Rng;
+use crate::model::Micros;
 
 /// A packet the link can carry: it knows its length on the wire (for the rate limit) and can have
 /// one bit flipped (netem `corrupt`). Implemented for byte buffers and for `(metadata, buffer)`
@@ -201,14 +202,14 @@ impl<P: Packet> Link<P> {
         self.queue.is_empty()
     }
 
-    /// Offers `packet` at `now_us` and runs it through the pipeline.
-    pub fn enqueue(&mut self, now_us: u64, packet: P) -> Verdict {
+    /// Offers `packet` at `now` and runs it through the pipeline.
+    pub fn enqueue(&mut self, now: Micros, packet: P) -> Verdict {
         self.stats.packets += 1;
-        if self.config.outages.iter().any(|o| o.covers(now_us)) {
+        if self.config.outages.iter().any(|o| o.covers(now.as_u64())) {
             self.stats.record_drop(DropCause::Outage, 1);
             return Verdict::Dropped(DropCause::Outage);
         }
-        self.enqueue_copy(now_us.saturating_mul(1000), packet, true)
+        self.enqueue_copy(now.as_u64().saturating_mul(1000), packet, true)
     }
 
     /// `netem_enqueue` for one copy; `may_duplicate` is false for the duplicate itself.
@@ -298,15 +299,16 @@ impl<P: Packet> Link<P> {
         (delay + jitter * t).max(0.0).round() as u64
     }
 
-    /// When the earliest queued copy is due, in µs (rounded up), or `None` when the queue is empty.
-    pub fn next_release_at(&self) -> Option<u64> {
-        self.queue.peek().map(|e| e.at_ns.div_ceil(1000))
+    /// When the earliest queued copy is due (rounded up to the microsecond), or `None` when the
+    /// queue is empty: the time to call [`poll_release`](Link::poll_release) next.
+    pub fn poll_timeout(&self) -> Option<Micros> {
+        self.queue.peek().map(|e| Micros(e.at_ns.div_ceil(1000)))
     }
 
-    /// The earliest queued copy if it is due at `now_us`, in release-time order (FIFO among equal
+    /// The earliest queued copy if it is due at `now`, in release-time order (FIFO among equal
     /// times). Call repeatedly until `None`.
-    pub fn poll_release(&mut self, now_us: u64) -> Option<P> {
-        let due = self.queue.peek()?.at_ns <= now_us.saturating_mul(1000);
+    pub fn poll_release(&mut self, now: Micros) -> Option<P> {
+        let due = self.queue.peek()?.at_ns <= now.as_u64().saturating_mul(1000);
         if !due {
             return None;
         }

@@ -1,6 +1,7 @@
 //! Statistical and behavioural tests of the link emulator, in virtual time with fixed seeds.
 
 use super::*;
+use crate::model::Micros;
 
 /// 99.9 % two-sided normal quantile.
 const Z999: f64 = 3.290_527;
@@ -19,15 +20,15 @@ fn drive(link: &mut Link<Vec<u8>>, n: u64, gap_us: u64, size: usize) -> (Vec<Ver
         let mut p = vec![0u8; size.max(16)];
         p[..8].copy_from_slice(&i.to_le_bytes());
         p[8..16].copy_from_slice(&now.to_le_bytes());
-        verdicts.push(link.enqueue(now, p));
+        verdicts.push(link.enqueue(Micros(now), p));
     }
     drain(link, u64::MAX, &mut out);
     (verdicts, out)
 }
 
 fn drain(link: &mut Link<Vec<u8>>, until: u64, out: &mut Released) {
-    while let Some(t) = link.next_release_at().filter(|t| *t <= until) {
-        let p = link.poll_release(t).expect("due at next_release_at");
+    while let Some(t) = link.poll_timeout().map(u64::from).filter(|t| *t <= until) {
+        let p = link.poll_release(Micros(t)).expect("due at poll_timeout");
         let id = u64::from_le_bytes(p[..8].try_into().unwrap());
         let sent = u64::from_le_bytes(p[8..16].try_into().unwrap());
         out.push((id, t, sent));
@@ -469,8 +470,8 @@ fn corruption_flips_exactly_one_bit() {
     );
     let mut flipped = 0;
     for i in 0..100_000 {
-        l.enqueue(i, vec![0u8; 64]);
-        let p = l.poll_release(i).expect("no delay");
+        l.enqueue(Micros(i), vec![0u8; 64]);
+        let p = l.poll_release(Micros(i)).expect("no delay");
         let ones: u32 = p.iter().map(|b| b.count_ones()).sum();
         assert!(ones <= 1);
         flipped += u64::from(ones);
@@ -505,11 +506,12 @@ fn queue_limit_drops_when_full() {
 fn equal_release_times_keep_fifo_and_seeds_reproduce() {
     let mut l = link(Config::delay(5000), 1);
     for i in 0u8..50 {
-        l.enqueue(0, vec![i]);
+        l.enqueue(Micros(0), vec![i]);
     }
-    assert_eq!(l.next_release_at(), Some(5000));
-    assert_eq!(l.poll_release(4999), None);
-    let order: Vec<u8> = std::iter::from_fn(|| l.poll_release(5000).map(|p| p[0])).collect();
+    assert_eq!(l.poll_timeout(), Some(Micros(5000)));
+    assert_eq!(l.poll_release(Micros(4999)), None);
+    let order: Vec<u8> =
+        std::iter::from_fn(|| l.poll_release(Micros(5000)).map(|p| p[0])).collect();
     assert_eq!(order, (0..50).collect::<Vec<u8>>());
 
     let mut config = jitter_config(Distribution::Normal);
@@ -523,15 +525,18 @@ fn equal_release_times_keep_fifo_and_seeds_reproduce() {
 fn bilink_directions_are_independent() {
     let mut bi: BiLink<Vec<u8>> =
         BiLink::new(Config::delay(10_000), Config::delay(30_000), 7).unwrap();
-    bi.enqueue(Direction::Downlink, 0, vec![2]);
-    bi.enqueue(Direction::Uplink, 0, vec![1]);
-    assert_eq!(bi.next_release_at(), Some(10_000));
-    assert_eq!(bi.poll_release(40_000), Some((Direction::Uplink, vec![1])));
+    bi.enqueue(Direction::Downlink, Micros(0), vec![2]);
+    bi.enqueue(Direction::Uplink, Micros(0), vec![1]);
+    assert_eq!(bi.poll_timeout(), Some(Micros(10_000)));
     assert_eq!(
-        bi.poll_release(40_000),
+        bi.poll_release(Micros(40_000)),
+        Some((Direction::Uplink, vec![1]))
+    );
+    assert_eq!(
+        bi.poll_release(Micros(40_000)),
         Some((Direction::Downlink, vec![2]))
     );
-    assert_eq!(bi.poll_release(40_000), None);
+    assert_eq!(bi.poll_release(Micros(40_000)), None);
     let bad = Config {
         loss: LossModel::Random(Chance::new(1.5)),
         ..Config::default()

@@ -1,5 +1,6 @@
-//! Plain types shared across layers: identities, procedures, outcomes, configuration, and the small
-//! utilities every layer needs (seeded RNG, unit parsing). Depends on nothing else in the crate.
+//! Plain types shared across layers: identities, procedures, outcomes, configuration, time
+//! ([`Micros`]), and the small utilities every layer needs (seeded RNG, unit parsing). Depends on
+//! nothing else in the crate.
 
 pub mod aka;
 pub mod config;
@@ -13,11 +14,13 @@ pub mod procedure;
 pub mod rng;
 pub mod slo;
 pub mod subscriber;
+pub mod time;
 pub mod transport;
 pub mod units;
 
 pub use ids::{Imei, Imsi, Msisdn, Plmn};
 pub use procedure::{Outcome, Procedure};
+pub use time::Micros;
 
 /// Marks an error as a usage or configuration problem (a bad flag, a malformed profile or
 /// subscriber file): the CLI maps it to exit code 2. The message names the file, field or flag.

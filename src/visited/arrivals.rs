@@ -6,23 +6,24 @@
 
 use crate::model::population::ArrivalProcess;
 use crate::model::rng::Rng;
+use crate::model::Micros;
 
-/// A stream of intended arrival times in microseconds.
+/// A stream of intended arrival times.
 #[derive(Debug, Clone)]
 pub struct Arrivals {
     gap_us: f64,
     process: ArrivalProcess,
     rng: Rng,
     next_us: f64,
-    end_us: u64,
+    end_us: Micros,
 }
 
 impl Arrivals {
     /// Arrivals at `rate` per second from `start_us` until `end_us` (exclusive). A rate of 0
     /// gives none.
     pub fn new(
-        start_us: u64,
-        end_us: u64,
+        start_us: Micros,
+        end_us: Micros,
         rate: f64,
         process: ArrivalProcess,
         seed: u64,
@@ -36,7 +37,7 @@ impl Arrivals {
             gap_us,
             process,
             rng: Rng::new(seed),
-            next_us: start_us as f64,
+            next_us: start_us.as_u64() as f64,
             end_us,
         };
         a.next_us += a.gap();
@@ -51,13 +52,13 @@ impl Arrivals {
     }
 
     /// The next intended time, if before the end.
-    pub fn peek(&self) -> Option<u64> {
+    pub fn peek(&self) -> Option<Micros> {
         let t = self.next_us.ceil();
-        (t.is_finite() && (t as u64) < self.end_us).then_some(t as u64)
+        (t.is_finite() && Micros(t as u64) < self.end_us).then_some(Micros(t as u64))
     }
 
     /// Takes the next intended time and schedules the one after.
-    pub fn pop(&mut self) -> Option<u64> {
+    pub fn pop(&mut self) -> Option<Micros> {
         let t = self.peek()?;
         self.next_us += self.gap();
         Some(t)

@@ -6,6 +6,8 @@
 
 use hdrhistogram::Histogram;
 
+use crate::model::Micros;
+
 pub use crate::model::message::MessageKind;
 
 /// The kind of an S6a command code.
@@ -101,14 +103,14 @@ impl MessageCounters {
             .map(|&k| (k, &self.stats[k.index()]))
     }
 
-    pub(super) fn answered(&mut self, kind: MessageKind, latency_us: u64, success: bool) {
+    pub(super) fn answered(&mut self, kind: MessageKind, latency: Micros, success: bool) {
         let s = self.get_mut(kind);
         s.answered += 1;
         if !success {
             s.rejected += 1;
         }
         s.latency_us
-            .saturating_record(latency_us.clamp(1, MAX_LATENCY_US));
+            .saturating_record(latency.as_u64().clamp(1, MAX_LATENCY_US));
     }
 
     /// Adds another network's counters (shards merging).

@@ -9,7 +9,7 @@ use super::counters::{self, MessageKind};
 use super::procedure::{token, Step};
 use super::{Reason, VisitedNetwork};
 use crate::model::aka;
-use crate::model::{Outcome, Procedure};
+use crate::model::{Micros, Outcome, Procedure};
 use crate::proto::diameter::{DownReason, Event, Incoming};
 use crate::wire::diameter::codes::{command, result};
 use crate::wire::diameter::{Packet, ResultCode};
@@ -38,7 +38,7 @@ impl VisitedNetwork {
         self.realms.len() - 1
     }
 
-    pub(super) fn send_s6a(&mut self, now: u64, slot: u32) {
+    pub(super) fn send_s6a(&mut self, now: Micros, slot: u32) {
         let f = &self.flights[slot as usize];
         let (mme, step, gen) = (f.mme as usize, f.step, f.gen);
         if !self.mmes[mme].peer.is_open() {
@@ -121,7 +121,7 @@ impl VisitedNetwork {
     }
 
     /// Handles one framed Diameter message received on MME `mme`'s connection.
-    pub fn handle_mme_message(&mut self, now: u64, mme: usize, bytes: &[u8]) {
+    pub fn handle_mme_message(&mut self, now: Micros, mme: usize, bytes: &[u8]) {
         match self.mmes[mme].peer.handle_message(now, bytes) {
             Ok(Incoming::Answer {
                 packet,
@@ -137,7 +137,7 @@ impl VisitedNetwork {
 
     /// Drains MME `mme`'s peer events: open → send what waited; down → fail its procedures;
     /// a request timeout → its procedure times out.
-    pub(super) fn mme_events(&mut self, now: u64, mme: usize) {
+    pub(super) fn mme_events(&mut self, now: Micros, mme: usize) {
         while let Some(ev) = self.mmes[mme].peer.poll_event() {
             match ev {
                 Event::Up { .. } => {
@@ -196,7 +196,7 @@ impl VisitedNetwork {
         }
     }
 
-    fn on_answer(&mut self, now: u64, pkt: &Packet<&[u8]>, token: u64, sent_at_us: u64) {
+    fn on_answer(&mut self, now: Micros, pkt: &Packet<&[u8]>, token: u64, sent_at_us: Micros) {
         let Some(kind) = counters::kind_of_diameter(pkt.command_code()) else {
             self.counters.malformed += 1;
             return;
@@ -259,7 +259,7 @@ impl VisitedNetwork {
     }
 
     /// ULA success: the roamer is registered at the target MME; the session follows.
-    fn after_ula(&mut self, now: u64, slot: u32) {
+    fn after_ula(&mut self, now: Micros, slot: u32) {
         self.registered(slot);
         let f = &self.flights[slot as usize];
         let local = (f.roamer.0 / self.cfg.shards) as usize;

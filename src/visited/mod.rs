@@ -30,9 +30,12 @@
 //! [`VisitedNetwork::handle_mme_message`], each S8 datagram to
 //! [`VisitedNetwork::handle_sgw_datagram`], and [`VisitedNetwork::handle_timeout`] when the clock
 //! reaches [`VisitedNetwork::poll_timeout`]; then write out every MME's
-//! [`VisitedNetwork::mme_transmit`] (and [`VisitedNetwork::mme_clear_transmit`]), drain
-//! [`VisitedNetwork::poll_sgw_transmit`] and [`VisitedNetwork::poll_completion`]. Time is
-//! microseconds on the caller's clock; nothing here reads a clock or touches a socket.
+//! [`VisitedNetwork::mme_transmit`] (and [`VisitedNetwork::clear_mme_transmit`]), drain
+//! [`VisitedNetwork::poll_sgw_transmit`] and [`VisitedNetwork::poll_completion`]. Names follow
+//! [`crate::proto::diameter::Peer`]: inputs `handle_*`, queued outputs `poll_*`, and a byte
+//! stream is read with `*transmit` and consumed with `clear_*transmit` (interface names `mme`,
+//! `sgw` qualify the noun). Time is `now`, a [`Micros`] instant of the caller's clock; nothing
+//! here reads a clock or touches a socket.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
@@ -41,7 +44,7 @@ use std::sync::Arc;
 
 use crate::model::population::{LoadConfig, Population, RoamerId};
 use crate::model::rng::{derive_seed, Rng};
-use crate::model::{Outcome, Procedure};
+use crate::model::{Micros, Outcome, Procedure};
 use crate::proto::gtpv2::{Requester, RequesterConfig};
 
 mod arrivals;
@@ -73,9 +76,9 @@ pub struct VisitedConfig {
     /// Host-IP-Address of the MMEs' CER.
     pub mme_ip: IpAddr,
     /// A procedure still running after this long ends as `timed_out`.
-    pub procedure_timeout_us: u64,
+    pub procedure_timeout_us: Micros,
     /// How long an S6a request waits for its answer.
-    pub diameter_timeout_us: u64,
+    pub diameter_timeout_us: Micros,
     /// S8 T3/N3 retransmission.
     pub gtp: RequesterConfig,
     /// APN of the sessions created.
@@ -102,8 +105,8 @@ impl VisitedConfig {
             sgw,
             pgw,
             mme_ip: sgw.ip(),
-            procedure_timeout_us: load.procedure_timeout_ms * 1000,
-            diameter_timeout_us: 5_000_000,
+            procedure_timeout_us: Micros::from_millis(load.procedure_timeout_ms),
+            diameter_timeout_us: Micros::from_secs(5),
             gtp: RequesterConfig::default(),
             apn: load.apn.clone(),
             seed,
@@ -190,15 +193,15 @@ pub struct Completion {
     /// Why.
     pub reason: Reason,
     /// When it was meant to start (the open-loop schedule).
-    pub intended_us: u64,
+    pub intended_us: Micros,
     /// When it ended.
-    pub finished_us: u64,
+    pub finished_us: Micros,
 }
 
 impl Completion {
-    /// Latency from the intended start.
+    /// Latency from the intended start, µs (as recorded into histograms).
     pub fn latency_us(&self) -> u64 {
-        self.finished_us.saturating_sub(self.intended_us)
+        self.finished_us.saturating_sub(self.intended_us).as_u64()
     }
 }
 
@@ -242,7 +245,7 @@ pub struct VisitedNetwork {
     flights: Vec<Flight>,
     free: Vec<u32>,
     in_flight: usize,
-    deadlines: BinaryHeap<Reverse<(u64, u32, u32)>>,
+    deadlines: BinaryHeap<Reverse<(Micros, u32, u32)>>,
     completions: VecDeque<Completion>,
     counters: MessageCounters,
     procedures: ProcedureCounts,
@@ -259,7 +262,7 @@ impl VisitedNetwork {
     /// A shard's network at `now`: every MME instance starts its Diameter connection (CER
     /// queued in [`mme_transmit`](Self::mme_transmit)); every roamer of the slice is detached
     /// in its persona's first visited PLMN.
-    pub fn new(now: u64, cfg: VisitedConfig, population: Arc<Population>) -> VisitedNetwork {
+    pub fn new(now: Micros, cfg: VisitedConfig, population: Arc<Population>) -> VisitedNetwork {
         let shards = cfg.shards.max(1);
         let shard = cfg.shard.min(shards - 1);
         let slice = (population.len() as u32)
@@ -314,7 +317,7 @@ impl VisitedNetwork {
     }
 
     fn build_pools(
-        now: u64,
+        now: Micros,
         population: &Population,
         shard: u32,
         shards: u32,
@@ -434,16 +437,16 @@ impl VisitedNetwork {
         self.mmes[mme].peer.transmit()
     }
 
-    /// Forgets MME `mme`'s transmit bytes once written.
-    pub fn mme_clear_transmit(&mut self, mme: usize) {
+    /// Forgets MME `mme`'s [`mme_transmit`](Self::mme_transmit) bytes once written or queued.
+    pub fn clear_mme_transmit(&mut self, mme: usize) {
         self.mmes[mme].peer.clear_transmit();
     }
 
     /// Replaces MME `mme`'s connection with a fresh one (after the transport broke): CER is
     /// queued again; requests pending on the old connection end with their procedures' timeout.
-    pub fn reconnect_mme(&mut self, now: u64, mme: usize) {
+    pub fn reconnect_mme(&mut self, now: Micros, mme: usize) {
         let m = &mut self.mmes[mme];
-        let seed = derive_seed(self.mme_settings.seed, now ^ mme as u64);
+        let seed = derive_seed(self.mme_settings.seed, now.as_u64() ^ mme as u64);
         m.peer = Mme::connect(now, &m.host, &m.realm, &self.mme_settings, seed);
     }
 
@@ -453,7 +456,7 @@ impl VisitedNetwork {
     }
 
     /// The earliest time [`handle_timeout`](Self::handle_timeout) has work.
-    pub fn poll_timeout(&mut self) -> Option<u64> {
+    pub fn poll_timeout(&mut self) -> Option<Micros> {
         while let Some(&Reverse((_, slot, gen))) = self.deadlines.peek() {
             let f = &self.flights[slot as usize];
             if f.live && f.gen == gen {
@@ -470,7 +473,7 @@ impl VisitedNetwork {
     }
 
     /// Expires procedures, S8 retransmission timers and the MMEs' Diameter timers.
-    pub fn handle_timeout(&mut self, now: u64) {
+    pub fn handle_timeout(&mut self, now: Micros) {
         while let Some(&Reverse((t, slot, gen))) = self.deadlines.peek() {
             if t > now {
                 break;
@@ -524,7 +527,7 @@ impl VisitedNetwork {
     /// shard and a wish by the personas ([`Population::pick`]), turns the wish into a procedure
     /// by the roamer's state (a detached roamer attaches first) and starts it. Draws again when
     /// the roamer is busy; after 16 busy draws the arrival is dropped and counted.
-    pub fn arrive(&mut self, now: u64, intended_us: u64) -> Option<(RoamerId, Procedure)> {
+    pub fn arrive(&mut self, now: Micros, intended_us: Micros) -> Option<(RoamerId, Procedure)> {
         for _ in 0..16 * self.cfg.shards {
             let (roamer, wish) = self.population.pick(&mut self.rng);
             if !self.owns(roamer) {

@@ -11,6 +11,7 @@
 use std::net::IpAddr;
 
 use crate::model::ids::Plmn;
+use crate::model::Micros;
 use crate::proto::diameter::{LocalIdentity, Peer, PeerConfig};
 
 /// One MME instance of this shard.
@@ -42,14 +43,14 @@ pub(super) struct Pool {
 pub(super) struct MmeSettings {
     pub(super) host_ip: IpAddr,
     pub(super) origin_state_id: u32,
-    pub(super) request_timeout_us: u64,
+    pub(super) request_timeout_us: Micros,
     pub(super) seed: u64,
     pub(super) origin_realm: Option<String>,
 }
 
 impl Mme {
     /// Instance number `n` (1-based) of `plmn`'s pool, connecting at `now`.
-    pub(super) fn new(now: u64, plmn: Plmn, n: u32, s: &MmeSettings) -> Mme {
+    pub(super) fn new(now: Micros, plmn: Plmn, n: u32, s: &MmeSettings) -> Mme {
         let host = plmn.mme_host(n);
         let realm = s.origin_realm.clone().unwrap_or_else(|| plmn.epc_realm());
         let seed = crate::model::rng::derive_seed(s.seed, plmn.digits_value() << 16 | n as u64);
@@ -65,7 +66,13 @@ impl Mme {
         }
     }
 
-    pub(super) fn connect(now: u64, host: &str, realm: &str, s: &MmeSettings, seed: u64) -> Peer {
+    pub(super) fn connect(
+        now: Micros,
+        host: &str,
+        realm: &str,
+        s: &MmeSettings,
+        seed: u64,
+    ) -> Peer {
         let identity = LocalIdentity {
             origin_host: host.to_string(),
             origin_realm: realm.to_string(),

@@ -9,7 +9,7 @@ use std::cmp::Reverse;
 use super::{Completion, Reason, RoamerState, StartError, VisitedNetwork};
 use crate::model::persona::Wish;
 use crate::model::population::RoamerId;
-use crate::model::{Outcome, Procedure};
+use crate::model::{Micros, Outcome, Procedure};
 
 /// The request a procedure is waiting on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,7 +36,7 @@ pub(super) struct Flight {
     pub(super) roamer: RoamerId,
     pub(super) procedure: Procedure,
     pub(super) step: Step,
-    pub(super) intended_us: u64,
+    pub(super) intended_us: Micros,
     /// The S6a error an anomaly roamer must get.
     pub(super) expect: Option<u32>,
     /// Where the roamer is going (attach, PLMN change, location update) or is (detach).
@@ -58,7 +58,7 @@ impl Flight {
             roamer: RoamerId(0),
             procedure: Procedure::Attach,
             step: Step::Air,
-            intended_us: 0,
+            intended_us: Micros::ZERO,
             expect: None,
             visited: 0,
             mme: 0,
@@ -96,8 +96,8 @@ impl VisitedNetwork {
     /// Only `attach` starts for a detached roamer; a busy roamer starts nothing.
     pub fn start(
         &mut self,
-        now: u64,
-        intended_us: u64,
+        now: Micros,
+        intended_us: Micros,
         roamer: RoamerId,
         procedure: Procedure,
     ) -> Result<(), StartError> {
@@ -182,7 +182,7 @@ impl VisitedNetwork {
     }
 
     /// Sends the request of the flight's current step (or parks it until its MME is open).
-    pub(super) fn issue(&mut self, now: u64, slot: u32) {
+    pub(super) fn issue(&mut self, now: Micros, slot: u32) {
         let f = &self.flights[slot as usize];
         match f.step {
             Step::Air | Step::Ulr | Step::Pur => self.send_s6a(now, slot),
@@ -198,7 +198,7 @@ impl VisitedNetwork {
     }
 
     /// Moves the flight to `step` and sends its request.
-    pub(super) fn next(&mut self, now: u64, slot: u32, step: Step) {
+    pub(super) fn next(&mut self, now: Micros, slot: u32, step: Step) {
         self.flights[slot as usize].step = step;
         self.issue(now, slot);
     }
@@ -233,7 +233,7 @@ impl VisitedNetwork {
     }
 
     /// Ends a procedure: the completion is queued, the roamer freed, the slot recycled.
-    pub(super) fn finish(&mut self, now: u64, slot: u32, outcome: Outcome, reason: Reason) {
+    pub(super) fn finish(&mut self, now: Micros, slot: u32, outcome: Outcome, reason: Reason) {
         let f = &mut self.flights[slot as usize];
         debug_assert!(f.live);
         f.live = false;
@@ -268,7 +268,7 @@ impl VisitedNetwork {
     }
 
     /// Ends every flight waiting on MME `mme` (its connection went down), with `outcome`.
-    pub(super) fn fail_mme(&mut self, now: u64, mme: usize, outcome: Outcome, reason: Reason) {
+    pub(super) fn fail_mme(&mut self, now: Micros, mme: usize, outcome: Outcome, reason: Reason) {
         let waiting = std::mem::take(&mut self.mmes[mme].waiting);
         for (slot, gen) in waiting {
             if let Some(s) = self.flight_of(super::procedure::token(slot, gen)) {

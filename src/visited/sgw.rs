@@ -10,7 +10,7 @@ use super::counters::{self, MessageKind};
 use super::procedure::{token, Step};
 use super::{Datagram, Reason, VisitedNetwork};
 use crate::model::population::Roamer;
-use crate::model::{Outcome, Procedure};
+use crate::model::{Micros, Outcome, Procedure};
 use crate::proto::gtpv2::RequestError;
 use crate::wire::gtpv2::codes::{interface, msg, pdn, rat, selection};
 use crate::wire::gtpv2::{
@@ -59,7 +59,7 @@ impl VisitedNetwork {
     }
 
     /// Sends the S8 request of the flight's step.
-    pub(super) fn send_s8(&mut self, now: u64, slot: u32) {
+    pub(super) fn send_s8(&mut self, now: Micros, slot: u32) {
         let f = &self.flights[slot as usize];
         let (step, gen, proc_) = (f.step, f.gen, f.procedure);
         let r = self.population.roamer(f.roamer);
@@ -139,7 +139,7 @@ impl VisitedNetwork {
     /// `ebi`) in `visited`, with a fresh SGW TEID.
     fn send_csr(
         &mut self,
-        now: u64,
+        now: Micros,
         tok: u64,
         r: &Roamer,
         visited: Plmn,
@@ -230,7 +230,7 @@ impl VisitedNetwork {
     }
 
     /// T3 expiries and N3 timeouts of the SGW's requests.
-    pub(super) fn sgw_timeout(&mut self, now: u64) {
+    pub(super) fn sgw_timeout(&mut self, now: Micros) {
         self.sgw.handle_timeout(now);
         while let Some(crate::proto::gtpv2::RequesterEvent::TimedOut {
             token,
@@ -249,7 +249,7 @@ impl VisitedNetwork {
     }
 
     /// Handles one S8 datagram from `from` (a PGW response).
-    pub fn handle_sgw_datagram(&mut self, now: u64, from: SocketAddr, bytes: &[u8]) {
+    pub fn handle_sgw_datagram(&mut self, now: Micros, from: SocketAddr, bytes: &[u8]) {
         let Ok(h) = peek_header(bytes) else {
             self.counters.malformed += 1;
             return;
@@ -304,7 +304,7 @@ impl VisitedNetwork {
     }
 
     /// An accepted S8 response: the next step or the end.
-    fn after_s8(&mut self, now: u64, slot: u32, pgw_teid: Option<u32>) {
+    fn after_s8(&mut self, now: Micros, slot: u32, pgw_teid: Option<u32>) {
         let f = &self.flights[slot as usize];
         let (step, proc_, delete) = (f.step, f.procedure, f.delete_teid);
         let local = (f.roamer.0 / self.cfg.shards) as usize;

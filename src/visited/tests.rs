@@ -17,7 +17,7 @@ fn network(population: u64) -> VisitedNetwork {
         "10.0.0.2:2123".parse().unwrap(),
         7,
     );
-    VisitedNetwork::new(0, cfg, Arc::new(pop))
+    VisitedNetwork::new(Micros(0), cfg, Arc::new(pop))
 }
 
 fn messages(buf: &[u8]) -> Vec<Vec<u8>> {
@@ -41,19 +41,23 @@ fn per_roamer_state_is_8_bytes() {
 
 #[test]
 fn arrivals_keep_their_rate_and_their_schedule() {
-    let mut a = Arrivals::new(0, 10_000_000, 1000.0, ArrivalProcess::Poisson, 3);
-    let times: Vec<u64> = std::iter::from_fn(|| a.pop()).collect();
+    // From time 0 to `end_us`.
+    let arrivals = |end_us, rate, process, seed| {
+        Arrivals::new(Micros::ZERO, Micros(end_us), rate, process, seed)
+    };
+    let mut a = arrivals(10_000_000, 1000.0, ArrivalProcess::Poisson, 3);
+    let times: Vec<u64> = std::iter::from_fn(|| a.pop().map(u64::from)).collect();
     assert!((9_700..10_300).contains(&times.len()), "{}", times.len());
     assert!(times.windows(2).all(|w| w[0] <= w[1]));
-    let mut b = Arrivals::new(0, 10_000_000, 1000.0, ArrivalProcess::Poisson, 3);
-    assert_eq!(times, std::iter::from_fn(|| b.pop()).collect::<Vec<_>>());
-    let mut u = Arrivals::new(0, 10_000, 1000.0, ArrivalProcess::Uniform, 3);
-    let ut: Vec<u64> = std::iter::from_fn(|| u.pop()).collect();
-    assert_eq!(ut, (1..10).map(|i| i * 1000).collect::<Vec<_>>());
+    let mut b = arrivals(10_000_000, 1000.0, ArrivalProcess::Poisson, 3);
     assert_eq!(
-        Arrivals::new(0, 10, 0.0, ArrivalProcess::Poisson, 1).peek(),
-        None
+        times,
+        std::iter::from_fn(|| b.pop().map(u64::from)).collect::<Vec<_>>()
     );
+    let mut u = arrivals(10_000, 1000.0, ArrivalProcess::Uniform, 3);
+    let ut: Vec<u64> = std::iter::from_fn(|| u.pop().map(u64::from)).collect();
+    assert_eq!(ut, (1..10).map(|i| i * 1000).collect::<Vec<_>>());
+    assert_eq!(arrivals(10, 0.0, ArrivalProcess::Poisson, 1).peek(), None);
 }
 
 #[test]
@@ -63,18 +67,24 @@ fn a_procedure_without_answers_times_out_exactly_once() {
         .map(RoamerId)
         .find(|&r| vn.population().anomaly_of(r).is_none())
         .unwrap();
-    vn.start(5, 0, roamer, Procedure::Attach).unwrap();
+    vn.start(Micros(5), Micros(0), roamer, Procedure::Attach)
+        .unwrap();
     assert_eq!(
-        vn.start(6, 0, roamer, Procedure::Attach),
+        vn.start(Micros(6), Micros(0), roamer, Procedure::Attach),
         Err(StartError::Busy(roamer))
     );
     assert_eq!(
-        vn.start(6, 0, RoamerId(1 - roamer.0.min(1)), Procedure::Detach),
+        vn.start(
+            Micros(6),
+            Micros(0),
+            RoamerId(1 - roamer.0.min(1)),
+            Procedure::Detach
+        ),
         Err(StartError::NotAttached(RoamerId(1 - roamer.0.min(1))))
     );
-    let mut now = 5;
+    let mut now = Micros(5);
     while let Some(t) = vn.poll_timeout() {
-        if t > 20_000_000 {
+        if t > Micros(20_000_000) {
             break;
         }
         now = t;
@@ -88,7 +98,7 @@ fn a_procedure_without_answers_times_out_exactly_once() {
     assert!(vn.poll_completion().is_none());
     assert_eq!(vn.in_flight(), 0);
     assert!(!vn.roamer_state(roamer).unwrap().busy());
-    assert!(now >= 5_000_000);
+    assert!(now >= Micros(5_000_000));
 }
 
 #[test]
@@ -101,13 +111,13 @@ fn the_mme_answers_cancel_location_with_cla() {
         origin_state_id: 1,
         product_name: "test".into(),
     };
-    let mut hss = Peer::accept(0, PeerConfig::s6a(hss_id, 1), Box::new(|_, _| true));
+    let mut hss = Peer::accept(Micros(0), PeerConfig::s6a(hss_id, 1), Box::new(|_, _| true));
     for m in messages(vn.mme_transmit(0)) {
-        let _ = hss.handle_message(1, &m);
+        let _ = hss.handle_message(Micros(1), &m);
     }
-    vn.mme_clear_transmit(0);
+    vn.clear_mme_transmit(0);
     for m in messages(hss.transmit()) {
-        vn.handle_mme_message(2, 0, &m);
+        vn.handle_mme_message(Micros(2), 0, &m);
     }
     hss.clear_transmit();
     let host = vn.mme_host(0).to_string();
@@ -123,14 +133,15 @@ fn the_mme_answers_cancel_location_with_cla() {
         cancellation_type: 0,
         clr_flags: Some(1),
     };
-    hss.send_request(3, 77, |ids, w| clr.emit(ids, w)).unwrap();
+    hss.send_request(Micros(3), 77, |ids, w| clr.emit(ids, w))
+        .unwrap();
     for m in messages(hss.transmit()) {
-        vn.handle_mme_message(4, 0, &m);
+        vn.handle_mme_message(Micros(4), 0, &m);
     }
     hss.clear_transmit();
     let answers = messages(vn.mme_transmit(0));
     assert_eq!(answers.len(), 1);
-    match hss.handle_message(5, &answers[0]).unwrap() {
+    match hss.handle_message(Micros(5), &answers[0]).unwrap() {
         Incoming::Answer { packet, token, .. } => {
             assert_eq!(token, 77);
             let cla = CancelLocationAnswer::parse(&packet).unwrap();

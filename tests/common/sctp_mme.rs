@@ -7,6 +7,7 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use roamsim::engine::diameter::sctp_udp::{SctpUdp, SctpUdpConfig};
+use roamsim::model::Micros;
 use roamsim::proto::diameter::{Event as PeerEvent, Incoming, LocalIdentity, Peer, PeerConfig};
 use roamsim::proto::sctp::{AssocId, AssocStats, CloseReason, Event};
 use roamsim::wire::diameter::Ids;
@@ -39,7 +40,7 @@ impl SctpMme {
     pub fn connect(hss: SocketAddr) -> SctpMme {
         let mut sctp = SctpUdp::bind("127.0.0.1:0".parse().unwrap(), SctpUdpConfig::client())
             .expect("bind the MME's UDP socket");
-        let assoc = sctp.connect(0, hss).expect("connect");
+        let assoc = sctp.connect(Micros(0), hss).expect("connect");
         let identity = LocalIdentity {
             origin_host: MME_HOST.into(),
             origin_realm: MME_REALM.into(),
@@ -48,8 +49,8 @@ impl SctpMme {
             product_name: "roamsim-test-mme".into(),
         };
         let mut cfg = PeerConfig::s6a(identity, 7);
-        cfg.request_timeout_us = 30_000_000;
-        let peer = Peer::initiate(0, cfg);
+        cfg.request_timeout_us = Micros(30_000_000);
+        let peer = Peer::initiate(Micros(0), cfg);
         let mut mme = SctpMme {
             sctp,
             assoc,
@@ -64,8 +65,8 @@ impl SctpMme {
         mme
     }
 
-    pub fn now(&self) -> u64 {
-        self.t0.elapsed().as_micros() as u64
+    pub fn now(&self) -> Micros {
+        Micros::from_duration(self.t0.elapsed())
     }
 
     /// One pass of the loop: timers, receive, events, send.
@@ -75,9 +76,7 @@ impl SctpMme {
             .into_iter()
             .flatten()
             .min();
-        let wait = next.map_or(wait, |t| {
-            Duration::from_micros(t.saturating_sub(now)).min(wait)
-        });
+        let wait = next.map_or(wait, |t| t.saturating_sub(now).as_duration().min(wait));
         let _ = self.sctp.wait(wait);
         let now = self.now();
         self.sctp.recv(now).expect("recv");

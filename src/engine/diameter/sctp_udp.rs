@@ -25,8 +25,9 @@ use std::time::Duration;
 
 use super::{diameter_stream, messages, DIAMETER_PORT};
 use crate::io::{RecvBatch, TxBatch, UdpConfig, UdpSocket, MAX_BATCH};
+use crate::model::Micros;
 use crate::proto::sctp::{
-    AssocId, AssocStats, ConnectError, Endpoint, EndpointConfig, Event, Micros, SendError, State,
+    AssocId, AssocStats, ConnectError, Endpoint, EndpointConfig, Event, SendError, State,
     PPID_DIAMETER,
 };
 
@@ -222,7 +223,7 @@ impl SctpUdp {
                 self.totals.associations += 1;
                 if let Some(early) = self.early.remove(&id) {
                     // Errors are counted in `send_errors`; the Diameter peer's timers notice.
-                    let _ = self.send_diameter(0, id, &early);
+                    let _ = self.send_diameter(Micros::ZERO, id, &early);
                 }
             }
             Event::Closed { .. } => {

@@ -41,7 +41,7 @@ impl Side {
     }
 
     /// One pass: read, timers, events into the peer, the peer's output out.
-    fn step(&mut self, now: u64, server: bool) {
+    fn step(&mut self, now: Micros, server: bool) {
         self.sctp.recv(now).unwrap();
         if self.sctp.poll_timeout().is_some_and(|t| t <= now) {
             self.sctp.handle_timeout(now);
@@ -87,7 +87,7 @@ fn run_until(
     let until = Instant::now() + Duration::from_secs(10);
     while !done(client, server) {
         assert!(Instant::now() < until, "timed out");
-        let now = t0.elapsed().as_micros() as u64;
+        let now = Micros::from_duration(t0.elapsed());
         client.step(now, false);
         server.step(now, true);
         let _ = client.sctp.wait(Duration::from_millis(1));
@@ -104,15 +104,18 @@ fn diameter_over_sctp_udp_uses_ppid_46_and_many_streams() {
     let mut server = Side::new(SctpUdpConfig::server());
     let mut client = Side::new(SctpUdpConfig::client());
     assert!(server.sctp.recv_buffer_size() >= 1 << 20);
-    let id = client.sctp.connect(0, server.sctp.local_addr()).unwrap();
+    let id = client
+        .sctp
+        .connect(Micros(0), server.sctp.local_addr())
+        .unwrap();
     let cfg = PeerConfig::s6a(identity("mme1.epc.mnc001.mcc208.org"), 1);
-    client.peer = Some((id, Peer::initiate(0, cfg)));
+    client.peer = Some((id, Peer::initiate(Micros(0), cfg)));
     run_until(t0, &mut client, &mut server, |c, _| {
         c.peer.as_ref().is_some_and(|(_, p)| p.is_open())
     });
     assert_eq!(client.sctp.outbound_streams(id), Some(16));
 
-    let now = t0.elapsed().as_micros() as u64;
+    let now = Micros::from_duration(t0.elapsed());
     let (_, peer) = client.peer.as_mut().unwrap();
     for token in 0..40 {
         peer.send_request(now, token, request).unwrap();
@@ -136,7 +139,7 @@ fn diameter_over_sctp_udp_uses_ppid_46_and_many_streams() {
         );
     }
 
-    let now = t0.elapsed().as_micros() as u64;
+    let now = Micros::from_duration(t0.elapsed());
     client.sctp.shutdown(now, id);
     run_until(t0, &mut client, &mut server, |c, s| {
         c.closed.is_some() && s.closed.is_some()
@@ -153,16 +156,19 @@ fn diameter_over_sctp_udp_uses_ppid_46_and_many_streams() {
 fn send_diameter_rejects_garbage_and_unknown_associations() {
     let mut server = Side::new(SctpUdpConfig::server());
     let mut client = Side::new(SctpUdpConfig::client());
-    let id = client.sctp.connect(0, server.sctp.local_addr()).unwrap();
+    let id = client
+        .sctp
+        .connect(Micros(0), server.sctp.local_addr())
+        .unwrap();
     let err = client
         .sctp
-        .send_diameter(0, id, &[1, 0, 0, 8, 0])
+        .send_diameter(Micros(0), id, &[1, 0, 0, 8, 0])
         .unwrap_err();
     assert_eq!(err, SendDiameterError::Framing(5));
-    client.sctp.abort(0, id);
-    client.step(0, false);
-    server.step(0, true);
-    let err = client.sctp.send_diameter(0, id, &[]);
+    client.sctp.abort(Micros(0), id);
+    client.step(Micros::ZERO, false);
+    server.step(Micros::ZERO, true);
+    let err = client.sctp.send_diameter(Micros(0), id, &[]);
     assert!(matches!(
         err,
         Err(SendDiameterError::NoAssociation) | Ok(())

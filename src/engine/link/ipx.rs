@@ -22,6 +22,7 @@ use super::{write_directions, DriverError, DEFAULT_SEED};
 use crate::io::netns::{self, Netns};
 use crate::io::Tun;
 use crate::link::{BiLink, Direction, LinkProfile, LinkStats};
+use crate::model::Micros;
 
 /// The visited side's namespace.
 pub const VISITED_NS: &str = "roamsim-visited";
@@ -233,7 +234,7 @@ impl Ipx {
                     let mut packet = self.pool.pop().unwrap_or_default();
                     packet.clear();
                     packet.extend_from_slice(&self.buf[..n]);
-                    self.link.enqueue(dir, now_us, packet);
+                    self.link.enqueue(dir, Micros(now_us), packet);
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return false,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
@@ -248,7 +249,7 @@ impl Ipx {
 
     /// Writes every packet due at `now_us` into the other side's TUN.
     fn release_due(&mut self, now_us: u64) {
-        while let Some((dir, packet)) = self.link.poll_release(now_us) {
+        while let Some((dir, packet)) = self.link.poll_release(Micros(now_us)) {
             let to = match dir {
                 Direction::Uplink => &self.home.tun,
                 Direction::Downlink => &self.visited.tun,
@@ -269,7 +270,7 @@ impl super::LinkDriver for Ipx {
     }
 
     fn next_release_at(&self) -> Option<u64> {
-        self.link.next_release_at()
+        self.link.poll_timeout().map(u64::from)
     }
 
     fn release(&mut self, now_us: u64) {

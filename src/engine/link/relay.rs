@@ -32,6 +32,7 @@ use mio::{Interest, Poll, Token};
 use super::{write_directions, DriverError, DEFAULT_SEED};
 use crate::io::{RecvBatch, Transmit, UdpConfig, UdpSocket};
 use crate::link::{BiLink, Link, LinkProfile, LinkStats};
+use crate::model::Micros;
 
 /// Default bound on simultaneous clients (each holds one upstream socket).
 pub const DEFAULT_MAX_CLIENTS: usize = 256;
@@ -355,7 +356,7 @@ impl Relay {
                 }
             };
             let buf = copy_into(&mut self.pool, data);
-            self.link.uplink.enqueue(now_us, (route, buf));
+            self.link.uplink.enqueue(Micros(now_us), (route, buf));
         }
     }
 
@@ -371,7 +372,7 @@ impl Relay {
         };
         for (_, data) in self.recv.datagrams() {
             let buf = copy_into(&mut self.pool, data);
-            self.link.downlink.enqueue(now_us, (route, buf));
+            self.link.downlink.enqueue(Micros(now_us), (route, buf));
         }
     }
 
@@ -430,7 +431,7 @@ impl Relay {
 
 /// Moves every copy of `link` due at `now_us` into `out`, in release order.
 fn collect_due(link: &mut Link<Datagram>, now_us: u64, out: &mut Vec<Datagram>) {
-    while let Some(d) = link.poll_release(now_us) {
+    while let Some(d) = link.poll_release(Micros(now_us)) {
         out.push(d);
     }
 }
@@ -472,7 +473,7 @@ impl super::LinkDriver for Relay {
     }
 
     fn next_release_at(&self) -> Option<u64> {
-        self.link.next_release_at()
+        self.link.poll_timeout().map(u64::from)
     }
 
     fn release(&mut self, now_us: u64) {

@@ -19,7 +19,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::interval::IntervalTap;
 use crate::model::population::ArrivalProcess;
-use crate::model::Procedure;
+use crate::model::{Micros, Procedure};
 use crate::report::summary::WarmStartSummary;
 use crate::report::Recorder;
 use crate::visited::{Arrivals, VisitedNetwork};
@@ -28,7 +28,7 @@ use crate::visited::{Arrivals, VisitedNetwork};
 /// monotonic clock, or a simulated network on a virtual clock.
 pub(crate) trait Network {
     /// The current time, microseconds since the network started.
-    fn now(&self) -> u64;
+    fn now(&self) -> Micros;
 
     /// Brings the MMEs' Diameter connections up before the first arrival (a real network waits
     /// for every CEA; a virtual one lets the first procedures wait for it, as they would).
@@ -40,7 +40,7 @@ pub(crate) trait Network {
     /// One turn: hands `vn` (and the home core) what arrived and what is due, runs the timers,
     /// sends what that produced, and lets time pass until the next thing happens or `deadline`
     /// (the next arrival) at the latest.
-    fn turn(&mut self, vn: &mut VisitedNetwork, deadline: Option<u64>) -> io::Result<()>;
+    fn turn(&mut self, vn: &mut VisitedNetwork, deadline: Option<Micros>) -> io::Result<()>;
 
     /// Nothing is still on its way to the visited side (always true for real sockets, where
     /// the answers in flight cannot be seen).
@@ -64,10 +64,10 @@ pub(crate) struct Schedule {
     pub process: ArrivalProcess,
     /// Seed of the arrival times.
     pub seed: u64,
-    /// How long arrivals go on, microseconds.
-    pub duration_us: u64,
-    /// Longest wait after the last arrival for the procedures in flight, microseconds.
-    pub drain_us: u64,
+    /// How long arrivals go on.
+    pub duration: Micros,
+    /// Longest wait after the last arrival for the procedures in flight.
+    pub drain: Micros,
     /// Attach the steady-state share of the roamers first, unmeasured.
     pub warm_start: bool,
 }
@@ -78,8 +78,8 @@ pub(crate) struct Generated {
     pub recorder: Recorder,
     /// Arrivals intended within the run.
     pub intended: u64,
-    /// From the first arrival's scheduled start to the end of the arrivals, microseconds.
-    pub elapsed_us: u64,
+    /// From the first arrival's scheduled start to the end of the arrivals.
+    pub elapsed: Micros,
     /// What the warm start did, if there was one.
     pub warm_start: Option<WarmStartSummary>,
     /// The visited side as the run left it.
@@ -118,7 +118,7 @@ pub(crate) fn run<N: Network>(
     let start = net.now();
     let mut arrivals = Arrivals::new(
         start,
-        start + schedule.duration_us,
+        start + schedule.duration,
         schedule.rate,
         schedule.process,
         schedule.seed,
@@ -127,11 +127,11 @@ pub(crate) fn run<N: Network>(
     let mut stopped_at = None;
     loop {
         let now = net.now();
-        if g.tap.due(now) {
+        if g.tap.due(now.as_u64()) {
             // The links' counters and delays since the last interval go with it.
             net.record_links(&mut g.rec);
         }
-        g.tap.poll(now, &mut g.rec, &g.vn);
+        g.tap.poll(now.as_u64(), &mut g.rec, &g.vn);
         if stopped_at.is_none() && (stop.load(Ordering::Relaxed) || arrivals.peek().is_none()) {
             stopped_at = Some(now);
         }
@@ -141,7 +141,7 @@ pub(crate) fn run<N: Network>(
                 while let Some(t) = arrivals.peek().filter(|&t| t <= now) {
                     arrivals.pop();
                     intended += 1;
-                    g.rec.record_lag(now - t);
+                    g.rec.record_lag((now - t).as_u64());
                     if let Some((_, procedure)) = g.vn.arrive(now, t) {
                         g.rec.record_started(procedure);
                         started = true;
@@ -154,7 +154,7 @@ pub(crate) fn run<N: Network>(
             }
             Some(at) => {
                 let quiet = g.vn.in_flight() == 0 && net.settled();
-                if quiet || now >= at + schedule.drain_us {
+                if quiet || now >= at + schedule.drain {
                     break;
                 }
             }
@@ -166,17 +166,17 @@ pub(crate) fn run<N: Network>(
         net.turn(&mut g.vn, next_arrival)?;
         g.collect();
     }
-    let elapsed_us = stopped_at.unwrap_or_else(|| net.now()) - start;
+    let elapsed = stopped_at.unwrap_or_else(|| net.now()) - start;
     // What was measured stands even if the goodbye fails.
     let _ = net.close(&mut g.vn);
     g.collect();
     let now = net.now();
     net.record_links(&mut g.rec);
-    g.tap.finish(now, &mut g.rec, &g.vn);
+    g.tap.finish(now.as_u64(), &mut g.rec, &g.vn);
     Ok(Generated {
         recorder: g.rec,
         intended,
-        elapsed_us,
+        elapsed,
         warm_start,
         vn: g.vn,
     })
@@ -219,7 +219,7 @@ impl Generator {
         self.collect();
         self.vn.reset_counts();
         let mut summary = self.warming.take().unwrap_or_default();
-        summary.seconds = (net.now() - started) as f64 / 1e6;
+        summary.seconds = (net.now() - started).as_duration().as_secs_f64();
         Ok(summary)
     }
 

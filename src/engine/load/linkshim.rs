@@ -30,6 +30,7 @@ use hdrhistogram::Histogram;
 
 use crate::link::{BiLink, ConfigError, Direction, DropCause, Link, LinkStats, Packet};
 use crate::model::rng::derive_seed;
+use crate::model::Micros;
 use crate::model::Plmn;
 use crate::report::recorder::{latency_histogram, merge_histogram};
 use crate::report::Recorder;
@@ -329,7 +330,7 @@ impl<P: Packet> LinkShim<P> {
     /// Puts one copy (a first send or a retransmission) on `link`.
     fn send(&mut self, dir: Direction, now: u64, link: usize, c: Carried<P>) -> Fate {
         let keep = c.segment.is_some().then(|| c.clone());
-        match (self.links[link].bilink.enqueue(dir, now, c), keep) {
+        match (self.links[link].bilink.enqueue(dir, Micros(now), c), keep) {
             (crate::link::Verdict::Queued { copies }, _) => Fate::Queued { copies },
             (crate::link::Verdict::Dropped(cause), None) => Fate::Dropped(cause),
             (crate::link::Verdict::Dropped(cause), Some(c)) => {
@@ -386,7 +387,10 @@ impl<P: Packet> LinkShim<P> {
     /// When the next message is due (a release, a retransmission or an undelayed message), µs;
     /// `None` when nothing is in flight. Poll both directions at or after that time.
     pub fn next_release_at(&self) -> Option<u64> {
-        let links = self.links.iter().filter_map(|l| l.bilink.next_release_at());
+        let links = self
+            .links
+            .iter()
+            .filter_map(|l| l.bilink.poll_timeout().map(u64::from));
         let sides = self.sides.iter().flat_map(|s| {
             let ready = (!s.ready.is_empty()).then_some(0);
             [
@@ -422,7 +426,7 @@ impl<P: Packet> LinkShim<P> {
             let c = self.links[link]
                 .bilink
                 .direction(dir)
-                .poll_release(now)
+                .poll_release(Micros(now))
                 .expect("due");
             match c.segment {
                 None => {
@@ -446,10 +450,10 @@ impl<P: Packet> LinkShim<P> {
         (0..self.links.len())
             .filter_map(|i| {
                 let at = match dir {
-                    Direction::Uplink => self.links[i].bilink.uplink.next_release_at(),
-                    Direction::Downlink => self.links[i].bilink.downlink.next_release_at(),
+                    Direction::Uplink => self.links[i].bilink.uplink.poll_timeout(),
+                    Direction::Downlink => self.links[i].bilink.downlink.poll_timeout(),
                 }?;
-                (at <= now).then_some((at, i))
+                (at <= Micros(now)).then_some((at, i))
             })
             .min()
             .map(|(_, i)| i)

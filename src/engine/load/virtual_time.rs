@@ -30,7 +30,7 @@ use crate::model::config::{ConfigError, Profile};
 use crate::model::population::{ArrivalProcess, Population};
 use crate::model::rng::derive_seed;
 use crate::model::subscriber::Directory;
-use crate::model::{Outcome, Procedure};
+use crate::model::{Micros, Outcome, Procedure};
 use crate::report::recorder::ProcedureStats;
 use crate::report::summary::WarmStartSummary;
 use crate::report::Recorder;
@@ -128,7 +128,7 @@ impl VirtualResult {
 }
 
 struct Delivery {
-    at: u64,
+    at: Micros,
     seq: u64,
     hop: Hop,
     bytes: Vec<u8>,
@@ -159,7 +159,7 @@ pub type Tamper = Box<dyn FnMut(&mut Vec<u8>)>;
 /// handles: [`Network::flush`] has nothing to do.
 pub struct VirtualNet {
     clock: Clock,
-    delay: u64,
+    delay: Micros,
     home: HomeCore,
     queue: BinaryHeap<Reverse<Delivery>>,
     seq: u64,
@@ -214,8 +214,8 @@ impl VirtualRun {
             pgw_addr,
             derive_seed(opts.seed, 0x5653),
         );
-        let drain_us = cfg.procedure_timeout_us + 1_000_000;
-        let vn = VisitedNetwork::new(0, cfg, population);
+        let drain = cfg.procedure_timeout_us + Micros::from_secs(1);
+        let vn = VisitedNetwork::new(Micros::ZERO, cfg, population);
         let settings = HomeSettings {
             host_ip: "10.0.0.3".parse().expect("literal"),
             boot: 1,
@@ -227,13 +227,13 @@ impl VirtualRun {
         let mut home = HomeCore::new(&profile, Directory::from_profile(&profile), &settings);
         // One simulated connection per MME instance, opened at time 0: connection i is MME i's.
         for i in 0..vn.mme_count() {
-            let id = home.s6a().open(0);
+            let id = home.s6a().open(Micros::ZERO);
             debug_assert_eq!(id, i);
         }
         let links = VirtualLinks::new(&opts.links, &vn, opts.seed)?;
         let net = VirtualNet {
             clock: Clock::simulated(),
-            delay: opts.one_way_delay_us,
+            delay: Micros(opts.one_way_delay_us),
             home,
             queue: BinaryHeap::new(),
             seq: 0,
@@ -253,8 +253,8 @@ impl VirtualRun {
                 rate: opts.rate,
                 process: opts.arrivals.unwrap_or(profile.load.arrivals),
                 seed: derive_seed(opts.seed, 0x0041_5252),
-                duration_us: opts.duration_us,
-                drain_us,
+                duration: Micros(opts.duration_us),
+                drain,
                 warm_start: profile.load.warm_start,
             },
         })
@@ -316,8 +316,8 @@ impl VirtualRun {
 }
 
 impl Network for VirtualNet {
-    fn now(&self) -> u64 {
-        self.clock.now_us()
+    fn now(&self) -> Micros {
+        self.clock.now()
     }
 
     fn connect(&mut self, _vn: &mut VisitedNetwork, _stop: &AtomicBool) -> io::Result<()> {
@@ -330,7 +330,7 @@ impl Network for VirtualNet {
 
     /// Handles everything due at the current instant, queues what both sides send, then jumps
     /// the clock to the next event (or to `deadline`, the next arrival, if that comes first).
-    fn turn(&mut self, vn: &mut VisitedNetwork, deadline: Option<u64>) -> io::Result<()> {
+    fn turn(&mut self, vn: &mut VisitedNetwork, deadline: Option<Micros>) -> io::Result<()> {
         self.step(vn);
         self.send(vn);
         if let Some(t) = self.next_event(vn, deadline) {
@@ -357,9 +357,13 @@ impl Network for VirtualNet {
 impl VirtualNet {
     /// The next instant something happens; `None` when nothing ever will (no arrival to come,
     /// nothing queued, nothing in flight), so that idle timers do not keep the run alive.
-    fn next_event(&mut self, vn: &mut VisitedNetwork, deadline: Option<u64>) -> Option<u64> {
+    fn next_event(&mut self, vn: &mut VisitedNetwork, deadline: Option<Micros>) -> Option<Micros> {
         let deliveries = self.queue.peek().map(|Reverse(d)| d.at);
-        let on_links = self.links.as_ref().and_then(VirtualLinks::next_release_at);
+        let on_links = self
+            .links
+            .as_ref()
+            .and_then(VirtualLinks::next_release_at)
+            .map(Micros);
         let deliveries = deliveries.into_iter().chain(on_links).min();
         if deadline.is_none() && deliveries.is_none() && vn.in_flight() == 0 {
             return None;
@@ -377,8 +381,8 @@ impl VirtualNet {
 
     /// Delivers what the links and the queue release by now, then runs the timers due.
     fn step(&mut self, vn: &mut VisitedNetwork) {
-        let now = self.clock.now_us();
-        while let Some((hop, bytes)) = self.links.as_mut().and_then(|l| l.poll(now)) {
+        let now = self.clock.now();
+        while let Some((hop, bytes)) = self.links.as_mut().and_then(|l| l.poll(now.as_u64())) {
             self.events += 1;
             self.enqueue(hop, bytes);
         }
@@ -397,7 +401,7 @@ impl VirtualNet {
     /// Sends a message: over its partner's link if it has one, then the hop's own delay.
     fn push(&mut self, vn: &VisitedNetwork, hop: Hop, bytes: Vec<u8>) {
         let bytes = match self.links.as_mut() {
-            Some(l) => match l.offer(self.clock.now_us(), vn, hop, bytes) {
+            Some(l) => match l.offer(self.clock.now().as_u64(), vn, hop, bytes) {
                 Some(b) => b,
                 None => return,
             },
@@ -410,7 +414,7 @@ impl VirtualNet {
     fn enqueue(&mut self, hop: Hop, bytes: Vec<u8>) {
         self.seq += 1;
         self.queue.push(Reverse(Delivery {
-            at: self.clock.now_us() + self.delay,
+            at: self.clock.now() + self.delay,
             seq: self.seq,
             hop,
             bytes,
@@ -423,7 +427,7 @@ impl VirtualNet {
             for m in split(vn.mme_transmit(i)) {
                 self.push(vn, Hop::Hss(i), m);
             }
-            vn.mme_clear_transmit(i);
+            vn.clear_mme_transmit(i);
         }
         for i in 0..vn.mme_count() {
             for mut m in split(self.home.s6a().output(i)) {
@@ -453,7 +457,7 @@ impl VirtualNet {
     }
 
     fn deliver(&mut self, vn: &mut VisitedNetwork, d: Delivery) {
-        let now = self.clock.now_us();
+        let now = self.clock.now();
         match d.hop {
             Hop::Mme(i) => vn.handle_mme_message(now, i, &d.bytes),
             Hop::Sgw => vn.handle_sgw_datagram(now, self.pgw_addr, &d.bytes),

@@ -16,6 +16,7 @@ use mio::{Interest, Registry, Token};
 use crate::engine::diameter::conn::{DiameterConn, ReadEnd, SctpConn, TcpConn};
 use crate::home::S6aCore;
 use crate::io::sctp::SctpListener;
+use crate::model::Micros;
 
 /// Token of the S6a listener or socket.
 pub(super) const S6A: Token = Token(0);
@@ -137,7 +138,7 @@ impl<L: ConnListener> StreamS6a<L> {
                     return Ok(());
                 }
             };
-            let id = core.open(now);
+            let id = core.open(Micros(now));
             registry.register(&mut conn, Token(FIRST_CONN + id), Interest::READABLE)?;
             put(
                 &mut self.conns,
@@ -154,7 +155,10 @@ impl<L: ConnListener> StreamS6a<L> {
         let Some(c) = self.conns.get_mut(id).and_then(Option::as_mut) else {
             return;
         };
-        match c.conn.read(&mut |msg| core.handle_message(now, id, msg)) {
+        match c
+            .conn
+            .read(&mut |msg| core.handle_message(Micros(now), id, msg))
+        {
             ReadEnd::WouldBlock => {}
             ReadEnd::Closed => self.close(core, registry, id),
             ReadEnd::Framing(e) => {

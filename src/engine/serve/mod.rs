@@ -32,6 +32,7 @@ use crate::home::{HomeCore, HomeSettings};
 use crate::io::{RecvBatch, TxBatch, UdpConfig, UdpSocket};
 use crate::model::config::Profile;
 use crate::model::subscriber::Directory;
+use crate::model::Micros;
 
 mod listen;
 mod sctp;
@@ -271,14 +272,17 @@ impl Server {
     }
 
     fn next_timeout(&mut self) -> Option<u64> {
-        [self.core.poll_timeout(), self.s6a.poll_timeout()]
-            .into_iter()
-            .flatten()
-            .min()
+        [
+            self.core.poll_timeout().map(u64::from),
+            self.s6a.poll_timeout(),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
     }
 
     fn run_timers(&mut self, now: u64) {
-        self.core.handle_timeout(now);
+        self.core.handle_timeout(Micros(now));
         if self.s6a.poll_timeout().is_some_and(|t| t <= now) {
             self.s6a.handle_timeout(self.core.s6a(), now);
         }
@@ -295,7 +299,7 @@ impl Server {
             }
             let now = self.clock.now_us();
             for (peer, bytes) in self.recv.datagrams() {
-                self.core.handle_datagram(now, peer, bytes);
+                self.core.handle_datagram(Micros(now), peer, bytes);
             }
             self.flush_udp();
             if self.recv.drained() {
@@ -332,7 +336,7 @@ impl Server {
     /// DPR to every open peer, then up to one second for the DPAs.
     fn shutdown(&mut self, events: &mut Events, grace: Duration) -> anyhow::Result<()> {
         let now = self.clock.now_us();
-        self.core.disconnect_all(now, DISCONNECT_REBOOTING);
+        self.core.disconnect_all(Micros(now), DISCONNECT_REBOOTING);
         self.s6a.flush(self.core.s6a(), self.poll.registry(), now)?;
         let until = Instant::now() + grace;
         while !self.s6a.is_empty() && Instant::now() < until {
@@ -390,7 +394,7 @@ fn cdr_json(c: &Cdr) -> serde_json::Value {
         "charging_id": c.charging_id,
         "paa": c.paa.to_string(),
         "serving_network": c.serving_network.to_string(),
-        "start_us": c.start_us,
-        "stop_us": c.stop_us,
+        "start_us": c.start_us.as_u64(),
+        "stop_us": c.stop_us.map(Micros::as_u64),
     })
 }

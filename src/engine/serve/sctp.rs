@@ -15,6 +15,7 @@ use super::listen::{put, S6aTransport, S6A};
 use crate::engine::diameter::sctp_udp::{SctpTotals, SctpUdp, SctpUdpConfig};
 use crate::engine::diameter::PPID_DIAMETER;
 use crate::home::S6aCore;
+use crate::model::Micros;
 use crate::proto::sctp::{AssocId, Event};
 
 /// Diameter over user-space SCTP in UDP datagrams: one socket, one association per peer.
@@ -40,7 +41,7 @@ impl SctpUdpS6a {
         while let Some((assoc, ev)) = self.sctp.poll_event() {
             match ev {
                 Event::Connected { .. } => {
-                    let id = core.open(now);
+                    let id = core.open(Micros(now));
                     self.by_assoc.insert(assoc, id);
                     put(&mut self.assoc_of, id, (assoc, false));
                 }
@@ -49,7 +50,7 @@ impl SctpUdpS6a {
                         self.wrong_ppid += 1;
                     }
                     if let Some(&id) = self.by_assoc.get(&assoc) {
-                        core.handle_message(now, id, &data);
+                        core.handle_message(Micros(now), id, &data);
                     }
                 }
                 Event::Closed { .. } => {
@@ -85,7 +86,7 @@ impl S6aTransport for SctpUdpS6a {
         _readable: bool,
         _writable: bool,
     ) -> anyhow::Result<()> {
-        self.sctp.recv(now)?;
+        self.sctp.recv(Micros(now))?;
         self.events(core, now);
         Ok(())
     }
@@ -100,27 +101,27 @@ impl S6aTransport for SctpUdpS6a {
                 // A refusal is counted (`sctp send errors` in the exit report) and the Diameter
                 // peer's timers notice; the usual one is an answer or CLR for an MME whose
                 // association is already shutting down, not worth a line per message.
-                let _ = self.sctp.send_diameter(now, assoc, out);
+                let _ = self.sctp.send_diameter(Micros(now), assoc, out);
                 core.clear_output(id);
             }
             if core.is_down(id) && !shutting {
                 // After the last answer (a refusal's CEA, a DPA), SHUTDOWN (RFC 9260 §9.2).
-                self.sctp.shutdown(now, assoc);
+                self.sctp.shutdown(Micros(now), assoc);
                 self.assoc_of[id] = Some((assoc, true));
             }
         }
-        self.sctp.flush(now)?;
+        self.sctp.flush(Micros(now))?;
         // A SHUTDOWN can close an association at once (nothing outstanding).
         self.events(core, now);
         Ok(())
     }
 
     fn poll_timeout(&self) -> Option<u64> {
-        self.sctp.poll_timeout()
+        self.sctp.poll_timeout().map(u64::from)
     }
 
     fn handle_timeout(&mut self, core: &mut S6aCore, now: u64) {
-        self.sctp.handle_timeout(now);
+        self.sctp.handle_timeout(Micros(now));
         self.events(core, now);
     }
 
@@ -130,9 +131,9 @@ impl S6aTransport for SctpUdpS6a {
 
     fn close_all(&mut self, core: &mut S6aCore, _registry: &Registry, now: u64) {
         for assoc in self.live() {
-            self.sctp.abort(now, assoc);
+            self.sctp.abort(Micros(now), assoc);
         }
-        let _ = self.sctp.flush(now);
+        let _ = self.sctp.flush(Micros(now));
         self.events(core, now);
     }
 

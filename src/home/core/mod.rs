@@ -14,6 +14,7 @@ use std::net::{IpAddr, SocketAddr};
 
 use crate::model::config::Profile;
 use crate::model::subscriber::Directory;
+use crate::model::Micros;
 use crate::proto::diameter::LocalIdentity;
 use crate::proto::gtpv2::Datagram;
 
@@ -91,7 +92,7 @@ impl HomeCore {
     }
 
     /// One S8 datagram from `from` for the PGW.
-    pub fn handle_datagram(&mut self, now: u64, from: SocketAddr, bytes: &[u8]) -> Handled {
+    pub fn handle_datagram(&mut self, now: Micros, from: SocketAddr, bytes: &[u8]) -> Handled {
         let handled = self.pgw.handle_datagram(now, from, bytes);
         // A peer's restart is counted in the PGW's statistics; nothing else follows from it.
         while self.pgw.poll_event().is_some() {}
@@ -104,7 +105,7 @@ impl HomeCore {
     }
 
     /// The earliest timer of the HSS's connections and of the PGW.
-    pub fn poll_timeout(&mut self) -> Option<u64> {
+    pub fn poll_timeout(&mut self) -> Option<Micros> {
         [self.s6a.poll_timeout(), self.pgw.poll_timeout()]
             .into_iter()
             .flatten()
@@ -112,7 +113,7 @@ impl HomeCore {
     }
 
     /// Runs every timer due at `now`: the peers' (watchdogs, CLR timeouts), then the PGW's.
-    pub fn handle_timeout(&mut self, now: u64) {
+    pub fn handle_timeout(&mut self, now: Micros) {
         self.s6a.handle_timeout(now);
         if self.pgw.poll_timeout().is_some_and(|t| t <= now) {
             self.pgw.handle_timeout(now);
@@ -130,7 +131,7 @@ impl HomeCore {
     }
 
     /// DPR with `cause` on every open Diameter connection (RFC 6733 §5.4).
-    pub fn disconnect_all(&mut self, now: u64, cause: u32) {
+    pub fn disconnect_all(&mut self, now: Micros, cause: u32) {
         self.s6a.disconnect_all(now, cause);
     }
 

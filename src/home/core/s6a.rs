@@ -19,6 +19,7 @@ use crate::home::hss::CancelLocation;
 use crate::home::s6a::HssService;
 use crate::model::config::AllowedPeer;
 use crate::model::rng::derive_seed;
+use crate::model::Micros;
 use crate::proto::diameter::{DownReason, Event, Incoming, LocalIdentity, Peer, PeerConfig, State};
 
 /// Connection counters of the S6a side.
@@ -71,7 +72,7 @@ impl S6aCore {
     /// A new connection waiting for CER; returns its id (small, reused after `close`). The
     /// n-th connection's peer draws its random numbers from the n-th seed derived from the
     /// core's, so that a virtual run is the same every time.
-    pub fn open(&mut self, now: u64) -> usize {
+    pub fn open(&mut self, now: Micros) -> usize {
         let allowed = self.allowed.clone();
         let any = self.allow_any;
         let admission =
@@ -96,7 +97,7 @@ impl S6aCore {
     }
 
     /// Handles one whole Diameter message received on connection `id`.
-    pub fn handle_message(&mut self, now: u64, id: usize, msg: &[u8]) {
+    pub fn handle_message(&mut self, now: Micros, id: usize, msg: &[u8]) {
         let Some(peer) = self.peers.get_mut(id).and_then(Option::as_mut) else {
             return;
         };
@@ -181,7 +182,7 @@ impl S6aCore {
         }
     }
 
-    fn send_clr(&mut self, now: u64, c: &CancelLocation) {
+    fn send_clr(&mut self, now: Micros, c: &CancelLocation) {
         let target = self.by_host.get(&c.peer.host.to_ascii_lowercase()).copied();
         let peer = target
             .and_then(|i| self.peers.get_mut(i))
@@ -196,7 +197,7 @@ impl S6aCore {
     }
 
     /// The earliest peer timer.
-    pub fn poll_timeout(&self) -> Option<u64> {
+    pub fn poll_timeout(&self) -> Option<Micros> {
         self.peers
             .iter()
             .flatten()
@@ -205,7 +206,7 @@ impl S6aCore {
     }
 
     /// Runs the peers' timers due at `now` (watchdogs, CLR timeouts, handshakes).
-    pub fn handle_timeout(&mut self, now: u64) {
+    pub fn handle_timeout(&mut self, now: Micros) {
         for id in 0..self.peers.len() {
             let due = self.peers[id]
                 .as_ref()
@@ -221,7 +222,7 @@ impl S6aCore {
     }
 
     /// DPR with `cause` on every open connection (RFC 6733 §5.4).
-    pub fn disconnect_all(&mut self, now: u64, cause: u32) {
+    pub fn disconnect_all(&mut self, now: Micros, cause: u32) {
         for id in 0..self.peers.len() {
             if let Some(p) = self.peers[id].as_mut() {
                 p.disconnect(now, cause);

@@ -35,7 +35,7 @@ impl Harness {
     fn new(profile: &Profile) -> Self {
         Harness {
             svc: PgwService::new(profile, 7, PgwServiceConfig::default()),
-            now: 1_000_000,
+            now: Micros(1_000_000),
             sent: Vec::new(),
         }
     }
@@ -46,7 +46,7 @@ impl Harness {
 
     /// Feeds one datagram from `peer` and returns what was handled and the datagrams sent.
     fn feed_from(&mut self, peer: SocketAddr, bytes: &[u8]) -> (Handled, Vec<Vec<u8>>) {
-        self.now += 1_000;
+        self.now += Micros(1_000);
         let handled = self.svc.handle_datagram(self.now, peer, bytes);
         let mut buf = Vec::new();
         let mut out = Vec::new();
@@ -287,8 +287,8 @@ fn cache_window_covers_t3_n3_then_expires() {
     let mut h = Harness::default();
     h.answer(&frame(1));
     let deadline = h.svc.poll_timeout().expect("a cached response expires");
-    assert_eq!(deadline, h.now + 12_000_000);
-    h.svc.handle_timeout(deadline - 1);
+    assert_eq!(deadline, h.now + Micros(12_000_000));
+    h.svc.handle_timeout(deadline - Micros(1));
     assert_eq!(h.svc.responder_stats().expired, 0);
     h.svc.handle_timeout(deadline);
     assert_eq!(h.svc.responder_stats().expired, 1);

@@ -5,11 +5,19 @@
 //! message call [`Peer::handle_message`]; when the clock passes [`Peer::poll_timeout`] call
 //! [`Peer::handle_timeout`]; after either, and after [`Peer::send_request`] /
 //! [`Peer::send_answer`], write out [`Peer::transmit`] and call [`Peer::clear_transmit`], then
-//! drain [`Peer::poll_event`]. Times are microseconds of the caller's clock (real or virtual).
+//! drain [`Peer::poll_event`]. Times are [`Micros`] of the caller's clock (real or virtual).
+//!
+//! The naming every sans-IO state machine in `proto`, `home`, `visited` and `link` follows:
+//! inputs are `handle_*(now, ...)` (`handle_timeout` once `poll_timeout` is reached); queued
+//! outputs are `poll_*` and return `None` when drained (`poll_transmit`, `poll_event`,
+//! `poll_timeout`); a byte-stream output such as a Diameter connection's is `transmit()`, read
+//! without consuming, then `clear_transmit()` once written.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, VecDeque};
 use std::net::IpAddr;
+
+use crate::model::Micros;
 
 use crate::wire::diameter::codes::{app, command, result, vendor};
 use crate::wire::diameter::{
@@ -43,11 +51,11 @@ pub struct PeerConfig {
     /// The application we speak (S6a: vendor 10415, application 16777251).
     pub application: VendorSpecificAppId,
     /// Tw, the watchdog interval (RFC 3539 recommends 30 s; jittered by up to ±2 s).
-    pub watchdog_us: u64,
+    pub watchdog_us: Micros,
     /// How long a request may wait for its answer.
-    pub request_timeout_us: u64,
+    pub request_timeout_us: Micros,
     /// How long to wait for CEA or DPA before giving up.
-    pub handshake_timeout_us: u64,
+    pub handshake_timeout_us: Micros,
     /// Seed for identifiers and watchdog jitter.
     pub seed: u64,
 }
@@ -62,9 +70,9 @@ impl PeerConfig {
                 auth_application_id: Some(app::S6A),
                 acct_application_id: None,
             },
-            watchdog_us: 30_000_000,
-            request_timeout_us: 5_000_000,
-            handshake_timeout_us: 5_000_000,
+            watchdog_us: Micros::from_secs(30),
+            request_timeout_us: Micros::from_secs(5),
+            handshake_timeout_us: Micros::from_secs(5),
             seed,
         }
     }
@@ -119,7 +127,7 @@ pub enum Event {
         /// The caller's token given to [`Peer::send_request`].
         token: u64,
         /// When it was sent.
-        sent_at_us: u64,
+        sent_at_us: Micros,
     },
 }
 
@@ -137,7 +145,7 @@ pub enum Incoming<'a> {
         /// The token given to [`Peer::send_request`].
         token: u64,
         /// When the request was sent.
-        sent_at_us: u64,
+        sent_at_us: Micros,
     },
     /// An answer whose hop-by-hop id matches nothing pending (late or duplicate): discarded.
     UnmatchedAnswer,
@@ -176,8 +184,8 @@ pub struct PeerStats {
 #[derive(Debug, Clone, Copy)]
 struct Pending {
     token: u64,
-    sent_at_us: u64,
-    deadline_us: u64,
+    sent_at_us: Micros,
+    deadline_us: Micros,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -198,11 +206,11 @@ pub struct Peer {
     next_hbh: u32,
     next_e2e: u32,
     pending: HashMap<u32, Pending>,
-    deadlines: BinaryHeap<Reverse<(u64, u32)>>,
+    deadlines: BinaryHeap<Reverse<(Micros, u32)>>,
     watchdog: Watchdog,
     watchdog_hbh: Option<u32>,
-    watchdog_at_us: u64,
-    handshake_deadline_us: Option<u64>,
+    watchdog_at_us: Micros,
+    handshake_deadline_us: Option<Micros>,
     jitter_state: u64,
     remote: Option<(String, String)>,
     events: VecDeque<Event>,
@@ -210,13 +218,13 @@ pub struct Peer {
 }
 
 impl Peer {
-    fn new(now_us: u64, cfg: PeerConfig, admission: Option<Admission>, state: State) -> Peer {
+    fn new(now: Micros, cfg: PeerConfig, admission: Option<Admission>, state: State) -> Peer {
         let mut seed = cfg.seed;
         let hbh = crate::model::rng::splitmix64(&mut seed) as u32;
         // RFC 6733 §3: high 12 bits of the end-to-end id from the clock, low 20 random.
-        let e2e = (((now_us / 1_000_000) as u32 & 0xfff) << 20)
+        let e2e = (((now.as_u64() / 1_000_000) as u32 & 0xfff) << 20)
             | (crate::model::rng::splitmix64(&mut seed) as u32 & 0xf_ffff);
-        let handshake = now_us + cfg.handshake_timeout_us;
+        let handshake = now + cfg.handshake_timeout_us;
         let mut peer = Peer {
             cfg,
             admission,
@@ -228,20 +236,20 @@ impl Peer {
             deadlines: BinaryHeap::new(),
             watchdog: Watchdog::Okay,
             watchdog_hbh: None,
-            watchdog_at_us: u64::MAX,
+            watchdog_at_us: Micros::MAX,
             handshake_deadline_us: Some(handshake),
             jitter_state: seed,
             remote: None,
             events: VecDeque::new(),
             stats: PeerStats::default(),
         };
-        peer.arm_watchdog(now_us);
+        peer.arm_watchdog(now);
         peer
     }
 
     /// Starts a client connection: CER is queued at once.
-    pub fn initiate(now_us: u64, cfg: PeerConfig) -> Peer {
-        let mut p = Peer::new(now_us, cfg, None, State::WaitCea);
+    pub fn initiate(now: Micros, cfg: PeerConfig) -> Peer {
+        let mut p = Peer::new(now, cfg, None, State::WaitCea);
         let ids = p.next_ids();
         let id = &p.cfg.identity;
         let apps = [p.cfg.application];
@@ -256,8 +264,8 @@ impl Peer {
 
     /// Starts a server connection that waits for CER; `admission` decides which peers are
     /// welcome.
-    pub fn accept(now_us: u64, cfg: PeerConfig, admission: Admission) -> Peer {
-        Peer::new(now_us, cfg, Some(admission), State::WaitCer)
+    pub fn accept(now: Micros, cfg: PeerConfig, admission: Admission) -> Peer {
+        Peer::new(now, cfg, Some(admission), State::WaitCer)
     }
 
     /// Where the connection stands.
@@ -320,7 +328,7 @@ impl Peer {
     /// [`Event::RequestTimedOut`].
     pub fn send_request(
         &mut self,
-        now_us: u64,
+        now: Micros,
         token: u64,
         emit: impl FnOnce(Ids, &mut Writer<'_>),
     ) -> Result<Ids, PeerError> {
@@ -329,12 +337,12 @@ impl Peer {
         }
         let ids = self.next_ids();
         put(&mut self.out, |w| emit(ids, w));
-        let deadline_us = now_us + self.cfg.request_timeout_us;
+        let deadline_us = now + self.cfg.request_timeout_us;
         self.pending.insert(
             ids.hop_by_hop,
             Pending {
                 token,
-                sent_at_us: now_us,
+                sent_at_us: now,
                 deadline_us,
             },
         );
@@ -350,7 +358,7 @@ impl Peer {
 
     /// Starts a graceful disconnect (RFC 6733 §5.4): DPR now, Closed on DPA or after the
     /// handshake timeout.
-    pub fn disconnect(&mut self, now_us: u64, cause: u32) {
+    pub fn disconnect(&mut self, now: Micros, cause: u32) {
         match self.state {
             State::Open => {
                 let ids = self.next_ids();
@@ -362,7 +370,7 @@ impl Peer {
                 };
                 put(&mut self.out, |w| msg.emit(ids, w));
                 self.state = State::Closing;
-                self.handshake_deadline_us = Some(now_us + self.cfg.handshake_timeout_us);
+                self.handshake_deadline_us = Some(now + self.cfg.handshake_timeout_us);
             }
             State::WaitCea | State::WaitCer => self.down(DownReason::LocalDisconnect),
             State::Closing | State::Closed => {}
@@ -370,7 +378,7 @@ impl Peer {
     }
 
     /// The earliest time [`handle_timeout`](Peer::handle_timeout) has work to do.
-    pub fn poll_timeout(&self) -> Option<u64> {
+    pub fn poll_timeout(&self) -> Option<Micros> {
         if self.state == State::Closed {
             return None;
         }
@@ -386,9 +394,9 @@ impl Peer {
     }
 
     /// Expires requests, runs the watchdog and the handshake timer.
-    pub fn handle_timeout(&mut self, now_us: u64) {
+    pub fn handle_timeout(&mut self, now: Micros) {
         while let Some(&Reverse((deadline, hbh))) = self.deadlines.peek() {
-            if deadline > now_us {
+            if deadline > now {
                 break;
             }
             self.deadlines.pop();
@@ -405,7 +413,7 @@ impl Peer {
             }
         }
         if let Some(t) = self.handshake_deadline_us {
-            if t <= now_us {
+            if t <= now {
                 self.handshake_deadline_us = None;
                 match self.state {
                     State::WaitCea | State::WaitCer => self.down(DownReason::HandshakeTimeout),
@@ -414,14 +422,14 @@ impl Peer {
                 }
             }
         }
-        if self.watchdog_at_us <= now_us && self.state == State::Open {
-            self.watchdog_expired(now_us);
+        if self.watchdog_at_us <= now && self.state == State::Open {
+            self.watchdog_expired(now);
         }
     }
 
     /// RFC 3539 §3.4.1: on Tw expiry send DWR if none is out; if one is out, the connection is
     /// SUSPECT; a further interval without an answer takes it DOWN.
-    fn watchdog_expired(&mut self, now_us: u64) {
+    fn watchdog_expired(&mut self, now: Micros) {
         match self.watchdog {
             Watchdog::Okay => {
                 let ids = self.next_ids();
@@ -442,14 +450,14 @@ impl Peer {
                 return;
             }
         }
-        self.arm_watchdog(now_us);
+        self.arm_watchdog(now);
     }
 
-    fn arm_watchdog(&mut self, now_us: u64) {
+    fn arm_watchdog(&mut self, now: Micros) {
         // RFC 3539 §3.4.1: Tw plus a random jitter of up to ±2 s.
-        let jitter_span = 4_000_001u64.min(self.cfg.watchdog_us);
+        let jitter_span = 4_000_001u64.min(self.cfg.watchdog_us.as_u64());
         let r = crate::model::rng::splitmix64(&mut self.jitter_state) % jitter_span.max(1);
-        self.watchdog_at_us = now_us + self.cfg.watchdog_us - jitter_span / 2 + r;
+        self.watchdog_at_us = now + self.cfg.watchdog_us - Micros(jitter_span / 2) + Micros(r);
     }
 
     fn down(&mut self, reason: DownReason) {
@@ -466,7 +474,7 @@ impl Peer {
     /// the connection stays up unless the framing itself is broken.
     pub fn handle_message<'a>(
         &mut self,
-        now_us: u64,
+        now: Micros,
         bytes: &'a [u8],
     ) -> Result<Incoming<'a>, PeerError> {
         let pkt = match Packet::new_checked(bytes) {
@@ -479,11 +487,11 @@ impl Peer {
         };
         // Any traffic shows the peer is alive (RFC 3539 §3.4.1).
         if self.state == State::Open {
-            self.arm_watchdog(now_us);
+            self.arm_watchdog(now);
         }
         let code = pkt.command_code();
         let result = match (code, pkt.is_request()) {
-            (command::CAPABILITIES_EXCHANGE, true) => self.on_cer(now_us, &pkt),
+            (command::CAPABILITIES_EXCHANGE, true) => self.on_cer(now, &pkt),
             (command::CAPABILITIES_EXCHANGE, false) => self.on_cea(&pkt),
             _ if matches!(self.state, State::WaitCea | State::WaitCer) => {
                 self.down(DownReason::ProtocolViolation);
@@ -513,10 +521,10 @@ impl Peer {
 
     fn on_cer<'a>(
         &mut self,
-        now_us: u64,
+        now: Micros,
         pkt: &Packet<&'a [u8]>,
     ) -> Result<Incoming<'a>, PeerError> {
-        let _ = now_us;
+        let _ = now;
         if self.state != State::WaitCer {
             // A second CER on an open connection: refuse it, keep the connection.
             self.answer_error(pkt, ResultCode::Base(result::UNABLE_TO_COMPLY), None, None);

@@ -1,6 +1,7 @@
 //! Both ends of a connection stepped in virtual time (CONTRIBUTING.md §3).
 
 use super::*;
+use crate::model::Micros;
 use crate::wire::diameter::codes::{app, command, result, vendor};
 use crate::wire::diameter::{message_len, Packet, ResultCode, WatchdogRequest, Writer};
 
@@ -17,7 +18,7 @@ fn identity(host: &str) -> LocalIdentity {
 const MME: &str = "mme1.epc.mnc001.mcc208.3gppnetwork.org";
 const HSS: &str = "hss.epc.mnc410.mcc310.3gppnetwork.org";
 
-fn pair(now: u64, admit: bool) -> (Peer, Peer) {
+fn pair(now: Micros, admit: bool) -> (Peer, Peer) {
     let client = Peer::initiate(now, PeerConfig::s6a(identity(MME), 1));
     let server = Peer::accept(
         now,
@@ -40,7 +41,7 @@ fn messages(buf: &[u8]) -> Vec<Vec<u8>> {
 }
 
 /// Moves everything `from` has to send into `to`; returns the command codes moved.
-fn deliver(now: u64, from: &mut Peer, to: &mut Peer) -> Vec<u32> {
+fn deliver(now: Micros, from: &mut Peer, to: &mut Peer) -> Vec<u32> {
     let msgs = messages(from.transmit());
     from.clear_transmit();
     let mut codes = Vec::new();
@@ -56,13 +57,13 @@ fn events(p: &mut Peer) -> Vec<Event> {
 }
 
 fn open_pair() -> (Peer, Peer) {
-    let (mut c, mut s) = pair(0, true);
+    let (mut c, mut s) = pair(Micros(0), true);
     assert_eq!(
-        deliver(0, &mut c, &mut s),
+        deliver(Micros(0), &mut c, &mut s),
         vec![command::CAPABILITIES_EXCHANGE]
     );
     assert_eq!(
-        deliver(0, &mut s, &mut c),
+        deliver(Micros(0), &mut s, &mut c),
         vec![command::CAPABILITIES_EXCHANGE]
     );
     assert!(c.is_open() && s.is_open());
@@ -78,8 +79,8 @@ fn s6a_request(ids: crate::wire::diameter::Ids, w: &mut Writer<'_>) {
 
 #[test]
 fn capabilities_exchange_opens_both_sides() {
-    let (mut c, mut s) = pair(0, true);
-    deliver(0, &mut c, &mut s);
+    let (mut c, mut s) = pair(Micros(0), true);
+    deliver(Micros(0), &mut c, &mut s);
     let cea = messages(s.transmit());
     let pkt = Packet::new_checked(&cea[0][..]).unwrap();
     let parsed = crate::wire::diameter::CapabilitiesAnswer::parse(&pkt).unwrap();
@@ -91,7 +92,7 @@ fn capabilities_exchange_opens_both_sides() {
         .iter()
         .collect();
     assert_eq!(vsai[0].vendor_id, vendor::TGPP);
-    deliver(0, &mut s, &mut c);
+    deliver(Micros(0), &mut s, &mut c);
     assert_eq!(
         events(&mut c),
         vec![Event::Up {
@@ -104,13 +105,13 @@ fn capabilities_exchange_opens_both_sides() {
 
 #[test]
 fn unknown_peer_is_refused_with_3010() {
-    let (mut c, mut s) = pair(0, false);
-    deliver(0, &mut c, &mut s);
+    let (mut c, mut s) = pair(Micros(0), false);
+    deliver(Micros(0), &mut c, &mut s);
     assert_eq!(
         events(&mut s),
         vec![Event::Down(DownReason::Refused(result::UNKNOWN_PEER))]
     );
-    deliver(0, &mut s, &mut c);
+    deliver(Micros(0), &mut s, &mut c);
     assert_eq!(
         events(&mut c),
         vec![Event::Down(DownReason::Refused(result::UNKNOWN_PEER))]
@@ -121,43 +122,43 @@ fn unknown_peer_is_refused_with_3010() {
 #[test]
 fn answers_match_requests_by_hop_by_hop_and_late_ones_time_out() {
     let (mut c, mut s) = open_pair();
-    let ids = c.send_request(100, 42, s6a_request).unwrap();
+    let ids = c.send_request(Micros(100), 42, s6a_request).unwrap();
     let req = messages(c.transmit()).remove(0);
     c.clear_transmit();
-    let Ok(Incoming::Request(pkt)) = s.handle_message(150, &req) else {
+    let Ok(Incoming::Request(pkt)) = s.handle_message(Micros(150), &req) else {
         panic!("expected an application request");
     };
     assert_eq!(pkt.ids(), ids);
     s.answer_error(&pkt, ResultCode::SUCCESS, None, None);
     let ans = messages(s.transmit()).remove(0);
     s.clear_transmit();
-    match c.handle_message(200, &ans).unwrap() {
+    match c.handle_message(Micros(200), &ans).unwrap() {
         Incoming::Answer {
             token, sent_at_us, ..
-        } => assert_eq!((token, sent_at_us), (42, 100)),
+        } => assert_eq!((token, sent_at_us), (42, Micros(100))),
         other => panic!("{other:?}"),
     }
     // The same answer again is unmatched; a request nobody answers times out.
     assert_eq!(
-        c.handle_message(210, &ans).unwrap(),
+        c.handle_message(Micros(210), &ans).unwrap(),
         Incoming::UnmatchedAnswer
     );
-    c.send_request(300, 43, s6a_request).unwrap();
+    c.send_request(Micros(300), 43, s6a_request).unwrap();
     c.clear_transmit();
     // The answered request's deadline may still wake the peer (lazy deletion): harmless.
     let mut deadline = c.poll_timeout().unwrap();
-    while deadline < 300 + 5_000_000 {
+    while deadline < Micros(300 + 5_000_000) {
         c.handle_timeout(deadline);
         assert!(events(&mut c).is_empty());
         deadline = c.poll_timeout().unwrap();
     }
-    assert_eq!(deadline, 300 + 5_000_000);
+    assert_eq!(deadline, Micros(300 + 5_000_000));
     c.handle_timeout(deadline);
     assert_eq!(
         events(&mut c),
         vec![Event::RequestTimedOut {
             token: 43,
-            sent_at_us: 300
+            sent_at_us: Micros(300)
         }]
     );
     assert_eq!(c.pending_requests(), 0);
@@ -165,9 +166,9 @@ fn answers_match_requests_by_hop_by_hop_and_late_ones_time_out() {
 
 #[test]
 fn requests_before_open_are_refused() {
-    let (mut c, _s) = pair(0, true);
+    let (mut c, _s) = pair(Micros(0), true);
     assert_eq!(
-        c.send_request(0, 1, s6a_request),
+        c.send_request(Micros(0), 1, s6a_request),
         Err(PeerError::NotOpen(State::WaitCea))
     );
 }
@@ -177,7 +178,10 @@ fn watchdog_sends_dwr_when_idle_and_drops_a_silent_peer() {
     let (mut c, mut s) = open_pair();
     // Idle for one Tw (30 s ± 2 s): the client sends DWR, the server answers DWA.
     let t = c.poll_timeout().unwrap();
-    assert!((28_000_000..=32_000_000).contains(&t), "{t}");
+    assert!(
+        (Micros(28_000_000)..=Micros(32_000_000)).contains(&t),
+        "{t}"
+    );
     c.handle_timeout(t);
     assert_eq!(deliver(t, &mut c, &mut s), vec![command::DEVICE_WATCHDOG]);
     assert_eq!(deliver(t, &mut s, &mut c), vec![command::DEVICE_WATCHDOG]);
@@ -193,7 +197,7 @@ fn watchdog_sends_dwr_when_idle_and_drops_a_silent_peer() {
         events(&mut c),
         vec![Event::Down(DownReason::WatchdogTimeout)]
     );
-    assert!(now < t + 4 * 32_000_000);
+    assert!(now < t + Micros(4 * 32_000_000));
 }
 
 #[test]
@@ -214,7 +218,10 @@ fn dwr_is_answered_and_keeps_the_connection() {
         &mut w,
     );
     w.finish();
-    assert_eq!(s.handle_message(5, &buf).unwrap(), Incoming::Consumed);
+    assert_eq!(
+        s.handle_message(Micros(5), &buf).unwrap(),
+        Incoming::Consumed
+    );
     let dwa = messages(s.transmit()).remove(0);
     let pkt = Packet::new_checked(&dwa[..]).unwrap();
     assert_eq!(
@@ -228,14 +235,20 @@ fn dwr_is_answered_and_keeps_the_connection() {
 #[test]
 fn disconnect_is_graceful_on_both_sides() {
     let (mut c, mut s) = open_pair();
-    c.disconnect(10, 0);
+    c.disconnect(Micros(10), 0);
     assert_eq!(c.state(), State::Closing);
-    assert_eq!(deliver(10, &mut c, &mut s), vec![command::DISCONNECT_PEER]);
+    assert_eq!(
+        deliver(Micros(10), &mut c, &mut s),
+        vec![command::DISCONNECT_PEER]
+    );
     assert_eq!(
         events(&mut s),
         vec![Event::Down(DownReason::PeerDisconnect(0))]
     );
-    assert_eq!(deliver(10, &mut s, &mut c), vec![command::DISCONNECT_PEER]);
+    assert_eq!(
+        deliver(Micros(10), &mut s, &mut c),
+        vec![command::DISCONNECT_PEER]
+    );
     assert_eq!(
         events(&mut c),
         vec![Event::Down(DownReason::LocalDisconnect)]
@@ -257,7 +270,10 @@ fn unsupported_application_gets_3007_with_the_e_bit() {
         },
     );
     w.finish();
-    assert_eq!(s.handle_message(1, &buf).unwrap(), Incoming::Consumed);
+    assert_eq!(
+        s.handle_message(Micros(1), &buf).unwrap(),
+        Incoming::Consumed
+    );
     let ans = messages(s.transmit()).remove(0);
     let pkt = Packet::new_checked(&ans[..]).unwrap();
     assert!(pkt.is_error());
@@ -273,7 +289,7 @@ fn broken_framing_takes_the_connection_down() {
         2u8, 0, 0, 20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
     ];
     assert!(matches!(
-        s.handle_message(1, &garbage),
+        s.handle_message(Micros(1), &garbage),
         Err(PeerError::Malformed(_))
     ));
     assert_eq!(
@@ -284,11 +300,11 @@ fn broken_framing_takes_the_connection_down() {
 
 #[test]
 fn backoff_doubles_with_jitter_and_resets() {
-    let mut b = Backoff::new(100_000, 1_000_000, 3);
-    let d: Vec<u64> = (0..6).map(|_| b.next_delay()).collect();
+    let mut b = Backoff::new(Micros(100_000), Micros(1_000_000), 3);
+    let d: Vec<u64> = (0..6).map(|_| b.next_delay().as_u64()).collect();
     assert!((50_000..=100_000).contains(&d[0]));
     assert!((100_000..=200_000).contains(&d[1]));
     assert!(d[5] <= 1_000_000 && d[5] >= 500_000);
     b.reset();
-    assert!(b.next_delay() <= 100_000);
+    assert!(b.next_delay() <= Micros(100_000));
 }

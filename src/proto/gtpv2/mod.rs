@@ -16,6 +16,8 @@
 
 use std::net::SocketAddr;
 
+use crate::model::Micros;
+
 pub mod recovery;
 pub mod requester;
 pub mod responder;
@@ -28,9 +30,6 @@ pub use requester::{
     RequestError, Requester, RequesterConfig, RequesterEvent, RequesterStats, Response, Token,
 };
 pub use responder::{Disposition, Responder, ResponderConfig, ResponderStats};
-
-/// Microseconds since an origin the caller picks (real or virtual clock); never read here.
-pub type Micros = u64;
 
 /// GTPv2-C sequence numbers are 24 bits (TS 29.274 §5.5.1).
 pub const SEQ_MASK: u32 = 0x00FF_FFFF;

@@ -6,7 +6,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 
-use super::Micros;
+use crate::model::Micros;
 
 /// A peer's Recovery value changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -11,7 +11,8 @@ use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, VecDeque};
 use std::net::SocketAddr;
 
-use super::{Datagram, Micros, SEQ_MASK};
+use super::{Datagram, SEQ_MASK};
+use crate::model::Micros;
 
 /// Caller's handle for a request, returned in its [`Response`] or [`RequesterEvent`].
 pub type Token = u64;
@@ -32,7 +33,7 @@ pub struct RequesterConfig {
 impl Default for RequesterConfig {
     fn default() -> Self {
         RequesterConfig {
-            t3_us: 3_000_000,
+            t3_us: Micros::from_secs(3),
             n3: 3,
             max_outstanding: 1 << 20,
             first_seq: 0,
@@ -110,7 +111,7 @@ struct Slot {
     generation: u32,
 }
 
-/// Sans-IO GTPv2-C requester; time is `now` in microseconds of any monotonic clock (real or
+/// Sans-IO GTPv2-C requester; time is `now`, a [`Micros`] instant of any monotonic clock (real or
 /// virtual).
 ///
 /// Call order: `send_request` to start a transaction; `handle_response` for every response

@@ -10,7 +10,8 @@
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 
-use super::{Datagram, Micros, SEQ_MASK};
+use super::{Datagram, SEQ_MASK};
+use crate::model::Micros;
 
 /// Responder cache settings.
 #[derive(Debug, Clone)]
@@ -38,7 +39,7 @@ impl ResponderConfig {
     /// Sized for `requests_per_s` new requests a second over the window, with a quarter to
     /// spare (the cache holds one window of requests in steady state).
     pub fn for_rate(self, requests_per_s: f64) -> Self {
-        let window_s = self.window_us as f64 / 1e6;
+        let window_s = self.window_us.as_duration().as_secs_f64();
         let expected = (requests_per_s.max(0.0) * window_s * 1.25).ceil() as usize;
         ResponderConfig {
             expected_entries: expected.max(self.expected_entries).min(self.max_entries),
@@ -51,7 +52,7 @@ impl Default for ResponderConfig {
     /// Covers the default T3 = 3 s, N3 = 3: 12 s.
     fn default() -> Self {
         ResponderConfig {
-            window_us: 12_000_000,
+            window_us: Micros::from_secs(12),
             max_entries: 1 << 20,
             expected_entries: 1 << 14,
         }
@@ -94,7 +95,7 @@ struct Entry {
     generation: u32,
 }
 
-/// Sans-IO duplicate-request cache; time is `now` in microseconds of any monotonic clock.
+/// Sans-IO duplicate-request cache; time is `now`, a [`Micros`] instant of any monotonic clock.
 ///
 /// Call order: `handle_request(now, peer, seq)` for each request datagram (header decoded by
 /// the caller) and act on the [`Disposition`]; `send_response(now, ...)` to answer a `New`

@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 
 use super::*;
 
-const S: Micros = 1_000_000;
+const S: Micros = Micros::from_secs(1);
 const ECHO_REQ: u8 = 1;
 const CREATE_SESSION_REQ: u8 = 32;
 const CREATE_SESSION_RSP: u8 = 33;
@@ -49,13 +49,13 @@ fn start(r: &mut Requester, now: Micros, to: SocketAddr, token: Token) -> u32 {
 #[test]
 fn retransmits_identical_bytes_every_t3_then_times_out() {
     let mut r = Requester::new(RequesterConfig::default());
-    let seq = start(&mut r, 0, peer(2123), 7);
+    let seq = start(&mut r, Micros(0), peer(2123), 7);
     let first = drain(|b| r.poll_transmit(b));
     assert_eq!(first.len(), 1);
     assert_eq!(header_seq(&first[0].1), seq);
     for k in 1..=3u64 {
         assert_eq!(r.poll_timeout(), Some(k * 3 * S));
-        r.handle_timeout(k * 3 * S - 1);
+        r.handle_timeout(k * 3 * S - Micros(1));
         assert!(drain(|b| r.poll_transmit(b)).is_empty());
         r.handle_timeout(k * 3 * S);
         assert_eq!(drain(|b| r.poll_transmit(b)), first, "retransmission {k}");
@@ -80,18 +80,18 @@ fn retransmits_identical_bytes_every_t3_then_times_out() {
 #[test]
 fn configurable_t3_n3() {
     let cfg = RequesterConfig {
-        t3_us: 500_000,
+        t3_us: Micros(500_000),
         n3: 1,
         ..RequesterConfig::default()
     };
     let mut r = Requester::new(cfg);
-    start(&mut r, 100, peer(1), 1);
+    start(&mut r, Micros(100), peer(1), 1);
     assert_eq!(drain(|b| r.poll_transmit(b)).len(), 1);
-    r.handle_timeout(500_099);
+    r.handle_timeout(Micros(500_099));
     assert!(drain(|b| r.poll_transmit(b)).is_empty());
-    r.handle_timeout(500_100);
+    r.handle_timeout(Micros(500_100));
     assert_eq!(drain(|b| r.poll_transmit(b)).len(), 1);
-    r.handle_timeout(1_000_100);
+    r.handle_timeout(Micros(1_000_100));
     assert!(matches!(
         r.poll_event(),
         Some(RequesterEvent::TimedOut { token: 1, .. })
@@ -101,18 +101,23 @@ fn configurable_t3_n3() {
 #[test]
 fn responses_match_by_peer_and_seq() {
     let mut r = Requester::new(RequesterConfig::default());
-    let seq = start(&mut r, 0, peer(2123), 42);
+    let seq = start(&mut r, Micros(0), peer(2123), 42);
     r.handle_timeout(3 * S);
-    assert_eq!(r.handle_response(3 * S + 10, peer(9999), seq), None);
-    assert_eq!(r.handle_response(3 * S + 10, peer(2123), seq + 1), None);
-    let rsp = r.handle_response(3 * S + 10, peer(2123), seq).unwrap();
+    assert_eq!(r.handle_response(3 * S + Micros(10), peer(9999), seq), None);
+    assert_eq!(
+        r.handle_response(3 * S + Micros(10), peer(2123), seq + 1),
+        None
+    );
+    let rsp = r
+        .handle_response(3 * S + Micros(10), peer(2123), seq)
+        .unwrap();
     assert_eq!(
         rsp,
         Response {
             token: 42,
             request_type: CREATE_SESSION_REQ,
-            first_sent_us: 0,
-            rtt_us: 3 * S + 10,
+            first_sent_us: Micros(0),
+            rtt_us: 3 * S + Micros(10),
             retransmissions: 1,
         }
     );
@@ -134,21 +139,25 @@ fn sequence_numbers_wrap_at_24_bits() {
         ..RequesterConfig::default()
     };
     let mut r = Requester::new(cfg);
-    let seqs: Vec<u32> = (0..4).map(|t| start(&mut r, 0, peer(1), t)).collect();
+    let seqs: Vec<u32> = (0..4)
+        .map(|t| start(&mut r, Micros(0), peer(1), t))
+        .collect();
     assert_eq!(seqs, [0x00FF_FFFE, 0x00FF_FFFF, 0, 1]);
     let sent = drain(|b| r.poll_transmit(b));
     assert!(sent
         .iter()
         .map(|(_, m)| header_seq(m))
         .eq(seqs.iter().copied()));
-    assert_eq!(r.handle_response(1, peer(1), 0).unwrap().token, 2);
+    assert_eq!(r.handle_response(Micros(1), peer(1), 0).unwrap().token, 2);
 }
 
 #[test]
 fn many_outstanding_with_lazy_timer_deletion() {
     let mut r = Requester::new(RequesterConfig::default());
     let n = 20_000u64;
-    let seqs: Vec<u32> = (0..n).map(|t| start(&mut r, t, peer(2123), t)).collect();
+    let seqs: Vec<u32> = (0..n)
+        .map(|t| start(&mut r, Micros(t), peer(2123), t))
+        .collect();
     assert_eq!(drain(|b| r.poll_transmit(b)).len(), n as usize);
     for (t, &seq) in seqs.iter().enumerate().filter(|(t, _)| t % 4 != 3) {
         assert_eq!(
@@ -158,8 +167,8 @@ fn many_outstanding_with_lazy_timer_deletion() {
     }
     // Three in four answered: stale heap entries outnumber live ones and get compacted.
     assert_eq!(r.outstanding(), n as usize / 4);
-    assert_eq!(r.poll_timeout(), Some(3 * S + 3));
-    r.handle_timeout(3 * S + n);
+    assert_eq!(r.poll_timeout(), Some(3 * S + Micros(3)));
+    r.handle_timeout(3 * S + Micros(n));
     let re = drain(|b| r.poll_transmit(b));
     assert_eq!(re.len(), n as usize / 4);
     assert!(re.iter().all(|(_, m)| header_seq(m) % 4 == 3));
@@ -172,12 +181,14 @@ fn outstanding_limit_is_enforced() {
         ..RequesterConfig::default()
     };
     let mut r = Requester::new(cfg);
-    let a = start(&mut r, 0, peer(1), 1);
-    start(&mut r, 0, peer(1), 2);
-    let err = r.send_request(0, peer(1), 3, ECHO_REQ, |_, _| {});
+    let a = start(&mut r, Micros(0), peer(1), 1);
+    start(&mut r, Micros(0), peer(1), 2);
+    let err = r.send_request(Micros(0), peer(1), 3, ECHO_REQ, |_, _| {});
     assert_eq!(err, Err(RequestError::TooManyOutstanding { limit: 2 }));
     assert_eq!(r.cancel(peer(1), a), Some(1));
-    assert!(r.send_request(0, peer(1), 3, ECHO_REQ, |_, _| {}).is_ok());
+    assert!(r
+        .send_request(Micros(0), peer(1), 3, ECHO_REQ, |_, _| {})
+        .is_ok());
 }
 
 fn answer(resp: &mut Responder, now: Micros, from: SocketAddr, seq: u32) {
@@ -189,18 +200,24 @@ fn answer(resp: &mut Responder, now: Micros, from: SocketAddr, seq: u32) {
 #[test]
 fn duplicate_requests_replay_cached_response() {
     let mut resp = Responder::new(ResponderConfig::default());
-    assert_eq!(resp.handle_request(0, peer(5), 77), Disposition::New);
+    assert_eq!(
+        resp.handle_request(Micros(0), peer(5), 77),
+        Disposition::New
+    );
     // Retransmitted before we answered: dropped.
     assert_eq!(
-        resp.handle_request(10, peer(5), 77),
+        resp.handle_request(Micros(10), peer(5), 77),
         Disposition::InProgress
     );
-    answer(&mut resp, 20, peer(5), 77);
+    answer(&mut resp, Micros(20), peer(5), 77);
     let first = drain(|b| resp.poll_transmit(b));
     assert_eq!(first.len(), 1);
     assert_eq!(header_seq(&first[0].1), 77);
     // Same seq from another peer is a different transaction.
-    assert_eq!(resp.handle_request(30, peer(6), 77), Disposition::New);
+    assert_eq!(
+        resp.handle_request(Micros(30), peer(6), 77),
+        Disposition::New
+    );
     for t in [3 * S, 6 * S, 9 * S] {
         assert_eq!(resp.handle_request(t, peer(5), 77), Disposition::Replayed);
         assert_eq!(drain(|b| resp.poll_transmit(b)), first);
@@ -218,24 +235,24 @@ fn cache_expires_in_time_order() {
     assert_eq!(cfg.window_us, 12 * S);
     let mut resp = Responder::new(cfg);
     for seq in 0..100u32 {
-        let now = Micros::from(seq) * 1000;
+        let now = Micros(u64::from(seq)) * 1000;
         assert_eq!(resp.handle_request(now, peer(5), seq), Disposition::New);
-        answer(&mut resp, now + 500, peer(5), seq);
+        answer(&mut resp, now + Micros(500), peer(5), seq);
     }
     drain(|b| resp.poll_transmit(b));
     // Entry 0 was re-armed by its answer at 500 µs.
-    assert_eq!(resp.poll_timeout(), Some(12 * S + 500));
-    resp.handle_timeout(12 * S + 50_500);
+    assert_eq!(resp.poll_timeout(), Some(12 * S + Micros(500)));
+    resp.handle_timeout(12 * S + Micros(50_500));
     assert_eq!(resp.cached(), 49);
     assert_eq!(resp.stats().expired, 51);
-    assert_eq!(resp.poll_timeout(), Some(12 * S + 51_500));
+    assert_eq!(resp.poll_timeout(), Some(12 * S + Micros(51_500)));
     // Expired: the same (peer, seq) is a new request again; a live one still replays.
     assert_eq!(
-        resp.handle_request(12 * S + 50_600, peer(5), 3),
+        resp.handle_request(12 * S + Micros(50_600), peer(5), 3),
         Disposition::New
     );
     assert_eq!(
-        resp.handle_request(12 * S + 50_600, peer(5), 60),
+        resp.handle_request(12 * S + Micros(50_600), peer(5), 60),
         Disposition::Replayed
     );
     resp.handle_timeout(100 * S);
@@ -251,12 +268,18 @@ fn full_cache_evicts_oldest() {
     };
     let mut resp = Responder::new(cfg);
     for seq in 0..5 {
-        resp.handle_request(Micros::from(seq), peer(1), seq);
+        resp.handle_request(Micros(u64::from(seq)), peer(1), seq);
     }
     assert_eq!(resp.cached(), 3);
     assert_eq!(resp.stats().evicted, 2);
-    assert_eq!(resp.handle_request(10, peer(1), 4), Disposition::InProgress);
-    assert_eq!(resp.handle_request(10, peer(1), 0), Disposition::New);
+    assert_eq!(
+        resp.handle_request(Micros(10), peer(1), 4),
+        Disposition::InProgress
+    );
+    assert_eq!(
+        resp.handle_request(Micros(10), peer(1), 0),
+        Disposition::New
+    );
 }
 
 #[test]
@@ -276,7 +299,7 @@ fn sizing_for_a_rate_covers_one_window_within_the_bound() {
     assert_eq!(small.expected_entries, 2);
     let mut resp = Responder::new(small);
     for seq in 0..4 {
-        resp.handle_request(Micros::from(seq), peer(1), seq);
+        resp.handle_request(Micros(u64::from(seq)), peer(1), seq);
     }
     assert_eq!(resp.cached(), 2);
 }
@@ -285,20 +308,20 @@ fn sizing_for_a_rate_covers_one_window_within_the_bound() {
 fn recovery_change_is_a_restart() {
     let mut rec = RecoveryTracker::new(5);
     assert_eq!(rec.own(), 5);
-    rec.handle_recovery(0, peer(1), 9);
-    rec.handle_recovery(1, peer(1), 9);
-    rec.handle_recovery(1, peer(2), 200);
+    rec.handle_recovery(Micros(0), peer(1), 9);
+    rec.handle_recovery(Micros(1), peer(1), 9);
+    rec.handle_recovery(Micros(1), peer(2), 200);
     assert_eq!(rec.poll_event(), None);
-    rec.handle_recovery(2, peer(1), 10);
+    rec.handle_recovery(Micros(2), peer(1), 10);
     let ev = PeerRestarted {
         peer: peer(1),
         previous: 9,
         current: 10,
-        at_us: 2,
+        at_us: Micros(2),
     };
     assert_eq!(rec.poll_event(), Some(ev));
     assert_eq!(rec.last_seen(peer(1)), Some(10));
-    rec.handle_recovery(3, peer(2), 0);
+    rec.handle_recovery(Micros(3), peer(2), 0);
     assert!(matches!(
         rec.poll_event(),
         Some(PeerRestarted {
@@ -319,7 +342,7 @@ fn pair_survives_lost_responses() {
     let server_addr = peer(2123);
     let mut client = Endpoint::new(EndpointConfig::default());
     let mut server = Endpoint::new(EndpointConfig::default());
-    let mut now = 0;
+    let mut now = Micros::ZERO;
     let seq = start(&mut client.requester, now, server_addr, 99);
     let mut lost = 2;
     let mut app_requests = 0;

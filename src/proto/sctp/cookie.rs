@@ -16,7 +16,7 @@ use std::net::IpAddr;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-use super::Micros;
+use crate::model::Micros;
 
 /// Bytes of a cookie.
 pub const COOKIE_LEN: usize = BODY_LEN + 32;
@@ -87,8 +87,8 @@ impl CookieParams {
     pub fn seal(&self, secret: &[u8; 32], peer: IpAddr) -> [u8; COOKIE_LEN] {
         let mut c = [0u8; COOKIE_LEN];
         c[0] = VERSION;
-        c[4..12].copy_from_slice(&self.created_us.to_be_bytes());
-        c[12..20].copy_from_slice(&self.expires_us.to_be_bytes());
+        c[4..12].copy_from_slice(&self.created_us.as_u64().to_be_bytes());
+        c[12..20].copy_from_slice(&self.expires_us.as_u64().to_be_bytes());
         let words = [
             self.local_tag,
             self.peer_tag,
@@ -131,8 +131,8 @@ impl CookieParams {
         let u32_at = |i: usize| u32::from_be_bytes(body[i..i + 4].try_into().expect("4 bytes"));
         let u16_at = |i: usize| u16::from_be_bytes([body[i], body[i + 1]]);
         let p = CookieParams {
-            created_us: u64_at(4),
-            expires_us: u64_at(12),
+            created_us: Micros(u64_at(4)),
+            expires_us: Micros(u64_at(12)),
             local_tag: u32_at(20),
             peer_tag: u32_at(24),
             local_tsn: u32_at(28),

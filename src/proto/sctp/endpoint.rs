@@ -11,8 +11,9 @@ use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 
 use super::cookie::{CookieError, CookieParams};
-use super::{Association, Config, Event, Micros, State};
+use super::{Association, Config, Event, State};
 use crate::model::rng::Rng;
+use crate::model::Micros;
 use crate::wire::sctp::{
     cause_code, chunk_type as ct, Chunk, ChunkRepr, Chunks, Header, InitChunk, Packet,
     PacketBuilder, Param, HEADER_LEN,
@@ -41,7 +42,7 @@ impl Default for EndpointConfig {
         EndpointConfig {
             local_port: 3868,
             assoc: Config::default(),
-            cookie_lifetime_us: 60_000_000,
+            cookie_lifetime_us: Micros::from_secs(60),
             accept: true,
             max_associations: 4096,
             max_queued_replies: 1024,
@@ -396,7 +397,7 @@ impl Endpoint {
             }) => {
                 self.stats.cookies_stale += 1;
                 let mut cause = [0u8; 8];
-                let staleness = staleness_us.min(u32::MAX as u64) as u32;
+                let staleness = staleness_us.as_u64().min(u32::MAX as u64) as u32;
                 Param {
                     param_type: cause_code::STALE_COOKIE,
                     value: &staleness.to_be_bytes(),

@@ -45,12 +45,10 @@ mod tx;
 #[cfg(test)]
 mod tests;
 
+use crate::model::Micros;
 pub use crate::wire::sctp::{PPID_DIAMETER, UDP_ENCAPS_PORT};
 pub use assoc::{Association, State};
 pub use endpoint::{AssocId, ConnectError, Datagram, Endpoint, EndpointConfig, EndpointStats};
-
-/// Microseconds since an origin the caller picks (real or virtual clock); never read here.
-pub type Micros = u64;
 
 /// Per-association settings (RFC 4960 §15 protocol parameters, with roamsim defaults).
 #[derive(Debug, Clone)]
@@ -86,13 +84,13 @@ pub struct Config {
 impl Default for Config {
     fn default() -> Self {
         Config {
-            rto_initial_us: 500_000,
-            rto_min_us: 200_000,
-            rto_max_us: 10_000_000,
+            rto_initial_us: Micros::from_millis(500),
+            rto_min_us: Micros::from_millis(200),
+            rto_max_us: Micros::from_secs(10),
             max_init_retransmits: 8,
             max_retrans: 10,
-            heartbeat_interval_us: Some(30_000_000),
-            sack_delay_us: 200_000,
+            heartbeat_interval_us: Some(Micros::from_secs(30)),
+            sack_delay_us: Micros::from_millis(200),
             mtu: 1452,
             rx_window: 4 << 20,
             send_buffer: 4 << 20,

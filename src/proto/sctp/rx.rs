@@ -10,7 +10,7 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
-use super::Micros;
+use crate::model::Micros;
 use crate::wire::sctp::{
     ChunkRepr, DataChunk, DupTsns, GapBlock, GapBlocks, PacketBuilder, SackChunk,
 };

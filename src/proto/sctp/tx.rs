@@ -10,7 +10,8 @@ use std::collections::VecDeque;
 
 use bytes::Bytes;
 
-use super::{tsn_le, tsn_lt, AssocStats, Micros};
+use super::{tsn_le, tsn_lt, AssocStats};
+use crate::model::Micros;
 use crate::wire::sctp::{pad4, ChunkRepr, DataChunk, PacketBuilder, SackChunk, DATA_HEADER_LEN};
 
 /// RTO estimator (RFC 4960 §6.3.1).
@@ -27,7 +28,7 @@ impl Rto {
     pub fn new(initial: Micros, min: Micros, max: Micros) -> Self {
         Rto {
             srtt: None,
-            rttvar: 0,
+            rttvar: Micros::ZERO,
             rto: initial.clamp(min, max),
             min,
             max,
@@ -41,7 +42,7 @@ impl Rto {
 
     /// Smoothed RTT, 0 before the first sample.
     pub fn srtt(&self) -> Micros {
-        self.srtt.unwrap_or(0)
+        self.srtt.unwrap_or(Micros::ZERO)
     }
 
     /// Takes a round-trip sample (rules C1–C3, α = 1/8, β = 1/4, G = 1 ms).
@@ -52,12 +53,12 @@ impl Rto {
                 r
             }
             Some(s) => {
-                self.rttvar = (3 * self.rttvar + s.abs_diff(r)) / 4;
-                (7 * s + r) / 8
+                self.rttvar = (self.rttvar * 3 + Micros(s.0.abs_diff(r.0))) / 4;
+                (s * 7 + r) / 8
             }
         };
         self.srtt = Some(srtt);
-        self.rto = (srtt + (4 * self.rttvar).max(1000)).clamp(self.min, self.max);
+        self.rto = (srtt + (self.rttvar * 4).max(Micros::from_millis(1))).clamp(self.min, self.max);
     }
 
     /// Doubles the RTO after a timer expiry (rule E2).
@@ -198,7 +199,7 @@ impl Tx {
                 flags,
                 data: whole.slice(start..end),
                 sends: 0,
-                last_sent: 0,
+                last_sent: Micros::ZERO,
                 acked: false,
                 in_flight: false,
                 marked: false,

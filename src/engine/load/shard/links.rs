@@ -22,6 +22,7 @@ use std::net::SocketAddr;
 use crate::engine::diameter::messages;
 use crate::engine::load::linkshim::{Carrier, LinkPlan, LinkShim, S8Routes};
 use crate::link::ConfigError;
+use crate::model::Micros;
 use crate::report::Recorder;
 use crate::visited::VisitedNetwork;
 
@@ -133,9 +134,9 @@ impl ShardLinks {
     pub(super) fn release(&mut self, now: u64, vn: &mut VisitedNetwork) {
         while let Some((_, (via, bytes))) = self.shim.poll_down(now) {
             match via {
-                Via::S8 { peer } => vn.handle_sgw_datagram(now, peer, &bytes),
+                Via::S8 { peer } => vn.handle_sgw_datagram(Micros(now), peer, &bytes),
                 Via::S6a { mme, gen } if gen == self.gen[mme] => {
-                    vn.handle_mme_message(now, mme, &bytes)
+                    vn.handle_mme_message(Micros(now), mme, &bytes)
                 }
                 Via::S6a { .. } => {}
             }
@@ -200,7 +201,7 @@ impl<'a> MmeSide<'a> {
                 );
                 l.shim.down(now, p, Carrier::Stream(conn), packet);
             }
-            None => self.vn.handle_mme_message(now, i, msg),
+            None => self.vn.handle_mme_message(Micros(now), i, msg),
         }
     }
 
@@ -219,7 +220,7 @@ impl<'a> MmeSide<'a> {
             let packet = (Via::S6a { mme: i, gen }, m.to_vec());
             l.shim.up(now, p, Carrier::Stream(conn), packet);
         }
-        self.vn.mme_clear_transmit(i);
+        self.vn.clear_mme_transmit(i);
         &l.outbox[i]
     }
 
@@ -227,7 +228,7 @@ impl<'a> MmeSide<'a> {
     pub(super) fn clear_transmit(&mut self, i: usize) {
         match self.link(i) {
             Some((l, _)) => l.outbox[i].clear(),
-            None => self.vn.mme_clear_transmit(i),
+            None => self.vn.clear_mme_transmit(i),
         }
     }
 
@@ -238,7 +239,7 @@ impl<'a> MmeSide<'a> {
             l.gen[i] = l.gen[i].wrapping_add(1) & 0xffff;
             l.outbox[i].clear();
         }
-        self.vn.reconnect_mme(now, i);
+        self.vn.reconnect_mme(Micros(now), i);
     }
 }
 

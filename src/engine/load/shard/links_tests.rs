@@ -18,7 +18,7 @@ fn network() -> VisitedNetwork {
         "10.0.0.2:2123".parse().unwrap(),
         7,
     );
-    VisitedNetwork::new(0, cfg, Arc::new(pop))
+    VisitedNetwork::new(Micros(0), cfg, Arc::new(pop))
 }
 
 /// 20 ms each way, nothing else.

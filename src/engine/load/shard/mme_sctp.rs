@@ -17,6 +17,7 @@ use mio::{Interest, Registry, Token};
 use super::links::MmeSide;
 use super::mmes::{MmeTransport, Reconnect, FIRST_MME};
 use crate::engine::diameter::sctp_udp::{SctpTotals, SctpUdp, SctpUdpConfig};
+use crate::model::Micros;
 use crate::proto::sctp::{AssocId, Event};
 
 /// One MME's association over UDP.
@@ -55,7 +56,7 @@ impl SctpUdpMmes {
         let m = &mut self.conns[i];
         let id = m
             .sctp
-            .connect(now, hss)
+            .connect(Micros(now), hss)
             .map_err(|e| io::Error::other(format!("SCTP association to {hss}: {e}")))?;
         m.assoc = Some(id);
         m.retry.started();
@@ -111,7 +112,7 @@ impl MmeTransport for SctpUdpMmes {
         let Some(m) = self.conns.get_mut(i) else {
             return Ok(());
         };
-        m.sctp.recv(now)?;
+        m.sctp.recv(Micros(now))?;
         self.events(side, now, i);
         Ok(())
     }
@@ -124,11 +125,11 @@ impl MmeTransport for SctpUdpMmes {
                 if !bytes.is_empty() {
                     // A refusal (send buffer full) is counted in `send_errors`; the Diameter
                     // request times out as it would on a congested TCP connection.
-                    let _ = m.sctp.send_diameter(now, id, bytes);
+                    let _ = m.sctp.send_diameter(Micros(now), id, bytes);
                     side.clear_transmit(i);
                 }
             }
-            m.sctp.flush(now)?;
+            m.sctp.flush(Micros(now))?;
             self.events(side, now, i);
         }
         Ok(())
@@ -137,7 +138,7 @@ impl MmeTransport for SctpUdpMmes {
     fn poll_timeout(&self) -> Option<u64> {
         self.conns
             .iter()
-            .flat_map(|m| [m.retry.at(), m.sctp.poll_timeout()])
+            .flat_map(|m| [m.retry.at(), m.sctp.poll_timeout().map(u64::from)])
             .flatten()
             .min()
     }
@@ -150,8 +151,8 @@ impl MmeTransport for SctpUdpMmes {
     ) -> io::Result<()> {
         for i in 0..self.conns.len() {
             let m = &mut self.conns[i];
-            if m.sctp.poll_timeout().is_some_and(|t| t <= now) {
-                m.sctp.handle_timeout(now);
+            if m.sctp.poll_timeout().is_some_and(|t| t <= Micros(now)) {
+                m.sctp.handle_timeout(Micros(now));
                 self.events(side, now, i);
             }
             if self.conns[i].retry.due(now) {
@@ -169,7 +170,7 @@ impl MmeTransport for SctpUdpMmes {
         for m in &mut self.conns {
             m.retry.started();
             if let Some(id) = m.assoc {
-                m.sctp.shutdown(now, id);
+                m.sctp.shutdown(Micros(now), id);
             }
         }
     }

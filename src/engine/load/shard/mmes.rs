@@ -9,6 +9,7 @@ use mio::{Interest, Registry, Token};
 
 use super::links::MmeSide;
 use crate::engine::diameter::sctp_udp::SctpTotals;
+use crate::model::Micros;
 
 /// Token of the first MME's socket (`FIRST_MME + i` is MME `i`'s).
 pub(super) const FIRST_MME: usize = 1;
@@ -47,14 +48,18 @@ impl Reconnect {
         static NEXT: AtomicU64 = AtomicU64::new(1);
         let seed = NEXT.fetch_add(1, Ordering::Relaxed);
         Reconnect {
-            backoff: crate::proto::diameter::Backoff::new(200_000, 10_000_000, seed),
+            backoff: crate::proto::diameter::Backoff::new(
+                Micros(200_000),
+                Micros(10_000_000),
+                seed,
+            ),
             at: None,
         }
     }
 
     /// The connection broke at `now`: try again after the next backoff delay.
     pub(super) fn schedule(&mut self, now: u64) {
-        self.at = Some(now + self.backoff.next_delay());
+        self.at = Some(now + self.backoff.next_delay().as_u64());
     }
 
     /// A reconnect attempt started.

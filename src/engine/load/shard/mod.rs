@@ -30,6 +30,7 @@ use crate::engine::diameter::sctp_udp::SctpTotals;
 use crate::engine::diameter::Transport;
 use crate::io::{RecvBatch, TxBatch, UdpConfig, UdpSocket};
 use crate::model::population::{ArrivalProcess, Population};
+use crate::model::Micros;
 use crate::report::summary::WarmStartSummary;
 use crate::report::Recorder;
 use crate::visited::{VisitedConfig, VisitedNetwork};
@@ -146,8 +147,8 @@ pub fn run(mut spec: ShardSpec, stop: &AtomicBool) -> io::Result<ShardResult> {
             false => ArrivalProcess::Uniform,
         },
         seed: spec.arrivals_seed,
-        duration_us: spec.duration.as_micros() as u64,
-        drain_us: spec.drain.as_micros() as u64,
+        duration: Micros::from_duration(spec.duration),
+        drain: Micros::from_duration(spec.drain),
         warm_start: spec.warm_start,
     };
     let generated = generator::run(&mut net, vn, tap, &schedule, stop)?;
@@ -155,8 +156,8 @@ pub fn run(mut spec: ShardSpec, stop: &AtomicBool) -> io::Result<ShardResult> {
 }
 
 impl Network for SocketNet {
-    fn now(&self) -> u64 {
-        self.clock.now_us()
+    fn now(&self) -> Micros {
+        self.clock.now()
     }
 
     /// Lets the MMEs finish CER/CEA before the first arrival (5 s at most).
@@ -188,13 +189,13 @@ impl Network for SocketNet {
 
     /// Waits for readiness or the next deadline (to the microsecond, 10 ms at most), then
     /// handles everything that is due.
-    fn turn(&mut self, vn: &mut VisitedNetwork, deadline: Option<u64>) -> io::Result<()> {
+    fn turn(&mut self, vn: &mut VisitedNetwork, deadline: Option<Micros>) -> io::Result<()> {
         self.moderation.pace();
         let now = self.clock.now_us();
         let core_wake = self.core.as_mut().and_then(|c| c.poll_timeout());
         let wake = [
-            deadline,
-            vn.poll_timeout(),
+            deadline.map(u64::from),
+            vn.poll_timeout().map(u64::from),
             self.mmes.poll_timeout(),
             self.links.as_ref().and_then(ShardLinks::next_release_at),
             core_wake,
@@ -236,8 +237,8 @@ impl Network for SocketNet {
         if let Some(l) = self.links.as_mut() {
             l.release(now, vn);
         }
-        if vn.poll_timeout().is_some_and(|t| t <= now) {
-            vn.handle_timeout(now);
+        if vn.poll_timeout().is_some_and(|t| t <= Micros(now)) {
+            vn.handle_timeout(Micros(now));
         }
         if self.mmes.poll_timeout().is_some_and(|t| t <= now) {
             let mut side = MmeSide::new(vn, self.links.as_mut());
@@ -294,7 +295,7 @@ impl SocketNet {
             }
             None => None,
         };
-        let mut vn = VisitedNetwork::new(0, visited, spec.population.clone());
+        let mut vn = VisitedNetwork::new(Micros::ZERO, visited, spec.population.clone());
         let links = ShardLinks::new(&spec.links, &vn, spec.seed, spec.index)
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, format!("link: {e}")))?;
         let mmes = mme_transport(spec.transport, s6a, spec.sgw_bind);
@@ -341,7 +342,7 @@ impl SocketNet {
                     .as_mut()
                     .is_some_and(|l| l.offer_s8_response(now, from, bytes));
                 if !on_link {
-                    vn.handle_sgw_datagram(now, from, bytes);
+                    vn.handle_sgw_datagram(Micros(now), from, bytes);
                 }
             }
             if self.recv.drained() {
@@ -389,7 +390,7 @@ impl SocketNet {
             busy_skipped: g.vn.procedure_counts().busy_skipped,
             recorder: g.recorder,
             intended: g.intended,
-            elapsed: Duration::from_micros(g.elapsed_us),
+            elapsed: g.elapsed.as_duration(),
         }
     }
 }

@@ -4,8 +4,9 @@
 //! SHUTDOWN COMPLETE (§9.2), ERROR with Stale Cookie (§5.2.6), unknown chunks (§3.2).
 
 use super::{Association, State};
+use crate::model::Micros;
 use crate::proto::sctp::rx::{DataOutcome, Rx};
-use crate::proto::sctp::{CloseReason, Micros};
+use crate::proto::sctp::CloseReason;
 use crate::wire::sctp::{
     cause_code, chunk_type as ct, ChunkRepr, Chunks, DataChunk, InitChunk, Packet, Params,
     HEADER_LEN,

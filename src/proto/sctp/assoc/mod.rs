@@ -8,8 +8,9 @@ use std::collections::VecDeque;
 use super::cookie::CookieParams;
 use super::rx::Rx;
 use super::tx::{Rto, Tx};
-use super::{AssocStats, CloseReason, Config, Event, Micros, SendError};
+use super::{AssocStats, CloseReason, Config, Event, SendError};
 use crate::model::rng::Rng;
+use crate::model::Micros;
 use crate::wire::sctp::{GapBlock, DATA_HEADER_LEN, HEADER_LEN};
 
 mod input;
@@ -105,7 +106,7 @@ impl Association {
             local_tsn,
             error_count: 0,
             init_retries: 0,
-            init_sent_at: 0,
+            init_sent_at: Micros::ZERO,
             t1: None,
             t2: None,
             cookie: Vec::new(),
@@ -180,8 +181,8 @@ impl Association {
     /// Counters, with the current SRTT and RTO.
     pub fn stats(&self) -> AssocStats {
         AssocStats {
-            srtt_us: self.rto.srtt(),
-            rto_us: self.rto.get(),
+            srtt_us: self.rto.srtt().as_u64(),
+            rto_us: self.rto.get().as_u64(),
             ..self.stats
         }
     }

@@ -5,7 +5,7 @@
 //! heartbeat, which only idle associations need (§8.3).
 
 use super::{Association, State};
-use crate::proto::sctp::Micros;
+use crate::model::Micros;
 use crate::wire::sctp::{
     cause_code, AddressTypes, ChunkRepr, Header, InitChunk, PacketBuilder, Param,
 };
@@ -127,7 +127,7 @@ impl Association {
         if std::mem::take(&mut p.heartbeat) {
             if let Some((nonce, sent)) = self.hb_outstanding {
                 let mut info = [0u8; 16];
-                info[..8].copy_from_slice(&sent.to_be_bytes());
+                info[..8].copy_from_slice(&sent.as_u64().to_be_bytes());
                 info[8..].copy_from_slice(&nonce.to_be_bytes());
                 pb.push(&ChunkRepr::Heartbeat { info: &info });
             }

@@ -53,7 +53,7 @@ fn cookie_echo(srv: &mut Endpoint, now: Micros) -> (Association, Vec<u8>) {
 #[test]
 fn forged_or_misaddressed_cookies_are_dropped_without_state() {
     let mut srv = server(60 * S);
-    let (mut client, echo) = cookie_echo(&mut srv, 0);
+    let (mut client, echo) = cookie_echo(&mut srv, Micros(0));
     // The cookie starts after the 12-byte header and the 4-byte chunk header.
     for at in [0, 5, 20, 33, 47, 48, 79] {
         let mut forged = echo.clone();
@@ -91,7 +91,7 @@ fn forged_or_misaddressed_cookies_are_dropped_without_state() {
 #[test]
 fn expired_cookie_gets_a_stale_cookie_error_and_the_client_starts_over() {
     let mut srv = server(S);
-    let (mut client, echo) = cookie_echo(&mut srv, 0);
+    let (mut client, echo) = cookie_echo(&mut srv, Micros(0));
     let late = 3 * S;
     srv.handle_packet(late, CLIENT, &echo);
     assert_eq!(srv.len(), 0);
@@ -128,17 +128,17 @@ fn expired_cookie_gets_a_stale_cookie_error_and_the_client_starts_over() {
 fn an_init_flood_leaves_no_state_and_bounded_replies() {
     let mut srv = server(60 * S);
     for i in 0..5000u32 {
-        let mut c = Association::connect(0, test_config(), 40000, 3868, i as u64);
-        let init = from_assoc(&mut c, 0);
+        let mut c = Association::connect(Micros(0), test_config(), 40000, 3868, i as u64);
+        let init = from_assoc(&mut c, Micros(0));
         let from = SocketAddr::from(([192, 0, 2, (i % 250) as u8], 10000 + (i % 5000) as u16));
-        srv.handle_packet(0, from, &init);
+        srv.handle_packet(Micros(0), from, &init);
     }
     assert_eq!(srv.len(), 0);
     let st = srv.stats();
     assert_eq!(st.init_acks_sent + st.replies_dropped, 5000);
     assert_eq!(st.init_acks_sent, 1024, "reply queue capped");
     let mut n = 0;
-    while from_endpoint(&mut srv, 0).is_some() {
+    while from_endpoint(&mut srv, Micros(0)).is_some() {
         n += 1;
     }
     assert_eq!(n, 1024);
@@ -147,13 +147,13 @@ fn an_init_flood_leaves_no_state_and_bounded_replies() {
 #[test]
 fn out_of_the_blue_data_is_answered_with_a_reflected_abort() {
     let mut srv = server(60 * S);
-    let mut pair = Pair::new(71, 0.0, MS, 0);
+    let mut pair = Pair::new(71, 0.0, MS, Micros(0));
     let (c, _) = pair.establish();
     let a = pair.client.association(c).unwrap();
     a.send(pair.now, 0, PPID_DIAMETER, b"to nobody").unwrap();
     let data = from_assoc(a, pair.now);
-    srv.handle_packet(0, CLIENT, &data);
-    let abort = from_endpoint(&mut srv, 0).expect("ABORT");
+    srv.handle_packet(Micros(0), CLIENT, &data);
+    let abort = from_endpoint(&mut srv, Micros(0)).expect("ABORT");
     let p = Packet::new_checked(&abort[..]).unwrap();
     assert_eq!(first_chunk_type(&abort), chunk_type::ABORT);
     assert_eq!(abort[HEADER_LEN + 1] & 1, 1, "T bit");
@@ -168,7 +168,7 @@ fn out_of_the_blue_data_is_answered_with_a_reflected_abort() {
 
 #[test]
 fn a_restarted_peer_replaces_its_old_association() {
-    let mut p = Pair::new(81, 0.0, 5 * MS, 0);
+    let mut p = Pair::new(81, 0.0, 5 * MS, Micros(0));
     let (_, s_old) = p.establish();
     // The client process restarts: same address and port, new endpoint, new tags.
     p.client = Endpoint::new(

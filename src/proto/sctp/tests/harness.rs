@@ -7,10 +7,11 @@ use std::collections::BinaryHeap;
 use std::net::SocketAddr;
 
 use crate::model::rng::Rng;
-use crate::proto::sctp::{AssocId, Config, Endpoint, EndpointConfig, Event, Micros};
+use crate::model::Micros;
+use crate::proto::sctp::{AssocId, Config, Endpoint, EndpointConfig, Event};
 
-pub const MS: Micros = 1_000;
-pub const S: Micros = 1_000_000;
+pub const MS: Micros = Micros::from_millis(1);
+pub const S: Micros = Micros::from_secs(1);
 
 /// One direction of the link.
 pub struct Link {
@@ -35,7 +36,7 @@ impl Link {
             delay,
             jitter,
             reorder: false,
-            last_at: 0,
+            last_at: Micros(0),
             seq: 0,
             queue: BinaryHeap::new(),
             delivered: 0,
@@ -48,7 +49,7 @@ impl Link {
             self.dropped += 1;
             return;
         }
-        let mut at = now + self.delay + self.rng.below(self.jitter + 1);
+        let mut at = now + self.delay + Micros(self.rng.below(self.jitter.as_u64() + 1));
         if !self.reorder {
             at = at.max(self.last_at);
         }
@@ -120,7 +121,7 @@ impl Pair {
         let mut s = seed;
         let mut next = || crate::model::rng::splitmix64(&mut s);
         Pair {
-            now: 0,
+            now: Micros(0),
             client: Endpoint::new(ep(40000, client, false), [1; 32], next()),
             server: Endpoint::new(ep(3868, server, true), [2; 32], next()),
             client_addr: SocketAddr::from(([127, 0, 0, 1], 40000)),

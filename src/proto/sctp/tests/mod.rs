@@ -146,7 +146,7 @@ fn report(label: &str, t: &Transfer, n: u32) {
         "{label}: {n} requests + {n} answers in {:.2} s virtual, {:.2} s wall ({:.0} msg/s debug); \
          link dropped {}; retransmissions client {} (fast {}, T3 {}) server {} (fast {}, T3 {}); \
          srtt {} µs rto {} µs",
-        t.virtual_us as f64 / 1e6,
+        t.virtual_us.as_u64() as f64 / 1e6,
         t.wall.as_secs_f64(),
         2.0 * n as f64 / t.wall.as_secs_f64(),
         t.link_dropped,
@@ -166,7 +166,7 @@ fn handshake_negotiates_streams_and_connects_both_sides() {
     let mut small = test_config();
     small.outbound_streams = 4;
     small.inbound_streams = 6;
-    let mut p = Pair::with_configs(1, 0.0, 5 * MS, 0, test_config(), small);
+    let mut p = Pair::with_configs(1, 0.0, 5 * MS, Micros(0), test_config(), small);
     let (c, _) = p.establish();
     let streams = |ev: &[(AssocId, Event)]| {
         ev.iter().find_map(|(_, e)| match e {
@@ -184,7 +184,7 @@ fn handshake_negotiates_streams_and_connects_both_sides() {
     assert_eq!(a.state(), State::Established);
     assert_eq!(
         a.stats().srtt_us,
-        10 * MS,
+        (10 * MS).as_u64(),
         "INIT/INIT ACK gave the first RTT sample"
     );
     let err = a.send(p.now, 6, PPID_DIAMETER, b"x").unwrap_err();
@@ -272,7 +272,7 @@ fn large_messages_are_fragmented_and_reassembled_under_loss() {
 fn a_slow_reader_closes_the_window_and_reopens_it_without_loss() {
     let mut small = test_config();
     small.rx_window = 64 << 10;
-    let mut p = Pair::with_configs(13, 0.0, 10 * MS, 0, test_config(), small);
+    let mut p = Pair::with_configs(13, 0.0, 10 * MS, Micros(0), test_config(), small);
     let (c, _) = p.establish();
     p.hold_server_events = true;
     for i in 0..400 {
@@ -324,7 +324,7 @@ fn a_slow_reader_closes_the_window_and_reopens_it_without_loss() {
 #[test]
 fn graceful_shutdown_closes_both_sides_after_delivering_queued_data() {
     for (seed, loss) in [(21, 0.0), (22, 0.1)] {
-        let mut p = Pair::new(seed, loss, 10 * MS, 0);
+        let mut p = Pair::new(seed, loss, 10 * MS, Micros(0));
         let (c, _) = p.establish();
         let a = p.client.association(c).unwrap();
         for i in 0..50 {
@@ -363,7 +363,7 @@ fn heartbeats_keep_an_idle_association_alive_and_detect_a_dead_peer() {
     let mut cfg = test_config();
     cfg.heartbeat_interval_us = Some(30 * S);
     cfg.max_retrans = 4;
-    let mut p = Pair::with_configs(31, 0.0, 20 * MS, 0, cfg.clone(), cfg);
+    let mut p = Pair::with_configs(31, 0.0, 20 * MS, Micros(0), cfg.clone(), cfg);
     let (c, s) = p.establish();
     let start = p.now;
     assert!(!p.run_until(start + 600 * S, |p| closed(&p.client_events).is_some()));
@@ -376,13 +376,13 @@ fn heartbeats_keep_an_idle_association_alive_and_detect_a_dead_peer() {
     );
     assert_eq!(cs.heartbeat_acks, cs.heartbeats_sent);
     assert_eq!(ss.heartbeat_acks, ss.heartbeats_sent);
-    assert_eq!(cs.srtt_us, 40 * MS);
+    assert_eq!(cs.srtt_us, (40 * MS).as_u64());
     // The server goes silent: the client counts unanswered heartbeats and gives up.
     p.s2c.loss = 1.0;
     let dead_at = p.now;
     assert!(p.run_until(dead_at + 3600 * S, |p| closed(&p.client_events).is_some()));
     assert_eq!(closed(&p.client_events), Some(CloseReason::Timeout));
-    let took = (p.now - dead_at) / S;
+    let took = (p.now - dead_at).as_u64() / S.as_u64();
     assert!(
         (120..=300).contains(&took),
         "dead peer detected after {took} s"
@@ -391,7 +391,7 @@ fn heartbeats_keep_an_idle_association_alive_and_detect_a_dead_peer() {
 
 #[test]
 fn retransmission_timeout_detects_a_dead_peer_while_sending() {
-    let mut p = Pair::new(41, 0.0, 10 * MS, 0);
+    let mut p = Pair::new(41, 0.0, 10 * MS, Micros(0));
     let (c, _) = p.establish();
     p.c2s.loss = 1.0;
     let dead_at = p.now;
@@ -410,7 +410,7 @@ fn retransmission_timeout_detects_a_dead_peer_while_sending() {
 
 #[test]
 fn handshake_gives_up_when_nobody_answers() {
-    let mut p = Pair::new(51, 1.0, 10 * MS, 0);
+    let mut p = Pair::new(51, 1.0, 10 * MS, Micros(0));
     p.connect();
     assert!(p.run_until(3600 * S, |p| closed(&p.client_events).is_some()));
     assert_eq!(closed(&p.client_events), Some(CloseReason::HandshakeFailed));
@@ -420,7 +420,7 @@ fn handshake_gives_up_when_nobody_answers() {
 
 #[test]
 fn abort_closes_the_peer_at_once() {
-    let mut p = Pair::new(61, 0.0, 10 * MS, 0);
+    let mut p = Pair::new(61, 0.0, 10 * MS, Micros(0));
     let (c, _) = p.establish();
     p.client.association(c).unwrap().abort(p.now);
     p.run_until(p.now + S, |p| closed(&p.server_events).is_some());

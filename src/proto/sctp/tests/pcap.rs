@@ -67,7 +67,7 @@ fn tshark_fields(path: &std::path::Path) -> Option<Vec<String>> {
 /// Handshake, four Diameter requests on streams 0..3, one answer, SACKs, shutdown: every
 /// packet either side sent, in order.
 fn short_exchange() -> Vec<Vec<u8>> {
-    let mut p = Pair::new(91, 0.0, MS, 0);
+    let mut p = Pair::new(91, 0.0, MS, Micros(0));
     p.log = Some(Vec::new());
     let (c, s) = p.establish();
     let msgs = diameter_messages(4);
