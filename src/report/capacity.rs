@@ -19,8 +19,8 @@ use std::fmt::Write;
 
 use serde::{Deserialize, Serialize};
 
+use super::format::xml_escape;
 use super::interval::Interval;
-use super::junit::xml_escape;
 use super::summary::Summary;
 use crate::model::persona::PersonaConfig;
 use crate::model::population::VisitedPlmnConfig;

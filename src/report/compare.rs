@@ -10,7 +10,7 @@
 
 use std::fmt::Write;
 
-use super::markdown::fmt_ms;
+use super::format::fmt_ms;
 use super::summary::Summary;
 use crate::model::slo::LatencyStat;
 

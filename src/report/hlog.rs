@@ -63,7 +63,7 @@ impl<W: Write> HlogWriter<W> {
         writeln!(
             out,
             "#[StartTime: {secs:.3} (seconds since epoch), {}]",
-            super::rfc3339_utc(start_unix_ms)
+            super::format::rfc3339_utc(start_unix_ms)
         )?;
         writeln!(out, "#[BaseTime: {secs:.3} (seconds since epoch)]")?;
         writeln!(

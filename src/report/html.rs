@@ -10,9 +10,9 @@
 use std::fmt::Write;
 
 use super::capacity::Capacity;
+use super::format::{fmt_ms, fmt_percent, slo_value, xml_escape};
 use super::hlog::{HlogData, HlogPoint};
-use super::junit::{failure_text, slo_value, xml_escape};
-use super::markdown::{fmt_ms, fmt_percent};
+use super::junit::failure_text;
 use super::summary::Summary;
 use super::svg::{Axis, Chart, Series};
 use crate::model::Procedure;
@@ -278,8 +278,8 @@ fn slo_section(out: &mut String, s: &Summary) {
             out,
             "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{windows}</td><td class=\"{}\">{}</td></tr>",
             xml_escape(&r.name),
-            slo_value(r, r.threshold),
-            r.observed.map_or("no data".into(), |v| slo_value(r, v)),
+            slo_value(r.is_latency(), r.threshold),
+            r.observed.map_or("no data".into(), |v| slo_value(r.is_latency(), v)),
             if r.pass { "pass" } else { "fail" },
             if r.pass { "PASS" } else { "FAIL" }
         );

@@ -8,35 +8,9 @@
 
 use std::fmt::Write;
 
-use super::markdown::{fmt_ms, fmt_percent};
+use super::format::{slo_value, xml_escape};
 use super::slo::SloResult;
 use super::summary::Summary;
-
-/// XML text and attribute escaping.
-pub fn xml_escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            c if (c as u32) < 0x20 && !matches!(c, '\n' | '\t' | '\r') => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// An SLO value in the unit a reader expects: `12.3 ms` or `99.5%`.
-pub fn slo_value(r: &SloResult, v: f64) -> String {
-    if r.is_latency() {
-        format!("{} ms", fmt_ms(v))
-    } else {
-        fmt_percent(v)
-    }
-}
 
 /// Why `r` failed, in one line: observed against threshold, then the failed windows.
 pub fn failure_text(r: &SloResult) -> String {
@@ -56,13 +30,13 @@ pub fn failure_text(r: &SloResult) -> String {
         Some(v) => format!(
             "{}: observed {}, threshold {op} {}",
             r.metric,
-            slo_value(r, v),
-            slo_value(r, r.threshold)
+            slo_value(r.is_latency(), v),
+            slo_value(r.is_latency(), r.threshold)
         ),
         None => format!(
             "{}: no data (nothing measured), threshold {op} {}",
             r.metric,
-            slo_value(r, r.threshold)
+            slo_value(r.is_latency(), r.threshold)
         ),
     };
     if let Some(w) = r.windows.as_ref().filter(|w| w.failed > 0) {
@@ -77,7 +51,7 @@ pub fn failure_text(r: &SloResult) -> String {
                 " [{:.0}s-{:.0}s] {}",
                 f.start_s,
                 f.end_s,
-                slo_value(r, f.observed)
+                slo_value(r.is_latency(), f.observed)
             );
         }
         if w.failed > 10 {

@@ -6,31 +6,9 @@
 
 use std::fmt::Write;
 
-use super::slo::{SloResult, Verdict};
+use super::format::{fmt_ms, fmt_rate, slo_value};
+use super::slo::Verdict;
 use super::summary::{LatencySummary, Summary};
-
-/// Milliseconds from microseconds, with about three significant digits.
-pub fn fmt_ms(us: f64) -> String {
-    let ms = us / 1000.0;
-    let decimals = match ms.abs() {
-        m if m < 1.0 => 3,
-        m if m < 10.0 => 2,
-        m if m < 100.0 => 1,
-        _ => 0,
-    };
-    format!("{ms:.decimals$}")
-}
-
-/// A ratio as a percentage: `99.5%`, `0.012%`, `100%`.
-pub fn fmt_percent(ratio: f64) -> String {
-    let s = format!("{:.3}", ratio * 100.0);
-    format!("{}%", s.trim_end_matches('0').trim_end_matches('.'))
-}
-
-/// A rate: `1234.5/s`.
-fn fmt_rate(rate: f64) -> String {
-    format!("{rate:.1}/s")
-}
 
 /// The `p50 | p90 | p99 | p99.9 | max` cells of a latency object, in ms; dashes when nothing
 /// was measured (`any` false), rather than zeros that read as "instant".
@@ -196,15 +174,6 @@ fn links_section(out: &mut String, s: &Summary) {
     out.push('\n');
 }
 
-/// A threshold or observed value in the unit a reader expects.
-fn slo_value(r: &SloResult, v: f64) -> String {
-    if r.is_latency() {
-        format!("{} ms", fmt_ms(v))
-    } else {
-        fmt_percent(v)
-    }
-}
-
 fn slo_section(out: &mut String, s: &Summary) {
     out.push_str("## SLOs\n\n");
     if s.slo.is_empty() {
@@ -219,13 +188,13 @@ fn slo_section(out: &mut String, s: &Summary) {
     for r in &s.slo {
         let observed = r
             .observed
-            .map_or("no data".to_string(), |v| slo_value(r, v));
+            .map_or("no data".to_string(), |v| slo_value(r.is_latency(), v));
         let _ = writeln!(
             out,
             "| `{}` | {} | {} | {} | {} |",
             r.name.replace('|', "\\|"),
             r.metric,
-            slo_value(r, r.threshold),
+            slo_value(r.is_latency(), r.threshold),
             observed,
             if r.pass { "PASS" } else { "**FAIL**" }
         );

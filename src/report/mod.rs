@@ -15,6 +15,7 @@
 
 pub mod capacity;
 pub mod compare;
+pub mod format;
 pub mod hlog;
 pub mod html;
 pub mod interval;
@@ -29,6 +30,7 @@ pub mod window;
 pub mod write;
 
 pub use crate::model::message::MessageKind;
+pub use format::{rfc3339_utc, run_id};
 pub use markdown::render_markdown;
 pub use recorder::{LinkReport, MessageStats, ProcedureStats, Recorder};
 pub use slo::{evaluate, verdict, SloResult, Verdict};
@@ -36,7 +38,7 @@ pub use summary::{
     LatencySummary, LinkSummary, MessageSummary, ProcedureSummary, RunInfo, RunSummary,
     SctpSummary, Summary, SummaryError, TransportSummary, SCHEMA,
 };
-pub use write::{read_run, rfc3339_utc, run_id, write_atomic, write_reports, write_results};
+pub use write::{read_run, write_atomic, write_reports, write_results};
 
 #[cfg(test)]
 mod reports_tests;

@@ -173,7 +173,7 @@ fn junit_has_one_case_per_slo_and_escapes() {
     );
     assert!(x.contains("name=\"attach:success&gt;=99%\" time=\"30.000\"/>"));
     assert_eq!(
-        junit::xml_escape("a<&>\"'\u{1}"),
+        format::xml_escape("a<&>\"'\u{1}"),
         "a&lt;&amp;&gt;&quot;&apos;"
     );
 }

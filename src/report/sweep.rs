@@ -6,8 +6,7 @@ use std::fmt::Write;
 
 use serde::{Deserialize, Serialize};
 
-use super::junit::xml_escape;
-use super::markdown::fmt_ms;
+use super::format::{fmt_ms, xml_escape};
 use super::summary::Summary;
 use super::svg::{Axis, Chart, Series};
 use crate::model::Procedure;

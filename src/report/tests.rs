@@ -3,7 +3,7 @@ use std::path::PathBuf;
 
 use serde_json::Value;
 
-use super::markdown::{fmt_ms, fmt_percent};
+use super::format::{fmt_ms, fmt_percent};
 use super::*;
 use crate::model::slo::SloSpec;
 use crate::model::{Outcome, Procedure};
