@@ -17,64 +17,14 @@
 
 use std::fmt::Write;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::format::xml_escape;
 use super::interval::Interval;
-use super::summary::Summary;
+use super::model::{Capacity, InstancePeak, Summary, STEADY_STAYS};
 use crate::model::persona::PersonaConfig;
 use crate::model::population::VisitedPlmnConfig;
 use crate::model::Procedure;
-
-/// Peak attached roamers of one MME/VLR instance.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct InstancePeak {
-    /// Origin-Host of the instance.
-    pub mme: String,
-    /// Its pool's PLMN.
-    pub plmn: String,
-    /// Most roamers attached to it at an interval's end.
-    pub peak_attached: u64,
-}
-
-/// The `capacity` object of `summary.json` (an extra key of v1).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Capacity {
-    /// Procedures per second asked for.
-    pub offered_rate: f64,
-    /// Procedures per second started.
-    pub achieved_rate: f64,
-    /// Procedures per second ended (any outcome).
-    pub completed_rate: f64,
-    /// Mean procedure latency, µs (all procedures, all outcomes).
-    pub mean_latency_us: f64,
-    /// Little's law: completed_rate × mean latency = mean procedures in flight.
-    pub mean_in_flight: f64,
-    /// Successful attaches per second.
-    pub attach_rate: f64,
-    /// Mean time a roamer stays attached, seconds, from the profile's personas.
-    pub mean_stay_s: Option<f64>,
-    /// How much faster than the personas' own rates the run went: offered / natural rate.
-    pub time_scale: f64,
-    /// Little's law: attach_rate × mean_stay_s / time_scale = mean attached roamers.
-    pub mean_attached: Option<f64>,
-    /// Whether the run lasted long enough for that figure to hold: at least
-    /// [`STEADY_STAYS`] mean stays in run time (`mean_stay_s / time_scale`). A shorter run
-    /// starts with every roamer detached and ends while the attached population still grows;
-    /// its attach rate is the fill-up's, and only the sampled figures describe it.
-    #[serde(default)]
-    pub steady_state: bool,
-    /// Attached roamers (all instances), time average of the interval samples.
-    pub mean_attached_sampled: f64,
-    /// Most attached roamers (all instances) at an interval's end.
-    pub peak_attached: u64,
-    /// Peak attached roamers per MME/VLR instance.
-    pub instances: Vec<InstancePeak>,
-}
-
-/// Mean stays (in run time) a run must last before Little's law on attached roamers is
-/// reported as its result.
-pub const STEADY_STAYS: f64 = 3.0;
 
 /// Follows the attached roamers of every instance over the intervals.
 #[derive(Debug, Default)]

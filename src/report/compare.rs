@@ -11,7 +11,7 @@
 use std::fmt::Write;
 
 use super::format::fmt_ms;
-use super::summary::Summary;
+use super::model::Summary;
 use crate::model::slo::LatencyStat;
 
 /// How strict the gate is.

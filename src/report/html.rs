@@ -9,11 +9,9 @@
 
 use std::fmt::Write;
 
-use super::capacity::Capacity;
 use super::format::{fmt_ms, fmt_percent, slo_value, xml_escape};
-use super::hlog::{HlogData, HlogPoint};
 use super::junit::failure_text;
-use super::summary::Summary;
+use super::model::{Capacity, HlogData, HlogPoint, Summary};
 use super::svg::{Axis, Chart, Series};
 use crate::model::Procedure;
 

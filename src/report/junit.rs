@@ -9,8 +9,7 @@
 use std::fmt::Write;
 
 use super::format::{slo_value, xml_escape};
-use super::slo::SloResult;
-use super::summary::Summary;
+use super::model::{SloResult, Summary};
 
 /// Why `r` failed, in one line: observed against threshold, then the failed windows.
 pub fn failure_text(r: &SloResult) -> String {

@@ -7,8 +7,7 @@
 use std::fmt::Write;
 
 use super::format::{fmt_ms, fmt_rate, slo_value};
-use super::slo::Verdict;
-use super::summary::{LatencySummary, Summary};
+use super::model::{LatencySummary, Summary, Verdict, WarmStartSummary};
 
 /// The `p50 | p90 | p99 | p99.9 | max` cells of a latency object, in ms; dashes when nothing
 /// was measured (`any` false), rather than zeros that read as "instant".
@@ -70,7 +69,7 @@ fn run_section(out: &mut String, s: &Summary) {
 }
 
 /// The warm start in one sentence (report.md and report.html).
-pub(crate) fn warm_start_sentence(w: &crate::report::summary::WarmStartSummary) -> String {
+pub(crate) fn warm_start_sentence(w: &WarmStartSummary) -> String {
     let mut s = format!(
         "Warm start: {} of {} roamers attached in {:.1} s before the arrivals (not measured), the steady-state share of each persona.",
         w.attached, w.roamers, w.seconds

@@ -21,6 +21,7 @@ pub mod html;
 pub mod interval;
 pub mod junit;
 pub mod markdown;
+pub mod model;
 pub mod recorder;
 pub mod slo;
 pub mod summary;
@@ -32,12 +33,13 @@ pub mod write;
 pub use crate::model::message::MessageKind;
 pub use format::{rfc3339_utc, run_id};
 pub use markdown::render_markdown;
-pub use recorder::{LinkReport, MessageStats, ProcedureStats, Recorder};
-pub use slo::{evaluate, verdict, SloResult, Verdict};
-pub use summary::{
+pub use model::{
     LatencySummary, LinkSummary, MessageSummary, ProcedureSummary, RunInfo, RunSummary,
-    SctpSummary, Summary, SummaryError, TransportSummary, SCHEMA,
+    SctpSummary, SloResult, Summary, SummaryError, TransportSummary, Verdict, WarmStartSummary,
+    SCHEMA,
 };
+pub use recorder::{LinkReport, MessageStats, ProcedureStats, Recorder};
+pub use slo::{evaluate, verdict};
 pub use write::{read_run, write_atomic, write_reports, write_results};
 
 #[cfg(test)]

@@ -142,7 +142,8 @@ fn a_window_that_breaches_fails_the_slo_and_is_listed() {
         "HDR: 9 ms at 3 digits"
     );
     assert!(reports[1].is_none());
-    let mut s = Summary::new(&total, info(), &[spec, whole_only]);
+    let mut s = Summary::new(&total, info());
+    s.evaluate_slos(&[spec, whole_only]);
     // The whole run's p99 (9 ms of 50 samples: p99 is 9 ms) fails too; check the window alone
     // with a loose whole-run threshold instead.
     s.slo[0].pass = true;
@@ -158,14 +159,11 @@ fn a_window_that_breaches_fails_the_slo_and_is_listed() {
 
 #[test]
 fn junit_has_one_case_per_slo_and_escapes() {
-    let s = Summary::new(
-        &rec(10, 1000),
-        info(),
-        &[
-            SloSpec::parse("attach:p99<1us").unwrap(),
-            SloSpec::parse("attach:success>=99%").unwrap(),
-        ],
-    );
+    let mut s = Summary::new(&rec(10, 1000), info());
+    s.evaluate_slos(&[
+        SloSpec::parse("attach:p99<1us").unwrap(),
+        SloSpec::parse("attach:success>=99%").unwrap(),
+    ]);
     let x = junit::render_junit(&s);
     assert!(x.contains("tests=\"2\" failures=\"1\""));
     assert!(
@@ -180,9 +178,9 @@ fn junit_has_one_case_per_slo_and_escapes() {
 
 #[test]
 fn html_is_self_contained_with_every_chart() {
-    let mut s = Summary::new(&rec(10, 1000), info(), &[]);
+    let mut s = Summary::new(&rec(10, 1000), info());
     s.sweep = Some(Sweep::new(vec![SweepPoint::of(&s, "rate-100")]));
-    let mut hlog = hlog::HlogData::default();
+    let mut hlog = model::HlogData::default();
     hlog.add_interval(&interval(0, 1000));
     hlog.add_interval(&interval(1, 2000));
     let html = html::render_html(&s, &hlog);
@@ -199,7 +197,7 @@ fn summary(latency_us: u64, n: u64, secs: f64) -> Summary {
     let mut i = info();
     i.duration_s = secs;
     i.achieved_rate = n as f64 / secs;
-    Summary::new(&rec(n, latency_us), i, &[])
+    Summary::new(&rec(n, latency_us), i)
 }
 
 #[test]
@@ -305,8 +303,8 @@ fn sweeps_parse_and_the_knee_is_the_highest_passing_rate() {
     assert_eq!(Sweep::new(vec![point(1.0, false)]).knee, None);
 }
 
-fn capacity(steady_state: bool) -> super::capacity::Capacity {
-    super::capacity::Capacity {
+fn capacity(steady_state: bool) -> super::model::Capacity {
+    super::model::Capacity {
         offered_rate: 1000.0,
         achieved_rate: 990.0,
         completed_rate: 990.0,

@@ -4,27 +4,11 @@
 
 use std::fmt::Write;
 
-use serde::{Deserialize, Serialize};
-
 use super::format::{fmt_ms, xml_escape};
-use super::summary::Summary;
+use super::model::{Summary, Verdict};
+pub use super::model::{Sweep, SweepPoint};
 use super::svg::{Axis, Chart, Series};
 use crate::model::Procedure;
-
-/// One step of a sweep.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SweepPoint {
-    /// Procedures per second offered.
-    pub offered_rate: f64,
-    /// Procedures per second started.
-    pub achieved_rate: f64,
-    /// Whether every SLO was met.
-    pub pass: bool,
-    /// p99 latency per procedure that ended, µs, in [`Procedure::ALL`] order.
-    pub p99_us: Vec<(String, u64)>,
-    /// The step's results folder, relative to the sweep's.
-    pub dir: String,
-}
 
 impl SweepPoint {
     /// The point of one step's summary.
@@ -32,7 +16,7 @@ impl SweepPoint {
         SweepPoint {
             offered_rate: summary.run.info.offered_rate,
             achieved_rate: summary.run.info.achieved_rate,
-            pass: summary.verdict == super::Verdict::Pass,
+            pass: summary.verdict == Verdict::Pass,
             p99_us: summary
                 .procedures
                 .iter()
@@ -42,15 +26,6 @@ impl SweepPoint {
             dir: dir.to_string(),
         }
     }
-}
-
-/// The `sweep` object.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Sweep {
-    /// Steps in offered-rate order.
-    pub points: Vec<SweepPoint>,
-    /// Highest offered rate meeting every SLO (`None` when none did).
-    pub knee: Option<f64>,
 }
 
 impl Sweep {

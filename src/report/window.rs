@@ -9,42 +9,12 @@
 //! no traffic is counted as `no_data`, not as a failure: the whole-run check already fails an
 //! SLO that measured nothing, and a rare procedure should not fail a soak by being rare.
 
-use serde::{Deserialize, Serialize};
-
 use super::interval::Interval;
+pub use super::model::WindowReport;
+use super::model::{FailedWindow, RunInfo, SloResult, Summary, MAX_LISTED};
 use super::recorder::Recorder;
-use super::slo::{holds, observe, SloResult};
-use super::summary::{RunInfo, Summary};
+use super::slo::{holds, observe, verdict};
 use crate::model::slo::SloSpec;
-
-/// Failed windows kept in a report; more are counted, not listed.
-pub const MAX_LISTED: usize = 100;
-
-/// One window that failed.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct FailedWindow {
-    /// Start, seconds from the start of the run.
-    pub start_s: f64,
-    /// End, seconds from the start of the run.
-    pub end_s: f64,
-    /// The value measured in it (the SLO's unit).
-    pub observed: f64,
-}
-
-/// The `windows` object of an SLO result.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct WindowReport {
-    /// The window length, seconds.
-    pub window_s: f64,
-    /// Windows checked (with data).
-    pub evaluated: u64,
-    /// Windows that failed.
-    pub failed: u64,
-    /// Windows in which the target saw no traffic.
-    pub no_data: u64,
-    /// The first [`MAX_LISTED`] failed windows, in order.
-    pub failures: Vec<FailedWindow>,
-}
 
 /// The window being filled for one window length.
 struct Open {
@@ -135,7 +105,7 @@ impl WindowedSlos {
 
     fn close(&mut self, slot: usize) {
         let o = &mut self.open[slot];
-        let summary = Summary::new(&o.recorder, blank_info(), &[]);
+        let summary = Summary::new(&o.recorder, blank_info());
         let (start_s, end_s) = (o.start_us as f64 / 1e6, o.end_us as f64 / 1e6);
         o.recorder.reset();
         o.intervals = 0;
@@ -187,5 +157,14 @@ pub fn attach_windows(results: &mut [SloResult], reports: Vec<Option<WindowRepor
             r.pass &= w.failed == 0;
         }
         r.windows = w;
+    }
+}
+
+impl Summary {
+    /// Adds the per-window evaluation of the SLOs (in the order they were evaluated): an SLO
+    /// with a failed window fails, and the verdict follows.
+    pub fn attach_windows(&mut self, reports: Vec<Option<WindowReport>>) {
+        attach_windows(&mut self.slo, reports);
+        self.verdict = verdict(&self.slo);
     }
 }

@@ -7,9 +7,9 @@ use std::fs::{self, File};
 use std::io::{self, Write};
 use std::path::Path;
 
-use super::hlog::{read_hlog, HlogData};
+use super::hlog::read_hlog;
 use super::markdown::render_markdown;
-use super::summary::{Summary, SummaryError};
+use super::model::{HlogData, Summary, SummaryError};
 
 /// Writes `bytes` to `path` atomically: a temporary file beside it, flushed to disk, then
 /// renamed over `path`. On error the temporary file is removed and `path` is untouched.
