@@ -19,7 +19,6 @@ use std::fmt::Write;
 
 use serde::Serialize;
 
-use super::format::xml_escape;
 use super::interval::Interval;
 use super::model::{Capacity, InstancePeak, Summary, STEADY_STAYS};
 use crate::model::persona::PersonaConfig;
@@ -266,78 +265,6 @@ pub fn render_plan(plan: &Plan) -> String {
         for line in &p.arithmetic {
             let _ = writeln!(out, "  {line}");
         }
-    }
-    out
-}
-
-/// What the run says about attached roamers: Little's law when the run reached steady state,
-/// otherwise why not and the sampled figures (the law would count the fill-up's attaches as if
-/// they went on for a whole stay, and can exceed the population).
-fn attached_sentence(c: &Capacity) -> Option<String> {
-    let (w, l) = (c.mean_stay_s?, c.mean_attached?);
-    let sampled = format!(
-        "mean {:.0}, peak {}",
-        c.mean_attached_sampled, c.peak_attached
-    );
-    Some(if c.steady_state {
-        format!(
-            "Attaches {:.2}/s × mean stay {w:.0} s / time scale {:.2} = {l:.0} roamers attached (Little's law, steady state); sampled: {sampled}.",
-            c.attach_rate, c.time_scale
-        )
-    } else {
-        let stay = w / c.time_scale.max(1e-12);
-        format!(
-            "Attached roamers, sampled at each interval: {sampled}. Not in steady state: a mean stay lasts {stay:.0} s of run time and the run was shorter than {STEADY_STAYS:.0} of them, so Little's law ({:.2} attaches/s × {stay:.0} s = {l:.0}) does not apply yet (`--warm-start` begins in steady state).",
-            c.attach_rate
-        )
-    })
-}
-
-/// The capacity section of `report.md`.
-pub fn render_capacity_md(c: &Capacity) -> String {
-    let mut out = String::from("## Capacity\n\n");
-    let _ = writeln!(
-        out,
-        "Offered {:.1}/s, achieved {:.1}/s, completed {:.1}/s. Mean latency {:.1} ms, so by Little's law {:.1} procedures in flight on average.",
-        c.offered_rate, c.achieved_rate, c.completed_rate, c.mean_latency_us / 1000.0, c.mean_in_flight
-    );
-    if let Some(line) = attached_sentence(c) {
-        let _ = writeln!(out, "{line}");
-    }
-    if !c.instances.is_empty() {
-        out.push_str("\n| MME/VLR instance | PLMN | peak attached |\n|:--|:--|--:|\n");
-        for i in &c.instances {
-            let _ = writeln!(out, "| {} | {} | {} |", i.mme, i.plmn, i.peak_attached);
-        }
-    }
-    out.push('\n');
-    out
-}
-
-/// The capacity section of `report.html`.
-pub fn render_capacity_html(c: &Capacity) -> String {
-    let mut out = format!(
-        "<p>Offered {:.1}/s, achieved {:.1}/s, completed {:.1}/s; mean latency {:.1} ms → {:.1} procedures in flight (Little's law).",
-        c.offered_rate, c.achieved_rate, c.completed_rate, c.mean_latency_us / 1000.0, c.mean_in_flight
-    );
-    if let Some(line) = attached_sentence(c) {
-        let _ = write!(out, " {}", xml_escape(&line));
-    }
-    out.push_str("</p>");
-    if !c.instances.is_empty() {
-        out.push_str(
-            "<table><tr><th>MME/VLR instance</th><th>PLMN</th><th>peak attached</th></tr>",
-        );
-        for i in &c.instances {
-            let _ = write!(
-                out,
-                "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
-                xml_escape(&i.mme),
-                xml_escape(&i.plmn),
-                i.peak_attached
-            );
-        }
-        out.push_str("</table>");
     }
     out
 }

@@ -8,57 +8,9 @@
 
 use std::fmt::Write;
 
-use super::format::{slo_value, xml_escape};
-use super::model::{SloResult, Summary};
-
-/// Why `r` failed, in one line: observed against threshold, then the failed windows.
-pub fn failure_text(r: &SloResult) -> String {
-    let op = r
-        .name
-        .find(['<', '>'])
-        .map(|i| {
-            let rest = &r.name[i..];
-            if rest.starts_with("<=") || rest.starts_with(">=") {
-                &rest[..2]
-            } else {
-                &rest[..1]
-            }
-        })
-        .unwrap_or("vs");
-    let mut text = match r.observed {
-        Some(v) => format!(
-            "{}: observed {}, threshold {op} {}",
-            r.metric,
-            slo_value(r.is_latency(), v),
-            slo_value(r.is_latency(), r.threshold)
-        ),
-        None => format!(
-            "{}: no data (nothing measured), threshold {op} {}",
-            r.metric,
-            slo_value(r.is_latency(), r.threshold)
-        ),
-    };
-    if let Some(w) = r.windows.as_ref().filter(|w| w.failed > 0) {
-        let _ = write!(
-            text,
-            "; {} of {} windows of {} s failed:",
-            w.failed, w.evaluated, w.window_s
-        );
-        for f in w.failures.iter().take(10) {
-            let _ = write!(
-                text,
-                " [{:.0}s-{:.0}s] {}",
-                f.start_s,
-                f.end_s,
-                slo_value(r.is_latency(), f.observed)
-            );
-        }
-        if w.failed > 10 {
-            text.push_str(" ...");
-        }
-    }
-    text
-}
+use super::format::xml_escape;
+use super::model::Summary;
+use super::text::failure_text;
 
 /// The whole `junit.xml`.
 pub fn render_junit(summary: &Summary) -> String {

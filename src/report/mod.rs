@@ -27,6 +27,7 @@ pub mod slo;
 pub mod summary;
 pub mod svg;
 pub mod sweep;
+pub mod text;
 pub mod window;
 pub mod write;
 

@@ -150,7 +150,7 @@ fn a_window_that_breaches_fails_the_slo_and_is_listed() {
     s.attach_windows(reports);
     assert!(!s.slo[0].pass && s.slo[1].pass);
     assert_eq!(s.verdict, Verdict::Fail);
-    let text = junit::failure_text(&s.slo[0]);
+    let text = text::failure_text(&s.slo[0]);
     assert!(
         text.contains("1 of 3 windows of 2 s failed: [2s-4s] 9.01 ms"),
         "{text}"
@@ -323,7 +323,8 @@ fn capacity(steady_state: bool) -> super::model::Capacity {
 
 #[test]
 fn littles_law_on_attached_roamers_only_in_steady_state() {
-    use super::capacity::{render_capacity_html, render_capacity_md};
+    use super::html::render_capacity_html;
+    use super::markdown::render_capacity_md;
     // A 10 s run of 10M roamers: the law would claim 64 million attached.
     let short = render_capacity_md(&capacity(false));
     assert!(
