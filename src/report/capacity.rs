@@ -1,7 +1,7 @@
-//! Capacity maths (DESIGN.md §4, §7): what a run says about the size of a VLR/MME pool, and the
+//! Capacity maths (docs/ARCHITECTURE.md §7): what a run says about the size of a VLR/MME pool, and the
 //! pool size a population needs (`roamsim plan`).
 //!
-//! - [`Capacity`], the `capacity` object of `summary.json`: offered, achieved and completed
+//! - [`Capacity`] (in `model`), the `capacity` object of `summary.json`, computed here: offered, achieved and completed
 //!   rates; mean procedures in flight and mean attached roamers by Little's law (L = λ·W: arrival
 //!   rate times mean time in the system); the peak attached roamers of every MME/VLR instance,
 //!   sampled at each interval ([`CapacityTracker`]). A run usually goes faster than its

@@ -1,5 +1,5 @@
-//! `roamsim compare BASELINE CURRENT` (DESIGN.md §7): the nightly gate. Compares achieved
-//! throughput and latency percentiles per procedure of two `summary.json`s and flags a
+//! `roamsim compare BASELINE CURRENT` (docs/ARCHITECTURE.md §7): the nightly gate. Compares
+//! achieved throughput and latency percentiles per procedure of two `summary.json`s and flags a
 //! regression beyond a tolerance: throughput lower, or a latency higher, by more than
 //! `max_regression` of the baseline.
 //!

@@ -1,4 +1,4 @@
-//! `intervals.hlog` (DESIGN.md §7): the run's intervals in the HdrHistogram interval log format
+//! `intervals.hlog` (docs/ARCHITECTURE.md §7): the run's intervals in the HdrHistogram interval log format
 //! (format version 1.3 of the Java `HistogramLogWriter`), one line per tag and interval, each
 //! histogram V2-deflate compressed and base64 encoded, so that HdrHistogram's own tools
 //! (HistogramLogProcessor, HistogramLogAnalyzer, Python `hdrh`) read it.
@@ -12,7 +12,7 @@
 //! no gaps; a message tag only in intervals where that message was answered.
 //!
 //! [`HlogWriter`] appends intervals as they close (nothing is kept); [`read_hlog`] reads a log
-//! back into per-tag series ([`HlogData`]) for `roamsim report`.
+//! back into per-tag series ([`HlogData`], in `model`) for `roamsim report`.
 
 use std::io::{self, Write};
 use std::time::Duration;

@@ -1,11 +1,12 @@
-//! `report.html` (DESIGN.md §7): one self-contained file, inline CSS and hand-written SVG
+//! `report.html` (docs/ARCHITECTURE.md §7): one self-contained file, inline CSS and hand-written SVG
 //! charts ([`super::svg`]), no script, font or network, so it opens from a CI artifact store or
 //! an e-mail the same way. Rendered from `summary.json` and `intervals.hlog` alone, so
 //! `roamsim report DIR` re-renders it.
 //!
 //! Charts: latency percentile spectrum per procedure (whole-run histograms from the log, x in
 //! "nines"), throughput and p99 over time (per interval), outcome breakdown per procedure,
-//! per-link impairment, and for a sweep, latency against offered load with the knee.
+//! per-link impairment, and for a sweep, latency against offered load with the knee; also the
+//! capacity and sweep tables. Reads only `model`, `format`, `text` and its chart primitives (`svg`).
 
 use std::fmt::Write;
 

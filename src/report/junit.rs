@@ -1,4 +1,4 @@
-//! `junit.xml` (DESIGN.md §7): one test case per SLO, so that a CI system (Jenkins, GitLab,
+//! `junit.xml` (docs/ARCHITECTURE.md §7): one test case per SLO, so that a CI system (Jenkins, GitLab,
 //! GitHub test reporters) shows which objective a nightly run breached. A failed case says the
 //! observed value against the threshold, and for a windowed SLO which windows failed.
 //!

@@ -1,8 +1,10 @@
-//! `report.md` (DESIGN.md §7): the human-readable report, also printed at the end of a run.
+//! `report.md` (docs/ARCHITECTURE.md §7): the human-readable report, also printed at the end of a run.
 //!
 //! Rendered from a [`Summary`] alone, so `roamsim report` can re-render a stored `summary.json`.
 //! Latencies are shown in milliseconds with precision that follows their size (`0.123`, `1.23`,
-//! `12.3`, `123`), ratios as percentages; GitHub-flavoured tables, numbers right-aligned.
+//! `12.3`, `123`), ratios as percentages; GitHub-flavoured tables, numbers right-aligned. Sections:
+//! run, procedures, messages, links, SLOs, capacity, sweep, verdict. Reads only `model`, `format`
+//! and `text`.
 
 use std::fmt::Write;
 

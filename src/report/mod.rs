@@ -1,17 +1,26 @@
-//! The report layer (DESIGN.md §3, §7): what a run measured, and what it means.
+//! The report layer (docs/ARCHITECTURE.md §3, §7): what a run measured, and what it means.
 //!
 //! - [`Recorder`]: one per shard; counters and HDR histograms (µs) per procedure and message
 //!   kind, generator lag, links; merged across shards with [`Recorder::merge`].
-//! - [`Summary`]: `summary.json` (`roamsim/summary/v1`) built from the merged recorder and the
-//!   caller's [`RunInfo`], with SLOs ([`crate::model::slo::SloSpec`]) evaluated into a [`Verdict`].
-//! - [`interval`]: per-shard interval snapshots merged in order; [`hlog`]: `intervals.hlog`
-//!   (HdrHistogram interval log, V2 deflate, a tag per procedure and message) written and read;
-//!   [`window`]: SLOs checked on every window of a soak.
-//! - [`render_markdown`]: `report.md`; [`html`]: `report.html` (inline SVG, [`svg`]);
-//!   [`junit`]: `junit.xml`; [`write_results`] / [`write_reports`]: all of them, atomically.
-//! - [`capacity`]: Little's law, peak attached roamers, `roamsim plan`; [`sweep`]: the knee.
+//! - [`model`]: the results as data and serde only: [`Summary`] (`summary.json`,
+//!   `roamsim/summary/v1`) and all it holds ([`SloResult`], [`Verdict`], window reports, capacity,
+//!   sweep), and the read-back `intervals.hlog`.
+//! - Computing them: [`summary`] builds a [`Summary`] from the merged recorder and the caller's
+//!   [`RunInfo`]; [`slo`] evaluates SLOs ([`crate::model::slo::SloSpec`]) into a [`Verdict`],
+//!   applied by the caller (`Summary::new`, then `evaluate_slos`); [`window`]: SLOs checked on
+//!   every window of a soak; [`interval`]: per-shard interval snapshots merged in order;
+//!   [`hlog`]: `intervals.hlog` (HdrHistogram interval log, V2 deflate, a tag per procedure and
+//!   message) written and read; [`capacity`]: Little's law, peak attached roamers, `roamsim plan`;
+//!   [`sweep`]: the knee; [`compare`]: the regression gate.
+//! - Rendering them: [`render_markdown`]: `report.md`; [`html`]: `report.html` (inline SVG,
+//!   [`svg`]); [`junit`]: `junit.xml`; sentences they share in [`text`], numbers and escaping in
+//!   [`format`](mod@format); [`write_results`] / [`write_reports`]: all of them, atomically.
 //!
-//! Uses only `model`; reads no clock and touches no socket: times and counts come in as arguments.
+//! One way: `format`, `model` and `recorder` import nothing from `report`; computation files use
+//! `model` (and `recorder`, `interval`); renderers use `model`, `format` and `text` only (`html`
+//! also its chart primitives, `svg`); `write` sits on top. No two files of this folder use each
+//! other. Uses only `crate::model` outside itself; reads no clock and touches no socket: times
+//! and counts come in as arguments.
 
 pub mod capacity;
 pub mod compare;

@@ -1,6 +1,7 @@
-//! SLO evaluation (DESIGN.md §7): each [`SloSpec`] of the profile and the command line checked
-//! against a [`Summary`], giving the `slo` array and the `verdict` of `summary.json`, and through
-//! them the exit code (99 on a breach).
+//! SLO evaluation (docs/ARCHITECTURE.md §7): each [`SloSpec`] of the profile and the command line
+//! checked against a [`Summary`], giving the `slo` array and the `verdict` of `summary.json`, and
+//! through them the exit code (99 on a breach). The caller applies it after building the summary:
+//! [`Summary::evaluate_slos`] (defined here), or [`evaluate`] and [`verdict`] directly.
 //!
 //! The observed value is read from the summary itself, not from the recorder, so a stored
 //! `summary.json` can be re-gated later with other SLOs and gives the same answer. An SLO whose

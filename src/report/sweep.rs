@@ -1,6 +1,7 @@
 //! Rate sweeps (`roamsim run --sweep FROM:TO:STEP`): one run per offered rate, and the knee,
-//! the highest offered rate at which every SLO was met. Kept in the sweep's `summary.json`
-//! (`sweep`, an extra key of v1) and drawn in its `report.html` as latency against offered load.
+//! the highest offered rate at which every SLO was met (docs/ARCHITECTURE.md §7). Here: the step
+//! list parsed, each step's [`SweepPoint`] and the knee of the [`Sweep`] (both in `model`). Kept
+//! in the sweep's `summary.json` (`sweep`, an extra key of v1); `markdown` and `html` render it.
 
 use super::model::{Summary, Verdict};
 pub use super::model::{Sweep, SweepPoint};

@@ -1,7 +1,9 @@
-//! Windowed SLO evaluation (DESIGN.md §7): an SLO with a window (`--slo-window 5m`, or
+//! Windowed SLO evaluation (docs/ARCHITECTURE.md §7): an SLO with a window (`--slo-window 5m`, or
 //! `window = "5m"` in its `[[slo]]` table) is also checked on every window of the run, so that
 //! a 24-hour soak with one bad hour does not pass on its average. A soak passes only if every
-//! window passed; the report lists the windows that failed.
+//! window passed; the report lists the windows that failed. [`WindowedSlos`] fills a
+//! [`WindowReport`] per SLO as intervals arrive; [`Summary::attach_windows`] (defined here) puts
+//! them into the SLO results and updates the verdict.
 //!
 //! Windows are made of whole intervals, cut from the start of the run: a window closes with the
 //! first interval that brings it to its length (a window shorter than the interval is one

@@ -1,5 +1,5 @@
-//! Writing a run's results folder (DESIGN.md §7): `results/<run-id>/summary.json` and `report.md`,
-//! each written atomically (temporary file in the same folder, fsync, rename), so a reader (a CI
+//! Writing a run's results folder (docs/ARCHITECTURE.md §7): `summary.json`, `report.md`,
+//! `report.html` and `junit.xml` under `results/<run-id>/`, each written atomically (temporary file in the same folder, fsync, rename), so a reader (a CI
 //! job, `roamsim compare`) sees the old file or the new one, never half of one, even when the run
 //! is interrupted while writing.
 
