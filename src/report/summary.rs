@@ -1,11 +1,11 @@
 //! Building `summary.json` (docs/ARCHITECTURE.md §7): the [`Summary`] of the merged
 //! [`Recorder`] of all shards plus what only the caller knows (run id, clock readings, rates),
-//! with the statistics of every histogram. SLOs are not evaluated here: the caller applies them
-//! afterwards ([`Summary::evaluate_slos`], in `slo`), so a summary of a window and a summary
-//! re-gated by `roamsim report` are judged by the same code.
+//! with the statistics of every histogram; also the shards' warm-start tallies. SLOs are not
+//! evaluated here: the caller applies them afterwards ([`Summary::evaluate_slos`], in `slo`),
+//! and a window's summary (in `window`) needs none.
 //!
-//! The types themselves live in `model`; the `summary.json` types are re-exported here for the
-//! paths other layers use.
+//! The types themselves live in `model`; the `summary.json` types are re-exported here, where
+//! other layers already find them (`report::summary::WarmStartSummary`).
 
 use hdrhistogram::Histogram;
 
