@@ -67,7 +67,7 @@ pub fn progress_line(interval: &Interval) -> String {
     } else {
         format!(
             "{} ms",
-            crate::report::markdown::fmt_ms(all.value_at_quantile(0.99) as f64)
+            crate::report::format::fmt_ms(all.value_at_quantile(0.99) as f64)
         )
     };
     format!(
@@ -75,6 +75,6 @@ pub fn progress_line(interval: &Interval) -> String {
         interval.end_us as f64 / 1e6,
         started as f64 / interval.duration_s(),
         interval.in_flight,
-        crate::report::markdown::fmt_percent(errors as f64 / ended.max(1) as f64)
+        crate::report::format::fmt_percent(errors as f64 / ended.max(1) as f64)
     )
 }

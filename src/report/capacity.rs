@@ -1,7 +1,7 @@
-//! Capacity maths (DESIGN.md §4, §7): what a run says about the size of a VLR/MME pool, and the
+//! Capacity maths (docs/ARCHITECTURE.md §7): what a run says about the size of a VLR/MME pool, and the
 //! pool size a population needs (`roamsim plan`).
 //!
-//! - [`Capacity`], the `capacity` object of `summary.json`: offered, achieved and completed
+//! - [`Capacity`] (in `model`), the `capacity` object of `summary.json`, computed here: offered, achieved and completed
 //!   rates; mean procedures in flight and mean attached roamers by Little's law (L = λ·W: arrival
 //!   rate times mean time in the system); the peak attached roamers of every MME/VLR instance,
 //!   sampled at each interval ([`CapacityTracker`]). A run usually goes faster than its
@@ -17,64 +17,13 @@
 
 use std::fmt::Write;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::interval::Interval;
-use super::junit::xml_escape;
-use super::summary::Summary;
+use super::model::{Capacity, InstancePeak, Summary, STEADY_STAYS};
 use crate::model::persona::PersonaConfig;
 use crate::model::population::VisitedPlmnConfig;
 use crate::model::Procedure;
-
-/// Peak attached roamers of one MME/VLR instance.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct InstancePeak {
-    /// Origin-Host of the instance.
-    pub mme: String,
-    /// Its pool's PLMN.
-    pub plmn: String,
-    /// Most roamers attached to it at an interval's end.
-    pub peak_attached: u64,
-}
-
-/// The `capacity` object of `summary.json` (an extra key of v1).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Capacity {
-    /// Procedures per second asked for.
-    pub offered_rate: f64,
-    /// Procedures per second started.
-    pub achieved_rate: f64,
-    /// Procedures per second ended (any outcome).
-    pub completed_rate: f64,
-    /// Mean procedure latency, µs (all procedures, all outcomes).
-    pub mean_latency_us: f64,
-    /// Little's law: completed_rate × mean latency = mean procedures in flight.
-    pub mean_in_flight: f64,
-    /// Successful attaches per second.
-    pub attach_rate: f64,
-    /// Mean time a roamer stays attached, seconds, from the profile's personas.
-    pub mean_stay_s: Option<f64>,
-    /// How much faster than the personas' own rates the run went: offered / natural rate.
-    pub time_scale: f64,
-    /// Little's law: attach_rate × mean_stay_s / time_scale = mean attached roamers.
-    pub mean_attached: Option<f64>,
-    /// Whether the run lasted long enough for that figure to hold: at least
-    /// [`STEADY_STAYS`] mean stays in run time (`mean_stay_s / time_scale`). A shorter run
-    /// starts with every roamer detached and ends while the attached population still grows;
-    /// its attach rate is the fill-up's, and only the sampled figures describe it.
-    #[serde(default)]
-    pub steady_state: bool,
-    /// Attached roamers (all instances), time average of the interval samples.
-    pub mean_attached_sampled: f64,
-    /// Most attached roamers (all instances) at an interval's end.
-    pub peak_attached: u64,
-    /// Peak attached roamers per MME/VLR instance.
-    pub instances: Vec<InstancePeak>,
-}
-
-/// Mean stays (in run time) a run must last before Little's law on attached roamers is
-/// reported as its result.
-pub const STEADY_STAYS: f64 = 3.0;
 
 /// Follows the attached roamers of every instance over the intervals.
 #[derive(Debug, Default)]
@@ -316,78 +265,6 @@ pub fn render_plan(plan: &Plan) -> String {
         for line in &p.arithmetic {
             let _ = writeln!(out, "  {line}");
         }
-    }
-    out
-}
-
-/// What the run says about attached roamers: Little's law when the run reached steady state,
-/// otherwise why not and the sampled figures (the law would count the fill-up's attaches as if
-/// they went on for a whole stay, and can exceed the population).
-fn attached_sentence(c: &Capacity) -> Option<String> {
-    let (w, l) = (c.mean_stay_s?, c.mean_attached?);
-    let sampled = format!(
-        "mean {:.0}, peak {}",
-        c.mean_attached_sampled, c.peak_attached
-    );
-    Some(if c.steady_state {
-        format!(
-            "Attaches {:.2}/s × mean stay {w:.0} s / time scale {:.2} = {l:.0} roamers attached (Little's law, steady state); sampled: {sampled}.",
-            c.attach_rate, c.time_scale
-        )
-    } else {
-        let stay = w / c.time_scale.max(1e-12);
-        format!(
-            "Attached roamers, sampled at each interval: {sampled}. Not in steady state: a mean stay lasts {stay:.0} s of run time and the run was shorter than {STEADY_STAYS:.0} of them, so Little's law ({:.2} attaches/s × {stay:.0} s = {l:.0}) does not apply yet (`--warm-start` begins in steady state).",
-            c.attach_rate
-        )
-    })
-}
-
-/// The capacity section of `report.md`.
-pub fn render_capacity_md(c: &Capacity) -> String {
-    let mut out = String::from("## Capacity\n\n");
-    let _ = writeln!(
-        out,
-        "Offered {:.1}/s, achieved {:.1}/s, completed {:.1}/s. Mean latency {:.1} ms, so by Little's law {:.1} procedures in flight on average.",
-        c.offered_rate, c.achieved_rate, c.completed_rate, c.mean_latency_us / 1000.0, c.mean_in_flight
-    );
-    if let Some(line) = attached_sentence(c) {
-        let _ = writeln!(out, "{line}");
-    }
-    if !c.instances.is_empty() {
-        out.push_str("\n| MME/VLR instance | PLMN | peak attached |\n|:--|:--|--:|\n");
-        for i in &c.instances {
-            let _ = writeln!(out, "| {} | {} | {} |", i.mme, i.plmn, i.peak_attached);
-        }
-    }
-    out.push('\n');
-    out
-}
-
-/// The capacity section of `report.html`.
-pub fn render_capacity_html(c: &Capacity) -> String {
-    let mut out = format!(
-        "<p>Offered {:.1}/s, achieved {:.1}/s, completed {:.1}/s; mean latency {:.1} ms → {:.1} procedures in flight (Little's law).",
-        c.offered_rate, c.achieved_rate, c.completed_rate, c.mean_latency_us / 1000.0, c.mean_in_flight
-    );
-    if let Some(line) = attached_sentence(c) {
-        let _ = write!(out, " {}", xml_escape(&line));
-    }
-    out.push_str("</p>");
-    if !c.instances.is_empty() {
-        out.push_str(
-            "<table><tr><th>MME/VLR instance</th><th>PLMN</th><th>peak attached</th></tr>",
-        );
-        for i in &c.instances {
-            let _ = write!(
-                out,
-                "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
-                xml_escape(&i.mme),
-                xml_escape(&i.plmn),
-                i.peak_attached
-            );
-        }
-        out.push_str("</table>");
     }
     out
 }

@@ -1,5 +1,5 @@
-//! `roamsim compare BASELINE CURRENT` (DESIGN.md §7): the nightly gate. Compares achieved
-//! throughput and latency percentiles per procedure of two `summary.json`s and flags a
+//! `roamsim compare BASELINE CURRENT` (docs/ARCHITECTURE.md §7): the nightly gate. Compares
+//! achieved throughput and latency percentiles per procedure of two `summary.json`s and flags a
 //! regression beyond a tolerance: throughput lower, or a latency higher, by more than
 //! `max_regression` of the baseline.
 //!
@@ -10,8 +10,8 @@
 
 use std::fmt::Write;
 
-use super::markdown::fmt_ms;
-use super::summary::Summary;
+use super::format::fmt_ms;
+use super::model::Summary;
 use crate::model::slo::LatencyStat;
 
 /// How strict the gate is.

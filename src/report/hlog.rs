@@ -1,4 +1,4 @@
-//! `intervals.hlog` (DESIGN.md §7): the run's intervals in the HdrHistogram interval log format
+//! `intervals.hlog` (docs/ARCHITECTURE.md §7): the run's intervals in the HdrHistogram interval log format
 //! (format version 1.3 of the Java `HistogramLogWriter`), one line per tag and interval, each
 //! histogram V2-deflate compressed and base64 encoded, so that HdrHistogram's own tools
 //! (HistogramLogProcessor, HistogramLogAnalyzer, Python `hdrh`) read it.
@@ -12,7 +12,7 @@
 //! no gaps; a message tag only in intervals where that message was answered.
 //!
 //! [`HlogWriter`] appends intervals as they close (nothing is kept); [`read_hlog`] reads a log
-//! back into per-tag series ([`HlogData`]) for `roamsim report`.
+//! back into per-tag series ([`HlogData`], in `model`) for `roamsim report`.
 
 use std::io::{self, Write};
 use std::time::Duration;
@@ -24,6 +24,7 @@ use hdrhistogram::serialization::{Deserializer, V2DeflateSerializer};
 use hdrhistogram::Histogram;
 
 use super::interval::Interval;
+use super::model::{HlogData, HlogPoint, TagSeries};
 use super::recorder::{latency_histogram, merge_histogram};
 use crate::model::message::MessageKind;
 use crate::model::Procedure;
@@ -63,7 +64,7 @@ impl<W: Write> HlogWriter<W> {
         writeln!(
             out,
             "#[StartTime: {secs:.3} (seconds since epoch), {}]",
-            super::rfc3339_utc(start_unix_ms)
+            super::format::rfc3339_utc(start_unix_ms)
         )?;
         writeln!(out, "#[BaseTime: {secs:.3} (seconds since epoch)]")?;
         writeln!(
@@ -132,47 +133,7 @@ impl<W: Write> HlogWriter<W> {
     }
 }
 
-/// One interval of one tag.
-#[derive(Debug, Clone, PartialEq)]
-pub struct HlogPoint {
-    /// Start, seconds from the start of the run.
-    pub start_s: f64,
-    /// Length, seconds.
-    pub length_s: f64,
-    /// Values recorded (completions).
-    pub count: u64,
-    /// Median, µs.
-    pub p50: u64,
-    /// 99th percentile, µs.
-    pub p99: u64,
-    /// Largest value, µs.
-    pub max: u64,
-}
-
-/// All intervals of one tag, and their sum.
-#[derive(Debug, Clone)]
-pub struct TagSeries {
-    /// The tag: a procedure or message kind name.
-    pub tag: String,
-    /// Every interval, in log order.
-    pub points: Vec<HlogPoint>,
-    /// All intervals merged: the whole run's histogram.
-    pub total: Histogram<u64>,
-}
-
-/// What a log holds, by tag (in first-seen order).
-#[derive(Debug, Clone, Default)]
-pub struct HlogData {
-    /// Per tag.
-    pub tags: Vec<TagSeries>,
-}
-
 impl HlogData {
-    /// The series of `tag`.
-    pub fn tag(&self, tag: &str) -> Option<&TagSeries> {
-        self.tags.iter().find(|t| t.tag == tag)
-    }
-
     /// Adds one interval histogram of `tag`.
     pub fn add(&mut self, tag: &str, start_s: f64, length_s: f64, h: &Histogram<u64>) {
         let at = match self.tags.iter().position(|t| t.tag == tag) {

@@ -1,20 +1,19 @@
-//! `report.html` (DESIGN.md §7): one self-contained file, inline CSS and hand-written SVG
+//! `report.html` (docs/ARCHITECTURE.md §7): one self-contained file, inline CSS and hand-written SVG
 //! charts ([`super::svg`]), no script, font or network, so it opens from a CI artifact store or
 //! an e-mail the same way. Rendered from `summary.json` and `intervals.hlog` alone, so
 //! `roamsim report DIR` re-renders it.
 //!
 //! Charts: latency percentile spectrum per procedure (whole-run histograms from the log, x in
 //! "nines"), throughput and p99 over time (per interval), outcome breakdown per procedure,
-//! per-link impairment, and for a sweep, latency against offered load with the knee.
+//! per-link impairment, and for a sweep, latency against offered load with the knee; also the
+//! capacity and sweep tables. Reads only `model`, `format`, `text` and its chart primitives (`svg`).
 
 use std::fmt::Write;
 
-use super::capacity::Capacity;
-use super::hlog::{HlogData, HlogPoint};
-use super::junit::{failure_text, slo_value, xml_escape};
-use super::markdown::{fmt_ms, fmt_percent};
-use super::summary::Summary;
+use super::format::{fmt_ms, fmt_percent, slo_value, xml_escape};
+use super::model::{Capacity, HlogData, HlogPoint, Summary, Sweep};
 use super::svg::{Axis, Chart, Series};
+use super::text::{attached_sentence, failure_text, p99_list, warm_start_sentence};
 use crate::model::Procedure;
 
 /// Most points a time chart draws; longer runs are drawn from merged intervals.
@@ -255,11 +254,7 @@ Generator saturated: <b>{}</b> (lag p99 {} ms).</p>",
         fmt_ms(s.run.lag_us.p99 as f64)
     );
     if let Some(w) = &s.run.warm_start {
-        let _ = write!(
-            out,
-            "<p>{}</p>",
-            xml_escape(&super::markdown::warm_start_sentence(w))
-        );
+        let _ = write!(out, "<p>{}</p>", xml_escape(&warm_start_sentence(w)));
     }
 }
 
@@ -278,8 +273,8 @@ fn slo_section(out: &mut String, s: &Summary) {
             out,
             "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{windows}</td><td class=\"{}\">{}</td></tr>",
             xml_escape(&r.name),
-            slo_value(r, r.threshold),
-            r.observed.map_or("no data".into(), |v| slo_value(r, v)),
+            slo_value(r.is_latency(), r.threshold),
+            r.observed.map_or("no data".into(), |v| slo_value(r.is_latency(), v)),
             if r.pass { "pass" } else { "fail" },
             if r.pass { "PASS" } else { "FAIL" }
         );
@@ -328,7 +323,94 @@ fn tables(out: &mut String, s: &Summary) {
 
 fn capacity_section(out: &mut String, c: &Capacity) {
     out.push_str("<h2>Capacity</h2>");
-    out.push_str(&super::capacity::render_capacity_html(c));
+    out.push_str(&render_capacity_html(c));
+}
+
+/// The capacity section of `report.html`.
+pub fn render_capacity_html(c: &Capacity) -> String {
+    let mut out = format!(
+        "<p>Offered {:.1}/s, achieved {:.1}/s, completed {:.1}/s; mean latency {:.1} ms → {:.1} procedures in flight (Little's law).",
+        c.offered_rate, c.achieved_rate, c.completed_rate, c.mean_latency_us / 1000.0, c.mean_in_flight
+    );
+    if let Some(line) = attached_sentence(c) {
+        let _ = write!(out, " {}", xml_escape(&line));
+    }
+    out.push_str("</p>");
+    if !c.instances.is_empty() {
+        out.push_str(
+            "<table><tr><th>MME/VLR instance</th><th>PLMN</th><th>peak attached</th></tr>",
+        );
+        for i in &c.instances {
+            let _ = write!(
+                out,
+                "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+                xml_escape(&i.mme),
+                xml_escape(&i.plmn),
+                i.peak_attached
+            );
+        }
+        out.push_str("</table>");
+    }
+    out
+}
+
+/// p99 latency (ms, log) against offered rate, per procedure, with the knee marked.
+pub fn sweep_chart(sweep: &Sweep) -> String {
+    let mut series: Vec<Series> = Vec::new();
+    for p in Procedure::ALL {
+        let points: Vec<(f64, f64)> = sweep
+            .points
+            .iter()
+            .filter_map(|s| {
+                let v = s.p99_us.iter().find(|(n, _)| n == p.as_str())?.1;
+                Some((s.offered_rate, v.max(1) as f64 / 1000.0))
+            })
+            .collect();
+        if !points.is_empty() {
+            series.push(Series {
+                name: format!("{} p99", p.as_str()),
+                points,
+            });
+        }
+    }
+    let vals = series.iter().flat_map(|s| s.points.iter().map(|p| p.1));
+    let (lo, hi) = vals.fold((f64::MAX, 0f64), |(l, h), v| (l.min(v), h.max(v)));
+    let (lo, hi) = if lo > hi { (1.0, 10.0) } else { (lo, hi) };
+    let top = sweep.points.last().map_or(1.0, |p| p.offered_rate);
+    let mut c = Chart::new(
+        "p99 latency against offered load",
+        Axis::linear(0.0, top * 1.05, "offered procedures/s"),
+        Axis::log(lo, hi, "p99 ms (log)"),
+        1000.0,
+        340.0,
+    );
+    c.lines(&series, true);
+    match sweep.knee {
+        Some(k) => c.marker(k, &format!("knee {k:.0}/s")),
+        None => c.note("no step met every SLO"),
+    }
+    c.finish()
+}
+
+/// The table of steps.
+pub fn sweep_table_html(sweep: &Sweep) -> String {
+    let mut out = String::from(
+        "<table><tr><th>offered/s</th><th>achieved/s</th><th>p99 per procedure (ms)</th><th>SLOs</th><th>folder</th></tr>",
+    );
+    for p in &sweep.points {
+        let _ = write!(
+            out,
+            "<tr><td>{:.0}</td><td>{:.1}</td><td>{}</td><td class=\"{}\">{}</td><td><code>{}</code></td></tr>",
+            p.offered_rate,
+            p.achieved_rate,
+            xml_escape(&p99_list(p)),
+            if p.pass { "pass" } else { "fail" },
+            if p.pass { "met" } else { "breached" },
+            xml_escape(&p.dir)
+        );
+    }
+    out.push_str("</table>");
+    out
 }
 
 /// The whole `report.html`.
@@ -356,8 +438,8 @@ pub fn render_html(summary: &Summary, hlog: &HlogData) -> String {
     }
     if let Some(sweep) = &summary.sweep {
         out.push_str("<h2>Sweep: latency against offered load</h2>");
-        out.push_str(&super::sweep::sweep_chart(sweep));
-        out.push_str(&super::sweep::sweep_table_html(sweep));
+        out.push_str(&sweep_chart(sweep));
+        out.push_str(&sweep_table_html(sweep));
     }
     tables(&mut out, summary);
     out.push_str("</body></html>\n");

@@ -1,4 +1,4 @@
-//! Interval snapshots (DESIGN.md §5, §7): what one shard measured during one interval, and the
+//! Interval snapshots (docs/ARCHITECTURE.md §7): what one shard measured during one interval, and the
 //! merge of all shards' snapshots into the run's interval, in order.
 //!
 //! Shards share nothing while they run; every `--interval` each hands the run thread a

@@ -1,4 +1,4 @@
-//! `junit.xml` (DESIGN.md §7): one test case per SLO, so that a CI system (Jenkins, GitLab,
+//! `junit.xml` (docs/ARCHITECTURE.md §7): one test case per SLO, so that a CI system (Jenkins, GitLab,
 //! GitHub test reporters) shows which objective a nightly run breached. A failed case says the
 //! observed value against the threshold, and for a windowed SLO which windows failed.
 //!
@@ -8,84 +8,9 @@
 
 use std::fmt::Write;
 
-use super::markdown::{fmt_ms, fmt_percent};
-use super::slo::SloResult;
-use super::summary::Summary;
-
-/// XML text and attribute escaping.
-pub fn xml_escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            c if (c as u32) < 0x20 && !matches!(c, '\n' | '\t' | '\r') => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// An SLO value in the unit a reader expects: `12.3 ms` or `99.5%`.
-pub fn slo_value(r: &SloResult, v: f64) -> String {
-    if r.is_latency() {
-        format!("{} ms", fmt_ms(v))
-    } else {
-        fmt_percent(v)
-    }
-}
-
-/// Why `r` failed, in one line: observed against threshold, then the failed windows.
-pub fn failure_text(r: &SloResult) -> String {
-    let op = r
-        .name
-        .find(['<', '>'])
-        .map(|i| {
-            let rest = &r.name[i..];
-            if rest.starts_with("<=") || rest.starts_with(">=") {
-                &rest[..2]
-            } else {
-                &rest[..1]
-            }
-        })
-        .unwrap_or("vs");
-    let mut text = match r.observed {
-        Some(v) => format!(
-            "{}: observed {}, threshold {op} {}",
-            r.metric,
-            slo_value(r, v),
-            slo_value(r, r.threshold)
-        ),
-        None => format!(
-            "{}: no data (nothing measured), threshold {op} {}",
-            r.metric,
-            slo_value(r, r.threshold)
-        ),
-    };
-    if let Some(w) = r.windows.as_ref().filter(|w| w.failed > 0) {
-        let _ = write!(
-            text,
-            "; {} of {} windows of {} s failed:",
-            w.failed, w.evaluated, w.window_s
-        );
-        for f in w.failures.iter().take(10) {
-            let _ = write!(
-                text,
-                " [{:.0}s-{:.0}s] {}",
-                f.start_s,
-                f.end_s,
-                slo_value(r, f.observed)
-            );
-        }
-        if w.failed > 10 {
-            text.push_str(" ...");
-        }
-    }
-    text
-}
+use super::format::xml_escape;
+use super::model::Summary;
+use super::text::failure_text;
 
 /// The whole `junit.xml`.
 pub fn render_junit(summary: &Summary) -> String {

@@ -1,36 +1,16 @@
-//! `report.md` (DESIGN.md §7): the human-readable report, also printed at the end of a run.
+//! `report.md` (docs/ARCHITECTURE.md §7): the human-readable report, also printed at the end of a run.
 //!
 //! Rendered from a [`Summary`] alone, so `roamsim report` can re-render a stored `summary.json`.
 //! Latencies are shown in milliseconds with precision that follows their size (`0.123`, `1.23`,
-//! `12.3`, `123`), ratios as percentages; GitHub-flavoured tables, numbers right-aligned.
+//! `12.3`, `123`), ratios as percentages; GitHub-flavoured tables, numbers right-aligned. Sections:
+//! run, procedures, messages, links, SLOs, capacity, sweep, verdict. Reads only `model`, `format`
+//! and `text`.
 
 use std::fmt::Write;
 
-use super::slo::{SloResult, Verdict};
-use super::summary::{LatencySummary, Summary};
-
-/// Milliseconds from microseconds, with about three significant digits.
-pub fn fmt_ms(us: f64) -> String {
-    let ms = us / 1000.0;
-    let decimals = match ms.abs() {
-        m if m < 1.0 => 3,
-        m if m < 10.0 => 2,
-        m if m < 100.0 => 1,
-        _ => 0,
-    };
-    format!("{ms:.decimals$}")
-}
-
-/// A ratio as a percentage: `99.5%`, `0.012%`, `100%`.
-pub fn fmt_percent(ratio: f64) -> String {
-    let s = format!("{:.3}", ratio * 100.0);
-    format!("{}%", s.trim_end_matches('0').trim_end_matches('.'))
-}
-
-/// A rate: `1234.5/s`.
-fn fmt_rate(rate: f64) -> String {
-    format!("{rate:.1}/s")
-}
+use super::format::{fmt_ms, fmt_rate, slo_value};
+use super::model::{Capacity, LatencySummary, Summary, Sweep, Verdict};
+use super::text::{attached_sentence, failure_text, p99_list, warm_start_sentence};
 
 /// The `p50 | p90 | p99 | p99.9 | max` cells of a latency object, in ms; dashes when nothing
 /// was measured (`any` false), rather than zeros that read as "instant".
@@ -89,22 +69,6 @@ fn run_section(out: &mut String, s: &Summary) {
     if let Some(w) = &s.run.warm_start {
         let _ = writeln!(out, "{}\n", warm_start_sentence(w));
     }
-}
-
-/// The warm start in one sentence (report.md and report.html).
-pub(crate) fn warm_start_sentence(w: &crate::report::summary::WarmStartSummary) -> String {
-    let mut s = format!(
-        "Warm start: {} of {} roamers attached in {:.1} s before the arrivals (not measured), the steady-state share of each persona.",
-        w.attached, w.roamers, w.seconds
-    );
-    if w.failed > 0 {
-        s.push_str(&format!(
-            " {} of those attaches failed (first: {}): the core could not take the population (an address pool too small?), and the run starts from what that left.",
-            w.failed,
-            w.first_failure.as_deref().unwrap_or("unknown")
-        ));
-    }
-    s
 }
 
 fn procedures_section(out: &mut String, s: &Summary) {
@@ -196,15 +160,6 @@ fn links_section(out: &mut String, s: &Summary) {
     out.push('\n');
 }
 
-/// A threshold or observed value in the unit a reader expects.
-fn slo_value(r: &SloResult, v: f64) -> String {
-    if r.is_latency() {
-        format!("{} ms", fmt_ms(v))
-    } else {
-        fmt_percent(v)
-    }
-}
-
 fn slo_section(out: &mut String, s: &Summary) {
     out.push_str("## SLOs\n\n");
     if s.slo.is_empty() {
@@ -219,29 +174,69 @@ fn slo_section(out: &mut String, s: &Summary) {
     for r in &s.slo {
         let observed = r
             .observed
-            .map_or("no data".to_string(), |v| slo_value(r, v));
+            .map_or("no data".to_string(), |v| slo_value(r.is_latency(), v));
         let _ = writeln!(
             out,
             "| `{}` | {} | {} | {} | {} |",
             r.name.replace('|', "\\|"),
             r.metric,
-            slo_value(r, r.threshold),
+            slo_value(r.is_latency(), r.threshold),
             observed,
             if r.pass { "PASS" } else { "**FAIL**" }
         );
     }
     out.push('\n');
     for r in s.slo.iter().filter(|r| !r.pass) {
-        let _ = writeln!(
-            out,
-            "- `{}` failed: {}",
-            r.name,
-            super::junit::failure_text(r)
-        );
+        let _ = writeln!(out, "- `{}` failed: {}", r.name, failure_text(r));
     }
     if s.slo.iter().any(|r| !r.pass) {
         out.push('\n');
     }
+}
+
+/// The capacity section of `report.md`.
+pub fn render_capacity_md(c: &Capacity) -> String {
+    let mut out = String::from("## Capacity\n\n");
+    let _ = writeln!(
+        out,
+        "Offered {:.1}/s, achieved {:.1}/s, completed {:.1}/s. Mean latency {:.1} ms, so by Little's law {:.1} procedures in flight on average.",
+        c.offered_rate, c.achieved_rate, c.completed_rate, c.mean_latency_us / 1000.0, c.mean_in_flight
+    );
+    if let Some(line) = attached_sentence(c) {
+        let _ = writeln!(out, "{line}");
+    }
+    if !c.instances.is_empty() {
+        out.push_str("\n| MME/VLR instance | PLMN | peak attached |\n|:--|:--|--:|\n");
+        for i in &c.instances {
+            let _ = writeln!(out, "| {} | {} | {} |", i.mme, i.plmn, i.peak_attached);
+        }
+    }
+    out.push('\n');
+    out
+}
+
+/// The sweep section of `report.md`.
+pub fn render_sweep_md(sweep: &Sweep) -> String {
+    let mut out =
+        String::from("## Sweep\n\n| offered/s | achieved/s | p99 ms | SLOs |\n|--:|--:|:--|:--|\n");
+    for p in &sweep.points {
+        let _ = writeln!(
+            out,
+            "| {:.0} | {:.1} | {} | {} |",
+            p.offered_rate,
+            p.achieved_rate,
+            p99_list(p),
+            if p.pass { "met" } else { "**breached**" }
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\nKnee (highest offered rate meeting every SLO): {}\n",
+        sweep
+            .knee
+            .map_or("none".to_string(), |k| format!("**{k:.0}/s**"))
+    );
+    out
 }
 
 /// The whole `report.md`.
@@ -253,10 +248,10 @@ pub fn render_markdown(summary: &Summary) -> String {
     links_section(&mut out, summary);
     slo_section(&mut out, summary);
     if let Some(c) = &summary.capacity {
-        out.push_str(&super::capacity::render_capacity_md(c));
+        out.push_str(&render_capacity_md(c));
     }
     if let Some(sweep) = &summary.sweep {
-        out.push_str(&super::sweep::render_sweep_md(sweep));
+        out.push_str(&render_sweep_md(sweep));
     }
     let met = summary.slo.iter().filter(|r| r.pass).count();
     let _ = writeln!(

@@ -1,4 +1,4 @@
-//! The per-shard measurement store (DESIGN.md §5, STYLE.md §7): outcome counters and HDR latency
+//! The per-shard measurement store (docs/ARCHITECTURE.md §7): outcome counters and HDR latency
 //! histograms per procedure and per message kind, the generator-lag histogram, and link counters.
 //!
 //! One `Recorder` per shard, owned by it, so recording is a few additions and one histogram
@@ -138,7 +138,7 @@ impl MessageStats {
     }
 }
 
-/// What one emulated link did (DESIGN.md §6), counted by its driver and handed to the recorder.
+/// What one emulated link did, counted by its driver and handed to the recorder.
 #[derive(Debug, Clone)]
 pub struct LinkReport {
     /// Packets offered to the link.

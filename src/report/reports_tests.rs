@@ -142,14 +142,15 @@ fn a_window_that_breaches_fails_the_slo_and_is_listed() {
         "HDR: 9 ms at 3 digits"
     );
     assert!(reports[1].is_none());
-    let mut s = Summary::new(&total, info(), &[spec, whole_only]);
+    let mut s = Summary::new(&total, info());
+    s.evaluate_slos(&[spec, whole_only]);
     // The whole run's p99 (9 ms of 50 samples: p99 is 9 ms) fails too; check the window alone
     // with a loose whole-run threshold instead.
     s.slo[0].pass = true;
     s.attach_windows(reports);
     assert!(!s.slo[0].pass && s.slo[1].pass);
     assert_eq!(s.verdict, Verdict::Fail);
-    let text = junit::failure_text(&s.slo[0]);
+    let text = text::failure_text(&s.slo[0]);
     assert!(
         text.contains("1 of 3 windows of 2 s failed: [2s-4s] 9.01 ms"),
         "{text}"
@@ -158,14 +159,11 @@ fn a_window_that_breaches_fails_the_slo_and_is_listed() {
 
 #[test]
 fn junit_has_one_case_per_slo_and_escapes() {
-    let s = Summary::new(
-        &rec(10, 1000),
-        info(),
-        &[
-            SloSpec::parse("attach:p99<1us").unwrap(),
-            SloSpec::parse("attach:success>=99%").unwrap(),
-        ],
-    );
+    let mut s = Summary::new(&rec(10, 1000), info());
+    s.evaluate_slos(&[
+        SloSpec::parse("attach:p99<1us").unwrap(),
+        SloSpec::parse("attach:success>=99%").unwrap(),
+    ]);
     let x = junit::render_junit(&s);
     assert!(x.contains("tests=\"2\" failures=\"1\""));
     assert!(
@@ -173,16 +171,16 @@ fn junit_has_one_case_per_slo_and_escapes() {
     );
     assert!(x.contains("name=\"attach:success&gt;=99%\" time=\"30.000\"/>"));
     assert_eq!(
-        junit::xml_escape("a<&>\"'\u{1}"),
+        format::xml_escape("a<&>\"'\u{1}"),
         "a&lt;&amp;&gt;&quot;&apos;"
     );
 }
 
 #[test]
 fn html_is_self_contained_with_every_chart() {
-    let mut s = Summary::new(&rec(10, 1000), info(), &[]);
+    let mut s = Summary::new(&rec(10, 1000), info());
     s.sweep = Some(Sweep::new(vec![SweepPoint::of(&s, "rate-100")]));
-    let mut hlog = hlog::HlogData::default();
+    let mut hlog = model::HlogData::default();
     hlog.add_interval(&interval(0, 1000));
     hlog.add_interval(&interval(1, 2000));
     let html = html::render_html(&s, &hlog);
@@ -199,7 +197,7 @@ fn summary(latency_us: u64, n: u64, secs: f64) -> Summary {
     let mut i = info();
     i.duration_s = secs;
     i.achieved_rate = n as f64 / secs;
-    Summary::new(&rec(n, latency_us), i, &[])
+    Summary::new(&rec(n, latency_us), i)
 }
 
 #[test]
@@ -305,8 +303,8 @@ fn sweeps_parse_and_the_knee_is_the_highest_passing_rate() {
     assert_eq!(Sweep::new(vec![point(1.0, false)]).knee, None);
 }
 
-fn capacity(steady_state: bool) -> super::capacity::Capacity {
-    super::capacity::Capacity {
+fn capacity(steady_state: bool) -> super::model::Capacity {
+    super::model::Capacity {
         offered_rate: 1000.0,
         achieved_rate: 990.0,
         completed_rate: 990.0,
@@ -325,7 +323,8 @@ fn capacity(steady_state: bool) -> super::capacity::Capacity {
 
 #[test]
 fn littles_law_on_attached_roamers_only_in_steady_state() {
-    use super::capacity::{render_capacity_html, render_capacity_md};
+    use super::html::render_capacity_html;
+    use super::markdown::render_capacity_md;
     // A 10 s run of 10M roamers: the law would claim 64 million attached.
     let short = render_capacity_md(&capacity(false));
     assert!(

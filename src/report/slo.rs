@@ -1,62 +1,15 @@
-//! SLO evaluation (DESIGN.md §7): each [`SloSpec`] of the profile and the command line checked
-//! against a [`Summary`], giving the `slo` array and the `verdict` of `summary.json`, and through
-//! them the exit code (99 on a breach).
+//! SLO evaluation (docs/ARCHITECTURE.md §7): each [`SloSpec`] of the profile and the command line
+//! checked against a [`Summary`], giving the `slo` array and the `verdict` of `summary.json`, and
+//! through them the exit code (99 on a breach). The caller applies it after building the summary:
+//! [`Summary::evaluate_slos`] (defined here), or [`evaluate`] and [`verdict`] directly.
 //!
 //! The observed value is read from the summary itself, not from the recorder, so a stored
 //! `summary.json` can be re-gated later with other SLOs and gives the same answer. An SLO whose
 //! target saw no traffic fails with `observed: null`: a gate that measured nothing has not been
 //! met, and a typo-free but empty objective is worth noticing.
 
-use serde::{Deserialize, Serialize};
-
-use super::summary::Summary;
+use super::model::{SloResult, Summary, Verdict};
 use crate::model::slo::{Comparison, SloMetric, SloSpec, SloTarget};
-
-/// One entry of the `slo` array.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SloResult {
-    /// The SLO's name, or its compact form (`attach:p99<150ms`).
-    pub name: String,
-    /// What was compared, `target:key` with the key's unit in its name: `attach:latency_us.p99`,
-    /// `attach:success_ratio`, `s6a.ulr:timeout_ratio`.
-    pub metric: String,
-    /// The threshold in the metric's unit (microseconds or a ratio in [0, 1]).
-    pub threshold: f64,
-    /// The measured value in the same unit; `null` when the target saw no traffic.
-    pub observed: Option<f64>,
-    /// Whether the objective was met, on the whole run and in every window.
-    pub pass: bool,
-    /// The per-window evaluation, when the SLO has a window (an extra key of v1).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub windows: Option<super::window::WindowReport>,
-}
-
-impl SloResult {
-    /// True when `metric` is a latency in microseconds (else a ratio).
-    pub fn is_latency(&self) -> bool {
-        self.metric.contains(":latency_us.")
-    }
-}
-
-/// The run's verdict.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Verdict {
-    /// Every SLO met (or none given).
-    Pass,
-    /// At least one SLO breached.
-    Fail,
-}
-
-impl Verdict {
-    /// `pass` or `fail`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Verdict::Pass => "pass",
-            Verdict::Fail => "fail",
-        }
-    }
-}
 
 /// The `metric` string of a spec: `attach:latency_us.p99`, `s6a.ulr:timeout_ratio`.
 pub fn metric_key(spec: &SloSpec) -> String {
@@ -132,5 +85,14 @@ pub fn verdict(results: &[SloResult]) -> Verdict {
         Verdict::Pass
     } else {
         Verdict::Fail
+    }
+}
+
+impl Summary {
+    /// Replaces the SLO results and verdict with those of `slos`: after [`Summary::new`], and
+    /// when `roamsim report --slo` re-gates a stored summary.
+    pub fn evaluate_slos(&mut self, slos: &[SloSpec]) {
+        self.slo = evaluate(self, slos);
+        self.verdict = verdict(&self.slo);
     }
 }

@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use super::junit::xml_escape;
+use super::format::xml_escape;
 
 /// Line and bar colours (colour-blind safe, Okabe-Ito).
 pub const PALETTE: [&str; 8] = [

@@ -1,31 +1,10 @@
 //! Rate sweeps (`roamsim run --sweep FROM:TO:STEP`): one run per offered rate, and the knee,
-//! the highest offered rate at which every SLO was met. Kept in the sweep's `summary.json`
-//! (`sweep`, an extra key of v1) and drawn in its `report.html` as latency against offered load.
+//! the highest offered rate at which every SLO was met (docs/ARCHITECTURE.md §7). Here: the step
+//! list parsed, each step's [`SweepPoint`] and the knee of the [`Sweep`] (both in `model`). Kept
+//! in the sweep's `summary.json` (`sweep`, an extra key of v1); `markdown` and `html` render it.
 
-use std::fmt::Write;
-
-use serde::{Deserialize, Serialize};
-
-use super::junit::xml_escape;
-use super::markdown::fmt_ms;
-use super::summary::Summary;
-use super::svg::{Axis, Chart, Series};
-use crate::model::Procedure;
-
-/// One step of a sweep.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SweepPoint {
-    /// Procedures per second offered.
-    pub offered_rate: f64,
-    /// Procedures per second started.
-    pub achieved_rate: f64,
-    /// Whether every SLO was met.
-    pub pass: bool,
-    /// p99 latency per procedure that ended, µs, in [`Procedure::ALL`] order.
-    pub p99_us: Vec<(String, u64)>,
-    /// The step's results folder, relative to the sweep's.
-    pub dir: String,
-}
+use super::model::{Summary, Verdict};
+pub use super::model::{Sweep, SweepPoint};
 
 impl SweepPoint {
     /// The point of one step's summary.
@@ -33,7 +12,7 @@ impl SweepPoint {
         SweepPoint {
             offered_rate: summary.run.info.offered_rate,
             achieved_rate: summary.run.info.achieved_rate,
-            pass: summary.verdict == super::Verdict::Pass,
+            pass: summary.verdict == Verdict::Pass,
             p99_us: summary
                 .procedures
                 .iter()
@@ -43,15 +22,6 @@ impl SweepPoint {
             dir: dir.to_string(),
         }
     }
-}
-
-/// The `sweep` object.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Sweep {
-    /// Steps in offered-rate order.
-    pub points: Vec<SweepPoint>,
-    /// Highest offered rate meeting every SLO (`None` when none did).
-    pub knee: Option<f64>,
 }
 
 impl Sweep {
@@ -91,97 +61,4 @@ pub fn parse_sweep(text: &str) -> Result<Vec<f64>, String> {
         return Err(format!("--sweep {text:?}: {n} steps; at most 100"));
     }
     Ok((0..n).map(|i| from + step * i as f64).collect())
-}
-
-/// p99 latency (ms, log) against offered rate, per procedure, with the knee marked.
-pub fn sweep_chart(sweep: &Sweep) -> String {
-    let mut series: Vec<Series> = Vec::new();
-    for p in Procedure::ALL {
-        let points: Vec<(f64, f64)> = sweep
-            .points
-            .iter()
-            .filter_map(|s| {
-                let v = s.p99_us.iter().find(|(n, _)| n == p.as_str())?.1;
-                Some((s.offered_rate, v.max(1) as f64 / 1000.0))
-            })
-            .collect();
-        if !points.is_empty() {
-            series.push(Series {
-                name: format!("{} p99", p.as_str()),
-                points,
-            });
-        }
-    }
-    let vals = series.iter().flat_map(|s| s.points.iter().map(|p| p.1));
-    let (lo, hi) = vals.fold((f64::MAX, 0f64), |(l, h), v| (l.min(v), h.max(v)));
-    let (lo, hi) = if lo > hi { (1.0, 10.0) } else { (lo, hi) };
-    let top = sweep.points.last().map_or(1.0, |p| p.offered_rate);
-    let mut c = Chart::new(
-        "p99 latency against offered load",
-        Axis::linear(0.0, top * 1.05, "offered procedures/s"),
-        Axis::log(lo, hi, "p99 ms (log)"),
-        1000.0,
-        340.0,
-    );
-    c.lines(&series, true);
-    match sweep.knee {
-        Some(k) => c.marker(k, &format!("knee {k:.0}/s")),
-        None => c.note("no step met every SLO"),
-    }
-    c.finish()
-}
-
-/// The table of steps.
-pub fn sweep_table_html(sweep: &Sweep) -> String {
-    let mut out = String::from(
-        "<table><tr><th>offered/s</th><th>achieved/s</th><th>p99 per procedure (ms)</th><th>SLOs</th><th>folder</th></tr>",
-    );
-    for p in &sweep.points {
-        let p99: Vec<String> = p
-            .p99_us
-            .iter()
-            .map(|(n, v)| format!("{n} {}", fmt_ms(*v as f64)))
-            .collect();
-        let _ = write!(
-            out,
-            "<tr><td>{:.0}</td><td>{:.1}</td><td>{}</td><td class=\"{}\">{}</td><td><code>{}</code></td></tr>",
-            p.offered_rate,
-            p.achieved_rate,
-            xml_escape(&p99.join(", ")),
-            if p.pass { "pass" } else { "fail" },
-            if p.pass { "met" } else { "breached" },
-            xml_escape(&p.dir)
-        );
-    }
-    out.push_str("</table>");
-    out
-}
-
-/// The sweep section of `report.md`.
-pub fn render_sweep_md(sweep: &Sweep) -> String {
-    let mut out =
-        String::from("## Sweep\n\n| offered/s | achieved/s | p99 ms | SLOs |\n|--:|--:|:--|:--|\n");
-    for p in &sweep.points {
-        let p99: Vec<String> = p
-            .p99_us
-            .iter()
-            .map(|(n, v)| format!("{n} {}", fmt_ms(*v as f64)))
-            .collect();
-        let _ = writeln!(
-            out,
-            "| {:.0} | {:.1} | {} | {} |",
-            p.offered_rate,
-            p.achieved_rate,
-            p99.join(", "),
-            if p.pass { "met" } else { "**breached**" }
-        );
-    }
-    let _ = writeln!(
-        out,
-        "\nKnee (highest offered rate meeting every SLO): {}\n",
-        sweep
-            .knee
-            .map_or("none".to_string(), |k| format!("**{k:.0}/s**"))
-    );
-    out
 }

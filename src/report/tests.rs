@@ -3,7 +3,7 @@ use std::path::PathBuf;
 
 use serde_json::Value;
 
-use super::markdown::{fmt_ms, fmt_percent};
+use super::format::{fmt_ms, fmt_percent};
 use super::*;
 use crate::model::slo::SloSpec;
 use crate::model::{Outcome, Procedure};
@@ -62,7 +62,9 @@ fn slo(text: &str) -> SloSpec {
 
 fn summary_with(slos: &[&str]) -> Summary {
     let specs: Vec<SloSpec> = slos.iter().map(|s| slo(s)).collect();
-    Summary::new(&recorder(), info(), &specs)
+    let mut summary = Summary::new(&recorder(), info());
+    summary.evaluate_slos(&specs);
+    summary
 }
 
 fn keys(v: &Value) -> BTreeSet<&str> {
@@ -147,7 +149,7 @@ fn json_has_exactly_the_keys_of_design_section_7() {
 
 #[test]
 fn all_five_procedures_in_order_even_when_nothing_ran() {
-    let summary = Summary::new(&Recorder::new(), info(), &[]);
+    let summary = Summary::new(&Recorder::new(), info());
     let names: Vec<&str> = summary.procedures.iter().map(|(n, _)| n).collect();
     assert_eq!(
         names,
@@ -225,7 +227,7 @@ fn non_finite_rates_are_written_as_zero() {
     let mut i = info();
     i.achieved_rate = f64::NAN;
     i.offered_rate = f64::INFINITY;
-    let summary = Summary::new(&Recorder::new(), i, &[]);
+    let summary = Summary::new(&Recorder::new(), i);
     let back = Summary::from_json(&summary.to_json()).unwrap();
     assert_eq!(
         (back.run.info.achieved_rate, back.run.info.offered_rate),
@@ -302,7 +304,8 @@ fn slos_without_data_fail_with_null_and_the_verdict_follows() {
 #[test]
 fn regating_a_stored_summary_gives_the_same_results() {
     let specs = [slo("attach:p99<995ms"), slo("s6a.air:p90<1ms")];
-    let summary = Summary::new(&recorder(), info(), &specs);
+    let mut summary = Summary::new(&recorder(), info());
+    summary.evaluate_slos(&specs);
     let mut stored = Summary::from_json(&summary.to_json()).unwrap();
     stored.evaluate_slos(&specs);
     assert_eq!(stored.slo, summary.slo);
@@ -355,7 +358,7 @@ fn markdown_has_the_run_line_tables_and_verdict() {
 
     let mut saturated = info();
     saturated.generator_saturated = true;
-    let quiet = render_markdown(&Summary::new(&Recorder::new(), saturated, &[]));
+    let quiet = render_markdown(&Summary::new(&Recorder::new(), saturated));
     assert!(quiet.contains("Generator saturated: **yes**"), "{quiet}");
     assert!(!quiet.contains("## Links"));
     assert!(quiet.contains("No messages sent.") && quiet.contains("No SLOs given."));
@@ -416,7 +419,7 @@ fn write_results_is_atomic_and_overwrites_cleanly() {
         render_markdown(&first)
     );
 
-    let second = Summary::new(&Recorder::new(), info(), &[]);
+    let second = Summary::new(&Recorder::new(), info());
     write_results(&dir, &second).unwrap();
     assert_eq!(files(&dir), names);
     let text = std::fs::read_to_string(dir.join("summary.json")).unwrap();

@@ -1,7 +1,9 @@
-//! Windowed SLO evaluation (DESIGN.md §7): an SLO with a window (`--slo-window 5m`, or
+//! Windowed SLO evaluation (docs/ARCHITECTURE.md §7): an SLO with a window (`--slo-window 5m`, or
 //! `window = "5m"` in its `[[slo]]` table) is also checked on every window of the run, so that
 //! a 24-hour soak with one bad hour does not pass on its average. A soak passes only if every
-//! window passed; the report lists the windows that failed.
+//! window passed; the report lists the windows that failed. [`WindowedSlos`] fills a
+//! [`WindowReport`] per SLO as intervals arrive; [`Summary::attach_windows`] (defined here) puts
+//! them into the SLO results and updates the verdict.
 //!
 //! Windows are made of whole intervals, cut from the start of the run: a window closes with the
 //! first interval that brings it to its length (a window shorter than the interval is one
@@ -9,42 +11,12 @@
 //! no traffic is counted as `no_data`, not as a failure: the whole-run check already fails an
 //! SLO that measured nothing, and a rare procedure should not fail a soak by being rare.
 
-use serde::{Deserialize, Serialize};
-
 use super::interval::Interval;
+pub use super::model::WindowReport;
+use super::model::{FailedWindow, RunInfo, SloResult, Summary, MAX_LISTED};
 use super::recorder::Recorder;
-use super::slo::{holds, observe, SloResult};
-use super::summary::{RunInfo, Summary};
+use super::slo::{holds, observe, verdict};
 use crate::model::slo::SloSpec;
-
-/// Failed windows kept in a report; more are counted, not listed.
-pub const MAX_LISTED: usize = 100;
-
-/// One window that failed.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct FailedWindow {
-    /// Start, seconds from the start of the run.
-    pub start_s: f64,
-    /// End, seconds from the start of the run.
-    pub end_s: f64,
-    /// The value measured in it (the SLO's unit).
-    pub observed: f64,
-}
-
-/// The `windows` object of an SLO result.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct WindowReport {
-    /// The window length, seconds.
-    pub window_s: f64,
-    /// Windows checked (with data).
-    pub evaluated: u64,
-    /// Windows that failed.
-    pub failed: u64,
-    /// Windows in which the target saw no traffic.
-    pub no_data: u64,
-    /// The first [`MAX_LISTED`] failed windows, in order.
-    pub failures: Vec<FailedWindow>,
-}
 
 /// The window being filled for one window length.
 struct Open {
@@ -135,7 +107,7 @@ impl WindowedSlos {
 
     fn close(&mut self, slot: usize) {
         let o = &mut self.open[slot];
-        let summary = Summary::new(&o.recorder, blank_info(), &[]);
+        let summary = Summary::new(&o.recorder, blank_info());
         let (start_s, end_s) = (o.start_us as f64 / 1e6, o.end_us as f64 / 1e6);
         o.recorder.reset();
         o.intervals = 0;
@@ -187,5 +159,14 @@ pub fn attach_windows(results: &mut [SloResult], reports: Vec<Option<WindowRepor
             r.pass &= w.failed == 0;
         }
         r.windows = w;
+    }
+}
+
+impl Summary {
+    /// Adds the per-window evaluation of the SLOs (in the order they were evaluated): an SLO
+    /// with a failed window fails, and the verdict follows.
+    pub fn attach_windows(&mut self, reports: Vec<Option<WindowReport>>) {
+        attach_windows(&mut self.slo, reports);
+        self.verdict = verdict(&self.slo);
     }
 }

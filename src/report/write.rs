@@ -1,16 +1,15 @@
-//! Writing a run's results folder (DESIGN.md §7): `results/<run-id>/summary.json` and `report.md`,
-//! each written atomically (temporary file in the same folder, fsync, rename), so a reader (a CI
+//! Writing a run's results folder (docs/ARCHITECTURE.md §7): `summary.json`, `report.md`,
+//! `report.html` and `junit.xml` under `results/<run-id>/`, each written atomically (temporary file in the same folder, fsync, rename), so a reader (a CI
 //! job, `roamsim compare`) sees the old file or the new one, never half of one, even when the run
-//! is interrupted while writing. Also the run id and the RFC 3339 time, formatted from a time the
-//! caller read: this layer reads no clock.
+//! is interrupted while writing.
 
 use std::fs::{self, File};
 use std::io::{self, Write};
 use std::path::Path;
 
-use super::hlog::{read_hlog, HlogData};
+use super::hlog::read_hlog;
 use super::markdown::render_markdown;
-use super::summary::{Summary, SummaryError};
+use super::model::{HlogData, Summary, SummaryError};
 
 /// Writes `bytes` to `path` atomically: a temporary file beside it, flushed to disk, then
 /// renamed over `path`. On error the temporary file is removed and `path` is untouched.
@@ -116,39 +115,4 @@ pub fn read_run(dir: &Path) -> Result<(Summary, HlogData), ReadRunError> {
         }
     };
     Ok((summary, hlog))
-}
-
-/// (year, month, day) of a day count since 1970-01-01 (H. Hinnant's `civil_from_days`).
-fn civil_from_days(days: u64) -> (u64, u64, u64) {
-    let z = days + 719_468;
-    let era = z / 146_097;
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + u64::from(month <= 2);
-    (year, month, day)
-}
-
-/// Date and time of day in UTC: (year, month, day, hour, minute, second, millisecond).
-fn utc_parts(unix_ms: u64) -> [u64; 7] {
-    let (days, ms) = (unix_ms / 86_400_000, unix_ms % 86_400_000);
-    let (y, mo, d) = civil_from_days(days);
-    let s = ms / 1000;
-    [y, mo, d, s / 3600, s / 60 % 60, s % 60, ms % 1000]
-}
-
-/// The run id and results folder name: UTC start time and seed, `20261126-064800-s1`, so that
-/// folder names sort by time. Two runs with one seed started in the same second share an id.
-pub fn run_id(started_at_unix_ms: u64, seed: u64) -> String {
-    let [y, mo, d, h, mi, s, _] = utc_parts(started_at_unix_ms);
-    format!("{y:04}{mo:02}{d:02}-{h:02}{mi:02}{s:02}-s{seed}")
-}
-
-/// RFC 3339 UTC time with milliseconds, `2026-11-26T06:48:00.123Z`, for `run.started_at`.
-pub fn rfc3339_utc(unix_ms: u64) -> String {
-    let [y, mo, d, h, mi, s, ms] = utc_parts(unix_ms);
-    format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{ms:03}Z")
 }

@@ -170,7 +170,8 @@ pub fn run(mut cfg: RunConfig, stop: Arc<AtomicBool>) -> anyhow::Result<RunOutco
         eprintln!("roamsim: warning: {}: {e}", hlog_path.display());
     }
     let info = run_info(&cfg, &recorder, id, started_ms, m.elapsed, m.intended);
-    let mut summary = Summary::new(&recorder, info, &cfg.slos);
+    let mut summary = Summary::new(&recorder, info);
+    summary.evaluate_slos(&cfg.slos);
     if !cfg.virtual_time {
         summary.run.transport = Some(TransportSummary {
             s6a: cfg.transport.name().to_string(),
