@@ -1232,7 +1232,6 @@ fn layer_tables_parse() {
 }
 
 #[test]
-#[ignore = "enabled once the report/ and engine/ refactors land"]
 fn real_tree_obeys_the_layers() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let (table, _) = real_table(root);
