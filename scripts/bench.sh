@@ -16,7 +16,7 @@
 #
 # Usage: scripts/bench.sh [START_RATE]
 #   env: BENCH_SECONDS=20 BENCH_SHARDS=<cores> BENCH_PROFILE=FILE BENCH_BIN=PATH (a prebuilt
-#   binary instead of building this tree) BENCH_S6A=0|1|only (only: skip
+#   binary instead of building this tree) BENCH_ECHO=0 (skip the echo search: A/B comparisons) BENCH_S6A=0|1|only (only: skip
 #   the run and echo searches)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -91,8 +91,11 @@ echo "criteria: ${SECONDS_PER_TRIAL} s per trial, zero timeouts, achieved >= 99%
 if [ "${BENCH_S6A:-0}" != only ]; then
 echo "roamsim run (embedded core, $SHARDS shards):"
 best_run=$(search run_trial)
-echo "udp echo (batched recvmmsg/sendmmsg, 200 B):"
-START=$((START * 10)) best_echo=$(search echo_trial)
+best_echo=none
+if [ "${BENCH_ECHO:-1}" != 0 ]; then
+    echo "udp echo (batched recvmmsg/sendmmsg, 200 B):"
+    START=$((START * 10)) best_echo=$(search echo_trial)
+fi
 
 read -r _ _ run_procs run_msgs run_p99 _ _ <<<"${best_run/none/0 x 0 0 0 0 0}"
 read -r _ _ echo_rt echo_dgrams echo_p99 _ _ <<<"${best_echo/none/0 x 0 0 0 0 0}"
