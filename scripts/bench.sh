@@ -15,9 +15,10 @@
 # sctp-udp >= 0.5 x tcp. Off by default to keep the bench short.
 #
 # Usage: scripts/bench.sh [START_RATE]
-#   env: BENCH_SECONDS=20 BENCH_SHARDS=<cores> BENCH_PROFILE=FILE BENCH_BIN=PATH (a prebuilt
-#   binary instead of building this tree) BENCH_ECHO=0 (skip the echo search: A/B comparisons) BENCH_S6A=0|1|only (only: skip
-#   the run and echo searches)
+#   env: BENCH_SECONDS=20 BENCH_SHARDS=<cores> BENCH_PROFILE=FILE
+#   BENCH_BIN=PATH (a prebuilt binary instead of building this tree)
+#   BENCH_ECHO=0 (skip the echo search: A/B comparisons of two builds)
+#   BENCH_S6A=0|1|only (only: skip the run and echo searches)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
