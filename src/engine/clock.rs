@@ -3,7 +3,7 @@
 //! The sans-IO layers never read a clock: they are handed `now`, in microseconds since the
 //! loop's start. [`Clock`] is where that number comes from: the monotonic clock for a loop on
 //! real sockets, or a simulated one that jumps to the next event for a virtual-time run, so
-//! that the generator loop ([`super::load::generator`]) is one piece of code for both.
+//! that the generator loop (`engine::load::generator`) is one piece of code for both.
 //!
 //! Real loops wait with [`wait_until`]: to the microsecond, on mio's descriptor with `ppoll(2)`
 //! ([`crate::io::poll`]), because `epoll_wait` rounds its timeout to whole milliseconds and an

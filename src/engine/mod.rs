@@ -1,7 +1,7 @@
 //! Engine layer (docs/ARCHITECTURE.md §3, §5): the event loops that own sockets and clocks and
 //! drive the sans-IO layers below. One room per command:
 //!
-//! - [`load`]: `roamsim run` / `roamsim load`. One generator loop ([`load::generator`]) runs
+//! - [`load`]: `roamsim run` / `roamsim load`. One generator loop (`load::generator`) runs
 //!   every shard, on real sockets ([`load::shard`]) or on a simulated clock
 //!   ([`load::virtual_time`]); the GRX/IPX links a run crosses ([`load::linkshim`]); interval
 //!   reporting ([`load::interval`], [`load::collect`]).
@@ -11,7 +11,7 @@
 //! - [`link`]: the standalone link drivers, `roamsim link` ([`link::relay`]) and `roamsim ipx`
 //!   ([`link::ipx`]).
 //! - [`metrics`]: `/metrics` for Prometheus.
-//! - [`bench`]: `roamsim echo`, the raw UDP ceiling the benchmark compares with.
+//! - [`bench`](mod@bench): `roamsim echo`, the raw UDP ceiling the benchmark compares with.
 //! - [`clock`]: the one clock (real or virtual microseconds) and the one wait, to the
 //!   microsecond, that every loop uses.
 

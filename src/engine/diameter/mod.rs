@@ -5,7 +5,7 @@
 //! - `tcp`: one TCP connection per peer, messages back to back.
 //! - `sctp`: the kernel's SCTP (`io::sctp`), one association per peer connection.
 //! - `sctp-udp`: roamsim's user-space SCTP (`proto::sctp`) in UDP datagrams (RFC 6951), see
-//!   [`super::sctp_udp`]; it works on every kernel and through `roamsim link`.
+//!   [`sctp_udp`]; it works on every kernel and through `roamsim link`.
 //! - `auto`: kernel SCTP when the kernel has it, else TCP; the returned line says which.
 //!
 //! Over SCTP every DATA chunk carries PPID 46 (RFC 6733 §2.1, [`PPID_DIAMETER`]); base

@@ -1,6 +1,6 @@
 //! The standalone link drivers (docs/ARCHITECTURE.md §6): [`relay`] (`roamsim link`, a UDP
 //! relay) and [`ipx`] (`roamsim ipx`, TUN devices between two network namespaces), and what they
-//! share: one event loop ([`run_loop`]) on the engine's [`Clock`], the per-direction counters
+//! share: one event loop (`run_loop`) on the engine's [`Clock`], the per-direction counters
 //! they print on exit (docs/ARCHITECTURE.md §7 `links`), and their error type.
 
 use std::fmt;

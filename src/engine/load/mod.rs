@@ -1,11 +1,11 @@
 //! `roamsim run` and `roamsim load`: one engine, two targets (CONTRIBUTING.md §6). `run` starts the
 //! embedded home core ([`super::serve`]) on loopback in this process and points the shards at
 //! it; `load` points them at external cores. `--virtual` runs the same visited and home state
-//! machines on a simulated clock instead ([`super::virtual_time`]).
+//! machines on a simulated clock instead ([`virtual_time`]).
 //!
 //! Every shard is a thread with its own population slice, sockets, timers, RNG and
 //! [`Recorder`]; they share nothing but interval snapshots, which the run thread merges
-//! ([`super::collect`]) into `intervals.hlog`, windowed SLO checks and live observers. The
+//! ([`collect`]) into `intervals.hlog`, windowed SLO checks and live observers. The
 //! run's [`Summary`] is the sum of its intervals; then every report is written.
 
 use std::net::SocketAddr;

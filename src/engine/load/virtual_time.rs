@@ -1,5 +1,5 @@
 //! The deterministic virtual-time run (`--virtual`, docs/ARCHITECTURE.md §5; CONTRIBUTING.md
-//! §3): the generator loop of the real shards ([`super::generator`]) over a simulated network
+//! §3): the generator loop of the real shards (`super::generator`) over a simulated network
 //! ([`VirtualNet`]) whose clock jumps to the next event. The visited side
 //! ([`VisitedNetwork`]) and the home side (the same [`HomeCore`] as `serve` and `run`, one
 //! simulated Diameter connection per MME instance) live in one thread; bytes pass between them
@@ -155,8 +155,8 @@ impl Ord for Delivery {
 pub type Tamper = Box<dyn FnMut(&mut Vec<u8>)>;
 
 /// The simulated network of a virtual run: a virtual clock, the home core, per-hop delays and
-/// the partner links. Sending happens inside [`Network::turn`], at the instant the turn
-/// handles: [`Network::flush`] has nothing to do.
+/// the partner links. Sending happens inside `Network::turn`, at the instant the turn
+/// handles: `Network::flush` has nothing to do.
 pub struct VirtualNet {
     clock: Clock,
     delay: Micros,

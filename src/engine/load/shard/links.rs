@@ -1,5 +1,5 @@
 //! The partner links of a real-socket shard (docs/ARCHITECTURE.md §1, §6): as in a virtual run
-//! ([`crate::engine::virtual_time`]), each visited PLMN's traffic to and from the home core
+//! ([`crate::engine::load::virtual_time`]), each visited PLMN's traffic to and from the home core
 //! crosses its GRX/IPX link ([`LinkShim`]) before it reaches a socket or the visited side.
 //!
 //! - S8 (GTPv2-C over UDP): datagrams, impaired for real ([`Carrier::Datagram`]); a request's

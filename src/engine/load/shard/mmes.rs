@@ -84,7 +84,7 @@ impl Reconnect {
 }
 
 /// The MMEs' side of S6a on one transport: one Diameter connection (or association) per MME
-/// instance of the [`VisitedNetwork`], whose bytes it moves through [`MmeSide`] (the links'
+/// instance of the `VisitedNetwork`, whose bytes it moves through `MmeSide` (the links'
 /// seam: every transport reads and writes S6a there and nowhere else). Call order per turn: `ready` for
 /// each readiness event, `handle_timeout` when `poll_timeout` is due, then `flush`.
 pub(super) trait MmeTransport {

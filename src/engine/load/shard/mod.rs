@@ -1,5 +1,5 @@
 //! One generator shard on real sockets (docs/ARCHITECTURE.md §5): a thread that runs the
-//! generator loop ([`super::generator`]) over [`SocketNet`]: one Diameter connection per MME
+//! generator loop (`super::generator`) over `SocketNet`: one Diameter connection per MME
 //! instance to the HSS, one UDP socket as the SGW towards the PGW, the monotonic [`Clock`],
 //! and, for `roamsim run`, the shard's own home core. It owns a slice of the population
 //! ([`VisitedNetwork`]) and its [`Recorder`]; nothing is shared with other shards while the run
