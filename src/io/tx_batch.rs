@@ -16,7 +16,6 @@ pub struct TxBatch {
     buf: Vec<u8>,
     /// Destination and start offset in `buf` of each datagram gathered.
     meta: Vec<(SocketAddr, usize)>,
-    refused: u64,
 }
 
 impl Default for TxBatch {
@@ -31,7 +30,6 @@ impl TxBatch {
         TxBatch {
             buf: Vec::with_capacity(64 * 1024),
             meta: Vec::with_capacity(MAX_BATCH),
-            refused: 0,
         }
     }
 
@@ -68,11 +66,6 @@ impl TxBatch {
         }
     }
 
-    /// Datagrams skipped because an earlier one drew an ICMP error.
-    pub fn refused(&self) -> u64 {
-        self.refused
-    }
-
     fn send_gathered(&mut self, socket: &mut UdpSocket) -> io::Result<()> {
         let buf = &self.buf;
         let transmits: Vec<Transmit<'_>> = self
@@ -91,10 +84,7 @@ impl TxBatch {
                 Ok(n) => sent += n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
-                Err(e) if e.kind() == io::ErrorKind::ConnectionRefused => {
-                    self.refused += 1;
-                    sent += 1;
-                }
+                Err(e) if e.kind() == io::ErrorKind::ConnectionRefused => sent += 1,
                 Err(e) => return Err(e),
             }
         }

@@ -134,11 +134,4 @@ impl HomeCore {
     pub fn disconnect_all(&mut self, now: Micros, cause: u32) {
         self.s6a.disconnect_all(now, cause);
     }
-
-    /// What the HSS and the PGW answered, one line per counter group.
-    pub fn report_lines(&self) -> Vec<String> {
-        let mut lines = self.s6a.report_lines();
-        lines.extend(self.pgw.to_string().lines().map(String::from));
-        lines
-    }
 }
