@@ -4,7 +4,7 @@
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use roamsim::wire::capture;
-use roamsim::wire::diameter::{Packet, Writer};
+use roamsim::wire::diameter::{Emit, Packet};
 use roamsim::wire::gtpv2;
 use roamsim::wire::s6a;
 
@@ -30,9 +30,7 @@ fn diameter(c: &mut Criterion) {
     c.bench_function("s6a encode AIA (3 vectors)", |b| {
         b.iter(|| {
             buf.clear();
-            let mut w = Writer::new(&mut buf);
-            parsed.emit(p.ids(), &mut w);
-            black_box(w.finish())
+            black_box(parsed.emit_to(p.ids(), &mut buf))
         })
     });
 }

@@ -11,36 +11,35 @@ use std::time::Duration;
 
 use common::Serve;
 use roamsim::wire::diameter::codes::{app, avp, command};
-use roamsim::wire::diameter::{ErrorAnswer, Ids, Packet, VendorSpecificAppId, Writer};
+use roamsim::wire::diameter::{
+    Emit, EmitFn, ErrorAnswer, Ids, Packet, VendorSpecificAppId, Writer,
+};
 
 /// An AIR written AVP by AVP, so that the test can leave one out or spoil one.
 fn air(hbh: u32, user_name: Option<&str>) -> Vec<u8> {
     let mut buf = Vec::new();
-    let mut w = Writer::new(&mut buf);
-    w.header(
-        0xc0,
-        command::AUTHENTICATION_INFORMATION,
-        app::S6A,
-        Ids {
-            hop_by_hop: hbh,
-            end_to_end: hbh,
-        },
-    );
-    w.avp_str(avp::SESSION_ID, &format!("mme1.test;1;{hbh}"));
-    VendorSpecificAppId::S6A.emit(&mut w);
-    w.avp_u32(avp::AUTH_SESSION_STATE, 1);
-    w.avp_str(avp::ORIGIN_HOST, "mme1.epc.mnc001.mcc208.3gppnetwork.org");
-    w.avp_str(avp::ORIGIN_REALM, "epc.mnc001.mcc208.3gppnetwork.org");
-    w.avp_str(avp::DESTINATION_REALM, "epc.mnc410.mcc310.3gppnetwork.org");
-    if let Some(u) = user_name {
-        w.avp_str(avp::USER_NAME, u);
-    }
-    let g = w.begin_group(avp::REQUESTED_EUTRAN_AUTHENTICATION_INFO);
-    w.avp_u32(avp::NUMBER_OF_REQUESTED_VECTORS, 1);
-    w.avp_u32(avp::IMMEDIATE_RESPONSE_PREFERRED, 0);
-    w.end_group(g);
-    w.avp_octets(avp::VISITED_PLMN_ID, &[0x02, 0xf8, 0x10]);
-    w.finish();
+    let write = |ids: Ids, w: &mut Writer<'_>| {
+        w.header(0xc0, command::AUTHENTICATION_INFORMATION, app::S6A, ids);
+        w.avp_str(avp::SESSION_ID, &format!("mme1.test;1;{hbh}"));
+        VendorSpecificAppId::S6A.emit(w);
+        w.avp_u32(avp::AUTH_SESSION_STATE, 1);
+        w.avp_str(avp::ORIGIN_HOST, "mme1.epc.mnc001.mcc208.3gppnetwork.org");
+        w.avp_str(avp::ORIGIN_REALM, "epc.mnc001.mcc208.3gppnetwork.org");
+        w.avp_str(avp::DESTINATION_REALM, "epc.mnc410.mcc310.3gppnetwork.org");
+        if let Some(u) = user_name {
+            w.avp_str(avp::USER_NAME, u);
+        }
+        let g = w.begin_group(avp::REQUESTED_EUTRAN_AUTHENTICATION_INFO);
+        w.avp_u32(avp::NUMBER_OF_REQUESTED_VECTORS, 1);
+        w.avp_u32(avp::IMMEDIATE_RESPONSE_PREFERRED, 0);
+        w.end_group(g);
+        w.avp_octets(avp::VISITED_PLMN_ID, &[0x02, 0xf8, 0x10]);
+    };
+    let ids = Ids {
+        hop_by_hop: hbh,
+        end_to_end: hbh,
+    };
+    EmitFn(write).emit_to(ids, &mut buf);
     buf
 }
 

@@ -9,7 +9,7 @@ use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
 
 use common::Serve;
-use roamsim::wire::diameter::{ErrorAnswer, Ids, Packet, Writer};
+use roamsim::wire::diameter::{Emit, ErrorAnswer, Ids, Packet};
 use roamsim::wire::s6a::{
     AnswerCommon, CancelLocationAnswer, CancelLocationRequest, RequestCommon, UpdateLocationRequest,
 };
@@ -33,11 +33,9 @@ impl Mme {
         m
     }
 
-    fn send(&mut self, emit: impl FnOnce(&mut Writer<'_>)) {
+    fn send(&mut self, ids: Ids, msg: &impl Emit) {
         let mut buf = Vec::new();
-        let mut w = Writer::new(&mut buf);
-        emit(&mut w);
-        w.finish();
+        msg.emit_to(ids, &mut buf);
         self.sock.write_all(&buf).unwrap();
     }
 
@@ -48,8 +46,12 @@ impl Mme {
     fn ulr(&mut self, hbh: u32, flags: u32) {
         let session = format!("{};1;{hbh}", self.host);
         let host = self.host;
-        self.send(|w| {
-            UpdateLocationRequest {
+        self.send(
+            Ids {
+                hop_by_hop: hbh,
+                end_to_end: hbh,
+            },
+            &UpdateLocationRequest {
                 common: RequestCommon {
                     session_id: &session,
                     origin_host: host,
@@ -61,15 +63,8 @@ impl Mme {
                 rat_type: 1004,
                 ulr_flags: flags,
                 visited_plmn_id: [0x02, 0xf8, 0x10],
-            }
-            .emit(
-                Ids {
-                    hop_by_hop: hbh,
-                    end_to_end: hbh,
-                },
-                w,
-            )
-        });
+            },
+        );
     }
 }
 
@@ -104,16 +99,16 @@ fn second_mme_registration_cancels_the_first_on_its_own_connection() {
     assert_eq!(clr.common.destination_realm, REALM);
     let session = clr.common.session_id.to_string();
     let ids = pkt.ids();
-    mme1.send(|w| {
-        CancelLocationAnswer {
+    mme1.send(
+        ids,
+        &CancelLocationAnswer {
             common: AnswerCommon::success(
                 &session,
                 "mme1.epc.mnc001.mcc208.3gppnetwork.org",
                 REALM,
             ),
-        }
-        .emit(ids, w)
-    });
+        },
+    );
     // Let the HSS read the CLA before stopping it.
     std::thread::sleep(Duration::from_millis(300));
     let report = serve.stop();

@@ -9,7 +9,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use roamsim::wire::diameter::codes::{app, command, flags};
-use roamsim::wire::diameter::{AvpIter, ErrorAnswer, Packet, Writer};
+use roamsim::wire::diameter::{AvpIter, Emit, ErrorAnswer, Packet};
 use roamsim::wire::s6a::Message;
 
 const COMMANDS: [(u32, u32); 7] = [
@@ -38,9 +38,7 @@ fn check(data: &[u8]) {
     walk(p.avps(), 0);
     if let Ok(e) = ErrorAnswer::parse(&p) {
         let mut out = Vec::new();
-        let mut w = Writer::new(&mut out);
-        e.emit(p.ids(), &mut w);
-        w.finish();
+        e.emit_to(p.ids(), &mut out);
         Packet::new_checked(&out[..]).expect("emitted error answer is well formed");
     }
     let m = match Message::parse(&p) {
@@ -50,16 +48,12 @@ fn check(data: &[u8]) {
             return;
         }
     };
-    let mut first = Vec::new();
-    let mut w = Writer::new(&mut first);
-    m.emit(p.ids(), &mut w);
-    w.finish();
+    let mut first = vec![0; m.buffer_len()];
+    assert_eq!(m.emit(p.ids(), &mut first), first.len(), "buffer_len == emitted length");
     let q = Packet::new_checked(&first[..]).expect("emitted message is well formed");
     let again = Message::parse(&q).expect("emitted message parses");
     let mut second = Vec::new();
-    let mut w = Writer::new(&mut second);
-    again.emit(q.ids(), &mut w);
-    w.finish();
+    again.emit_to(q.ids(), &mut second);
     assert_eq!(first, second, "emit(parse(emit(m))) == emit(m)");
 }
 

@@ -183,7 +183,7 @@ impl HssService {
             common,
             vectors: Repeated::from_slice(&items[..v.len()]),
         };
-        peer.send_answer(|w| aia.emit(req.ids(), w));
+        peer.send_answer(req.ids(), &aia);
         Ok(())
     }
 
@@ -226,7 +226,7 @@ impl HssService {
                     ula_flags: Some(ul.ula_flags),
                     subscription_data: data,
                 };
-                peer.send_answer(|w| ula.emit(req.ids(), w));
+                peer.send_answer(req.ids(), &ula);
                 Ok(ul.cancel_old)
             }
             Err(e) => {
@@ -235,7 +235,7 @@ impl HssService {
                     ula_flags: None,
                     subscription_data: None,
                 };
-                peer.send_answer(|w| ula.emit(req.ids(), w));
+                peer.send_answer(req.ids(), &ula);
                 Ok(None)
             }
         }
@@ -250,7 +250,7 @@ impl HssService {
             common: answer_common(&pur.common, &id, r.err()),
             pua_flags: r.ok().map(|p| p.pua_flags),
         };
-        peer.send_answer(|w| pua.emit(req.ids(), w));
+        peer.send_answer(req.ids(), &pua);
         Ok(())
     }
 
@@ -279,7 +279,7 @@ impl HssService {
             cancellation_type: cancel.cancellation_type.code(),
             clr_flags: Some(cancel.clr_flags),
         };
-        match peer.send_request(now, token, |ids, w| clr.emit(ids, w)) {
+        match peer.send_request(now, token, &clr) {
             Ok(_) => {
                 self.clr_pending.insert(token, cancel.imsi);
                 self.counters.clr_sent += 1;

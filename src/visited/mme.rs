@@ -77,7 +77,7 @@ impl VisitedNetwork {
                     }),
                     visited_plmn_id: visited,
                 };
-                m.peer.send_request(now, tok, |ids, w| air.emit(ids, w))
+                m.peer.send_request(now, tok, &air)
             }
             Step::Ulr => {
                 let flags = ulr_flags::S6A_S6D_INDICATOR
@@ -93,7 +93,7 @@ impl VisitedNetwork {
                     ulr_flags: flags,
                     visited_plmn_id: visited,
                 };
-                m.peer.send_request(now, tok, |ids, w| ulr.emit(ids, w))
+                m.peer.send_request(now, tok, &ulr)
             }
             _ => {
                 let pur = PurgeUeRequest {
@@ -101,7 +101,7 @@ impl VisitedNetwork {
                     user_name: imsi,
                     pur_flags: Some(pur_flags::UE_PURGED_IN_MME),
                 };
-                m.peer.send_request(now, tok, |ids, w| pur.emit(ids, w))
+                m.peer.send_request(now, tok, &pur)
             }
         };
         self.scratch = session;
@@ -186,7 +186,7 @@ impl VisitedNetwork {
                 let cla = CancelLocationAnswer {
                     common: AnswerCommon::success(clr.common.session_id, &m.host, &m.realm),
                 };
-                m.peer.send_answer(|w| cla.emit(pkt.ids(), w));
+                m.peer.send_answer(pkt.ids(), &cla);
                 stats.answered += 1;
             }
             Err(e) => {

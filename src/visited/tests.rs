@@ -133,8 +133,7 @@ fn the_mme_answers_cancel_location_with_cla() {
         cancellation_type: 0,
         clr_flags: Some(1),
     };
-    hss.send_request(Micros(3), 77, |ids, w| clr.emit(ids, w))
-        .unwrap();
+    hss.send_request(Micros(3), 77, &clr).unwrap();
     for m in messages(hss.transmit()) {
         vn.handle_mme_message(Micros(4), 0, &m);
     }

@@ -374,12 +374,11 @@ pub fn lossy_link(
 /// A CER from an S6a MME with this Origin-Host and Origin-Realm (hop-by-hop id 1).
 pub fn cer(host: &str, realm: &str) -> Vec<u8> {
     use roamsim::wire::diameter::{
-        Capabilities, CapabilitiesRequest, Ids, Repeated, VendorSpecificAppId, Writer,
+        Capabilities, CapabilitiesRequest, Emit, Ids, Repeated, VendorSpecificAppId,
     };
     let mut buf = Vec::new();
     let ips = ["127.0.0.1".parse().unwrap()];
     let apps = [VendorSpecificAppId::S6A];
-    let mut w = Writer::new(&mut buf);
     CapabilitiesRequest {
         capabilities: Capabilities {
             origin_host: host,
@@ -395,14 +394,13 @@ pub fn cer(host: &str, realm: &str) -> Vec<u8> {
             firmware_revision: None,
         },
     }
-    .emit(
+    .emit_to(
         Ids {
             hop_by_hop: 1,
             end_to_end: 1,
         },
-        &mut w,
+        &mut buf,
     );
-    w.finish();
     buf
 }
 

@@ -10,7 +10,6 @@ use roamsim::engine::diameter::sctp_udp::{SctpUdp, SctpUdpConfig};
 use roamsim::model::Micros;
 use roamsim::proto::diameter::{Event as PeerEvent, Incoming, LocalIdentity, Peer, PeerConfig};
 use roamsim::proto::sctp::{AssocId, AssocStats, CloseReason, Event};
-use roamsim::wire::diameter::Ids;
 use roamsim::wire::s6a::{
     AuthInfoRequest, RequestCommon, RequestedEutranAuthInfo, UpdateLocationRequest,
 };
@@ -135,8 +134,10 @@ impl SctpMme {
         let session = format!("{MME_HOST};air;{token}");
         let now = self.now();
         self.peer
-            .send_request(now, token, |ids: Ids, w| {
-                AuthInfoRequest {
+            .send_request(
+                now,
+                token,
+                &AuthInfoRequest {
                     common: common(&session),
                     user_name: imsi,
                     requested_eutran: Some(RequestedEutranAuthInfo {
@@ -145,9 +146,8 @@ impl SctpMme {
                         re_synchronization_info: None,
                     }),
                     visited_plmn_id: PLMN_208_01,
-                }
-                .emit(ids, w)
-            })
+                },
+            )
             .expect("send AIR");
     }
 
@@ -156,16 +156,17 @@ impl SctpMme {
         let session = format!("{MME_HOST};ulr;{token}");
         let now = self.now();
         self.peer
-            .send_request(now, token, |ids: Ids, w| {
-                UpdateLocationRequest {
+            .send_request(
+                now,
+                token,
+                &UpdateLocationRequest {
                     common: common(&session),
                     user_name: imsi,
                     rat_type: 1004,
                     ulr_flags: 0x22,
                     visited_plmn_id: PLMN_208_01,
-                }
-                .emit(ids, w)
-            })
+                },
+            )
             .expect("send ULR");
     }
 

@@ -8,7 +8,7 @@ use super::*;
 use crate::proto::diameter::{Incoming, LocalIdentity, Peer, PeerConfig};
 use crate::proto::sctp::CloseReason;
 use crate::wire::diameter::codes::{app, command};
-use crate::wire::diameter::{ResultCode, Writer};
+use crate::wire::diameter::{EmitFn, ResultCode, Writer};
 
 fn identity(host: &str) -> LocalIdentity {
     LocalIdentity {
@@ -118,7 +118,7 @@ fn diameter_over_sctp_udp_uses_ppid_46_and_many_streams() {
     let now = Micros::from_duration(t0.elapsed());
     let (_, peer) = client.peer.as_mut().unwrap();
     for token in 0..40 {
-        peer.send_request(now, token, request).unwrap();
+        peer.send_request(now, token, &EmitFn(request)).unwrap();
     }
     run_until(t0, &mut client, &mut server, |c, _| c.answers == 40);
 

@@ -22,8 +22,8 @@ use crate::model::Micros;
 use crate::wire::diameter::codes::{app, command, result, vendor};
 use crate::wire::diameter::{
     Capabilities, CapabilitiesAnswer, CapabilitiesRequest, DisconnectAnswer, DisconnectRequest,
-    Error as WireError, ErrorAnswer, Ids, Packet, Repeated, ResultCode, VendorSpecificAppId,
-    WatchdogAnswer, WatchdogRequest, Writer,
+    Emit, Error as WireError, ErrorAnswer, Ids, Packet, Repeated, ResultCode, VendorSpecificAppId,
+    WatchdogAnswer, WatchdogRequest,
 };
 
 /// How this node names itself in CER/CEA and in every message it originates.
@@ -258,7 +258,7 @@ impl Peer {
         let cer = CapabilitiesRequest {
             capabilities: capabilities(id, &ips, &vendors, &apps),
         };
-        put(&mut p.out, |w| cer.emit(ids, w));
+        cer.emit_to(ids, &mut p.out);
         p
     }
 
@@ -323,20 +323,20 @@ impl Peer {
         ids
     }
 
-    /// Sends an application request: `emit` writes the whole message with the given ids.
+    /// Sends an application request: `msg` is written with the ids this peer assigns.
     /// The answer comes back as [`Incoming::Answer`] with `token`, or
     /// [`Event::RequestTimedOut`].
     pub fn send_request(
         &mut self,
         now: Micros,
         token: u64,
-        emit: impl FnOnce(Ids, &mut Writer<'_>),
+        msg: &impl Emit,
     ) -> Result<Ids, PeerError> {
         if self.state != State::Open {
             return Err(PeerError::NotOpen(self.state));
         }
         let ids = self.next_ids();
-        put(&mut self.out, |w| emit(ids, w));
+        msg.emit_to(ids, &mut self.out);
         let deadline_us = now + self.cfg.request_timeout_us;
         self.pending.insert(
             ids.hop_by_hop,
@@ -351,9 +351,10 @@ impl Peer {
         Ok(ids)
     }
 
-    /// Writes an answer (or any message that needs no tracking) into the transmit buffer.
-    pub fn send_answer(&mut self, emit: impl FnOnce(&mut Writer<'_>)) {
-        put(&mut self.out, emit);
+    /// Writes an answer (or any message that needs no tracking) with `ids` (an answer's are its
+    /// request's) into the transmit buffer.
+    pub fn send_answer(&mut self, ids: Ids, msg: &impl Emit) {
+        msg.emit_to(ids, &mut self.out);
     }
 
     /// Starts a graceful disconnect (RFC 6733 §5.4): DPR now, Closed on DPA or after the
@@ -368,7 +369,7 @@ impl Peer {
                     origin_realm: &id.origin_realm,
                     disconnect_cause: cause,
                 };
-                put(&mut self.out, |w| msg.emit(ids, w));
+                msg.emit_to(ids, &mut self.out);
                 self.state = State::Closing;
                 self.handshake_deadline_us = Some(now + self.cfg.handshake_timeout_us);
             }
@@ -439,7 +440,7 @@ impl Peer {
                     origin_realm: &id.origin_realm,
                     origin_state_id: Some(id.origin_state_id),
                 };
-                put(&mut self.out, |w| msg.emit(ids, w));
+                msg.emit_to(ids, &mut self.out);
                 self.stats.watchdogs_sent += 1;
                 self.watchdog_hbh = Some(ids.hop_by_hop);
                 self.watchdog = Watchdog::Waiting;
@@ -586,7 +587,7 @@ impl Peer {
             error_message: None,
             failed_avp: failed,
         };
-        put(&mut self.out, |w| msg.emit(ids, w));
+        msg.emit_to(ids, &mut self.out);
     }
 
     fn on_cea<'a>(&mut self, pkt: &Packet<&'a [u8]>) -> Result<Incoming<'a>, PeerError> {
@@ -624,7 +625,7 @@ impl Peer {
             error_message: None,
             origin_state_id: Some(id.origin_state_id),
         };
-        put(&mut self.out, |w| msg.emit(pkt.ids(), w));
+        msg.emit_to(pkt.ids(), &mut self.out);
         Ok(Incoming::Consumed)
     }
 
@@ -643,7 +644,7 @@ impl Peer {
             origin_realm: &id.origin_realm,
             error_message: None,
         };
-        put(&mut self.out, |w| msg.emit(pkt.ids(), w));
+        msg.emit_to(pkt.ids(), &mut self.out);
         self.down(DownReason::PeerDisconnect(cause));
         Ok(Incoming::Consumed)
     }
@@ -709,15 +710,8 @@ impl Peer {
         a.failed_avp = failed;
         a.error_message = message;
         a.origin_state_id = Some(id.origin_state_id);
-        put(&mut self.out, |w| a.emit(request.ids(), w));
+        a.emit_to(request.ids(), &mut self.out);
     }
-}
-
-/// Emits one message at the end of `out` and patches its length.
-fn put(out: &mut Vec<u8>, emit: impl FnOnce(&mut Writer<'_>)) {
-    let mut w = Writer::new(out);
-    emit(&mut w);
-    w.finish();
 }
 
 fn capabilities<'a>(

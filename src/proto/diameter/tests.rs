@@ -3,7 +3,9 @@
 use super::*;
 use crate::model::Micros;
 use crate::wire::diameter::codes::{app, command, result, vendor};
-use crate::wire::diameter::{message_len, Packet, ResultCode, WatchdogRequest, Writer};
+use crate::wire::diameter::{
+    message_len, Emit, EmitFn, Packet, ResultCode, WatchdogRequest, Writer,
+};
 
 fn identity(host: &str) -> LocalIdentity {
     LocalIdentity {
@@ -122,7 +124,9 @@ fn unknown_peer_is_refused_with_3010() {
 #[test]
 fn answers_match_requests_by_hop_by_hop_and_late_ones_time_out() {
     let (mut c, mut s) = open_pair();
-    let ids = c.send_request(Micros(100), 42, s6a_request).unwrap();
+    let ids = c
+        .send_request(Micros(100), 42, &EmitFn(s6a_request))
+        .unwrap();
     let req = messages(c.transmit()).remove(0);
     c.clear_transmit();
     let Ok(Incoming::Request(pkt)) = s.handle_message(Micros(150), &req) else {
@@ -143,7 +147,8 @@ fn answers_match_requests_by_hop_by_hop_and_late_ones_time_out() {
         c.handle_message(Micros(210), &ans).unwrap(),
         Incoming::UnmatchedAnswer
     );
-    c.send_request(Micros(300), 43, s6a_request).unwrap();
+    c.send_request(Micros(300), 43, &EmitFn(s6a_request))
+        .unwrap();
     c.clear_transmit();
     // The answered request's deadline may still wake the peer (lazy deletion): harmless.
     let mut deadline = c.poll_timeout().unwrap();
@@ -168,7 +173,7 @@ fn answers_match_requests_by_hop_by_hop_and_late_ones_time_out() {
 fn requests_before_open_are_refused() {
     let (mut c, _s) = pair(Micros(0), true);
     assert_eq!(
-        c.send_request(Micros(0), 1, s6a_request),
+        c.send_request(Micros(0), 1, &EmitFn(s6a_request)),
         Err(PeerError::NotOpen(State::WaitCea))
     );
 }
@@ -204,20 +209,18 @@ fn watchdog_sends_dwr_when_idle_and_drops_a_silent_peer() {
 fn dwr_is_answered_and_keeps_the_connection() {
     let (mut c, mut s) = open_pair();
     let mut buf = Vec::new();
-    let mut w = Writer::new(&mut buf);
     WatchdogRequest {
         origin_host: MME,
         origin_realm: "epc.mnc001.mcc208.3gppnetwork.org",
         origin_state_id: None,
     }
-    .emit(
+    .emit_to(
         crate::wire::diameter::Ids {
             hop_by_hop: 9,
             end_to_end: 9,
         },
-        &mut w,
+        &mut buf,
     );
-    w.finish();
     assert_eq!(
         s.handle_message(Micros(5), &buf).unwrap(),
         Incoming::Consumed
@@ -259,17 +262,13 @@ fn disconnect_is_graceful_on_both_sides() {
 fn unsupported_application_gets_3007_with_the_e_bit() {
     let (mut c, mut s) = open_pair();
     let mut buf = Vec::new();
-    let mut w = Writer::new(&mut buf);
-    w.header(
-        0xc0,
-        272,
-        4,
+    EmitFn(|ids, w: &mut Writer<'_>| w.header(0xc0, 272, 4, ids)).emit_to(
         crate::wire::diameter::Ids {
             hop_by_hop: 1,
             end_to_end: 1,
         },
+        &mut buf,
     );
-    w.finish();
     assert_eq!(
         s.handle_message(Micros(1), &buf).unwrap(),
         Incoming::Consumed

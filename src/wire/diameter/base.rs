@@ -7,7 +7,7 @@ use std::net::IpAddr;
 
 use super::codes::{avp, command, flags, result};
 use super::{
-    expect_command, required, Avp, AvpIter, Error, FailedAvp, FromAvp, Ids, Packet, Repeated,
+    expect_command, required, Avp, AvpIter, Emit, Error, FailedAvp, FromAvp, Ids, Packet, Repeated,
     Writer,
 };
 
@@ -363,9 +363,11 @@ impl<'a> CapabilitiesRequest<'a> {
         let (capabilities, _) = Capabilities::parse(pkt)?;
         Ok(CapabilitiesRequest { capabilities })
     }
+}
 
+impl Emit for CapabilitiesRequest<'_> {
     /// Emits a CER.
-    pub fn emit(&self, ids: Ids, w: &mut Writer<'_>) {
+    fn write(&self, ids: Ids, w: &mut Writer<'_>) {
         w.header(flags::REQUEST, command::CAPABILITIES_EXCHANGE, 0, ids);
         self.capabilities.emit_head(w);
         self.capabilities.emit_tail(w);
@@ -397,9 +399,11 @@ impl<'a> CapabilitiesAnswer<'a> {
             failed_avp: c.failed_avp,
         })
     }
+}
 
+impl Emit for CapabilitiesAnswer<'_> {
     /// Emits a CEA.
-    pub fn emit(&self, ids: Ids, w: &mut Writer<'_>) {
+    fn write(&self, ids: Ids, w: &mut Writer<'_>) {
         let f = self.result.answer_flags(false);
         w.header(f, command::CAPABILITIES_EXCHANGE, 0, ids);
         self.result.emit(w);
@@ -431,9 +435,11 @@ impl<'a> WatchdogRequest<'a> {
             origin_state_id: c.origin_state_id,
         })
     }
+}
 
+impl Emit for WatchdogRequest<'_> {
     /// Emits a DWR.
-    pub fn emit(&self, ids: Ids, w: &mut Writer<'_>) {
+    fn write(&self, ids: Ids, w: &mut Writer<'_>) {
         w.header(flags::REQUEST, command::DEVICE_WATCHDOG, 0, ids);
         w.avp_str(avp::ORIGIN_HOST, self.origin_host);
         w.avp_str(avp::ORIGIN_REALM, self.origin_realm);
@@ -471,9 +477,11 @@ impl<'a> WatchdogAnswer<'a> {
             origin_state_id: c.origin_state_id,
         })
     }
+}
 
+impl Emit for WatchdogAnswer<'_> {
     /// Emits a DWA.
-    pub fn emit(&self, ids: Ids, w: &mut Writer<'_>) {
+    fn write(&self, ids: Ids, w: &mut Writer<'_>) {
         w.header(
             self.result.answer_flags(false),
             command::DEVICE_WATCHDOG,
@@ -518,9 +526,11 @@ impl<'a> DisconnectRequest<'a> {
             disconnect_cause: required(cause, avp::DISCONNECT_CAUSE)?,
         })
     }
+}
 
+impl Emit for DisconnectRequest<'_> {
     /// Emits a DPR.
-    pub fn emit(&self, ids: Ids, w: &mut Writer<'_>) {
+    fn write(&self, ids: Ids, w: &mut Writer<'_>) {
         w.header(flags::REQUEST, command::DISCONNECT_PEER, 0, ids);
         w.avp_str(avp::ORIGIN_HOST, self.origin_host);
         w.avp_str(avp::ORIGIN_REALM, self.origin_realm);
@@ -553,9 +563,11 @@ impl<'a> DisconnectAnswer<'a> {
             error_message: c.error_message,
         })
     }
+}
 
+impl Emit for DisconnectAnswer<'_> {
     /// Emits a DPA.
-    pub fn emit(&self, ids: Ids, w: &mut Writer<'_>) {
+    fn write(&self, ids: Ids, w: &mut Writer<'_>) {
         w.header(
             self.result.answer_flags(false),
             command::DISCONNECT_PEER,
@@ -645,9 +657,11 @@ impl<'a> ErrorAnswer<'a> {
             failed_avp: c.failed_avp,
         })
     }
+}
 
+impl Emit for ErrorAnswer<'_> {
     /// Emits the answer: E bit set for 3xxx, AVPs in the order of RFC 6733 §7.2.
-    pub fn emit(&self, ids: Ids, w: &mut Writer<'_>) {
+    fn write(&self, ids: Ids, w: &mut Writer<'_>) {
         let f = self.result.answer_flags(self.proxiable);
         w.header(f, self.command_code, self.application_id, ids);
         if let Some(s) = self.session_id {

@@ -23,7 +23,7 @@ pub use base::{
     ErrorAnswer, ResultCode, VendorSpecificAppId, WatchdogAnswer, WatchdogRequest,
 };
 pub use error::{Error, FailedAvp};
-pub use writer::{Group, Ids, Writer};
+pub use writer::{Emit, EmitFn, Group, Ids, Writer};
 
 use codes::flags;
 

@@ -14,11 +14,9 @@ fn frame(n: usize) -> Vec<u8> {
     capture::frame("s6a-tcp.pcap", n)
 }
 
-fn emit_with(f: impl FnOnce(&mut Writer<'_>)) -> Vec<u8> {
+fn emit_with(f: impl Fn(&mut Writer<'_>)) -> Vec<u8> {
     let mut buf = Vec::new();
-    let mut w = Writer::new(&mut buf);
-    f(&mut w);
-    w.finish();
+    EmitFn(|_: Ids, w: &mut Writer<'_>| f(w)).emit_to(Ids::default(), &mut buf);
     buf
 }
 
@@ -121,7 +119,7 @@ fn parse_and_emit_base_messages_byte_identical() {
     );
     assert!(c.supported_vendor_ids.is_empty() && c.vendor_specific_application_ids.is_empty());
     assert!(c.supports_auth_app(app::S6A));
-    assert_eq!(emit_with(|w| r.emit(p.ids(), w)), cer);
+    assert_eq!(emit_with(|w| r.write(p.ids(), w)), cer);
 
     let cea = frame(6);
     let p = Packet::new_checked(&cea[..]).unwrap();
@@ -136,7 +134,7 @@ fn parse_and_emit_base_messages_byte_identical() {
         [vendor::TGPP]
     );
     assert_eq!(a.capabilities.origin_state_id, None);
-    assert_eq!(emit_with(|w| a.emit(p.ids(), w)), cea);
+    assert_eq!(emit_with(|w| a.write(p.ids(), w)), cea);
 
     let dwr = frame(17);
     let p = Packet::new_checked(&dwr[..]).unwrap();
@@ -147,28 +145,28 @@ fn parse_and_emit_base_messages_byte_identical() {
         origin_state_id: Some(1795674173),
     };
     assert_eq!(r, want);
-    assert_eq!(emit_with(|w| want.emit(p.ids(), w)), dwr);
+    assert_eq!(emit_with(|w| want.write(p.ids(), w)), dwr);
 
     let dwa = frame(18);
     let p = Packet::new_checked(&dwa[..]).unwrap();
     let a = WatchdogAnswer::parse(&p).unwrap();
     assert_eq!(a.result.code(), result::SUCCESS);
     assert_eq!(a.origin_state_id, Some(1795674172));
-    assert_eq!(emit_with(|w| a.emit(p.ids(), w)), dwa);
+    assert_eq!(emit_with(|w| a.write(p.ids(), w)), dwa);
 
     for n in [36, 38] {
         let dpr = frame(n);
         let p = Packet::new_checked(&dpr[..]).unwrap();
         let r = DisconnectRequest::parse(&p).unwrap();
         assert_eq!(r.disconnect_cause, disconnect_cause::REBOOTING);
-        assert_eq!(emit_with(|w| r.emit(p.ids(), w)), dpr);
+        assert_eq!(emit_with(|w| r.write(p.ids(), w)), dpr);
     }
     for n in [39, 40] {
         let dpa = frame(n);
         let p = Packet::new_checked(&dpa[..]).unwrap();
         let a = DisconnectAnswer::parse(&p).unwrap();
         assert_eq!((a.result, a.origin_host), (ResultCode::SUCCESS, HSS));
-        assert_eq!(emit_with(|w| a.emit(p.ids(), w)), dpa);
+        assert_eq!(emit_with(|w| a.write(p.ids(), w)), dpa);
     }
 }
 
@@ -317,7 +315,7 @@ fn error_answer_for_a_broken_request_decodes_in_tshark() {
     let mut ans = ErrorAnswer::for_request(&p, HSS, HSS_REALM, ResultCode::Base(err.result_code()));
     ans.error_message = Some("missing Vendor-Id");
     ans.failed_avp = err.failed_avp(p.message());
-    let bytes = emit_with(|w| ans.emit(p.ids(), w));
+    let bytes = emit_with(|w| ans.write(p.ids(), w));
     let q = Packet::new_checked(&bytes[..]).unwrap();
     assert!(!q.is_request() && !q.is_error());
     assert_eq!(q.ids(), p.ids());
@@ -334,7 +332,7 @@ fn error_answer_for_a_broken_request_decodes_in_tshark() {
     let p = Packet::new_checked(&air[..]).unwrap();
     let busy = ErrorAnswer::for_request(&p, HSS, HSS_REALM, ResultCode::Base(result::TOO_BUSY));
     assert!(busy.session_id.unwrap().starts_with(MME1));
-    let busy_bytes = emit_with(|w| busy.emit(p.ids(), w));
+    let busy_bytes = emit_with(|w| busy.write(p.ids(), w));
     let q = Packet::new_checked(&busy_bytes[..]).unwrap();
     assert!(q.is_error() && q.is_proxiable());
     assert_eq!(ErrorAnswer::parse(&q).unwrap(), busy);
@@ -358,24 +356,20 @@ fn writer_reuses_its_buffer_and_batches() {
     let ptr = buf.as_ptr();
     for i in 0..100 {
         buf.clear();
-        let mut w = Writer::new(&mut buf);
-        dwr.emit(
+        dwr.emit_to(
             Ids {
                 hop_by_hop: i,
                 end_to_end: i,
             },
-            &mut w,
+            &mut buf,
         );
-        w.finish();
-        let mut w = Writer::new(&mut buf);
-        dwr.emit(
+        let second = dwr.emit_to(
             Ids {
                 hop_by_hop: i + 1,
                 end_to_end: i,
             },
-            &mut w,
+            &mut buf,
         );
-        let second = w.finish();
         assert_eq!(buf.len(), 2 * second);
     }
     assert_eq!(
@@ -573,7 +567,7 @@ proptest! {
         let ids = Ids { hop_by_hop: 1, end_to_end: 2 };
         if request {
             let r = CapabilitiesRequest { capabilities };
-            let bytes = emit_with(|w| r.emit(ids, w));
+            let bytes = emit_with(|w| r.write(ids, w));
             let p = Packet::new_checked(&bytes[..]).unwrap();
             prop_assert_eq!(CapabilitiesRequest::parse(&p).unwrap(), r);
         } else {
@@ -581,7 +575,7 @@ proptest! {
                 result: ResultCode::Base(result), capabilities,
                 error_message: Some("x"), failed_avp: None,
             };
-            let bytes = emit_with(|w| a.emit(ids, w));
+            let bytes = emit_with(|w| a.write(ids, w));
             let p = Packet::new_checked(&bytes[..]).unwrap();
             prop_assert_eq!(p.is_error(), (3000..4000).contains(&result));
             prop_assert_eq!(CapabilitiesAnswer::parse(&p).unwrap(), a);

@@ -1,7 +1,10 @@
-//! The emitter (RFC 6733 §3, §4.1, §4.4): appends one message to a caller-owned `Vec<u8>` that
-//! is reused across messages, so nothing is allocated once its capacity has grown. Lengths of the
-//! message and of Grouped AVPs are patched in place when they close; every AVP is padded to 4
-//! octets with zeros.
+//! The emitter (RFC 6733 §3, §4.1, §4.4), in the one emit style of `wire` (docs/ARCHITECTURE.md
+//! §3): every whole message implements [`Emit`], whose `buffer_len()` says how many bytes
+//! `emit()` writes into a caller-owned `&mut [u8]`, and `emit()` returns that length. The AVPs
+//! inside a message go through a [`Writer`] over that buffer; the same [`Emit::write`] runs once
+//! in measuring mode (counting, writing nothing) for `buffer_len()` and once for real, so the two
+//! cannot disagree. Lengths of the message and of Grouped AVPs are patched in place when they
+//! close; every AVP is padded to 4 octets with zeros. Nothing is allocated.
 
 use std::net::IpAddr;
 
@@ -19,61 +22,130 @@ pub struct Ids {
     pub end_to_end: u32,
 }
 
+/// A whole Diameter message that can be written: the Repr types of base (RFC 6733) and S6a
+/// (TS 29.272) messages.
+pub trait Emit {
+    /// Writes the message with identifiers `ids` through `w`: the header, then the AVPs.
+    fn write(&self, ids: Ids, w: &mut Writer<'_>);
+
+    /// Bytes [`emit`](Emit::emit) writes.
+    fn buffer_len(&self) -> usize {
+        let mut w = Writer::measuring();
+        self.write(Ids::default(), &mut w);
+        w.finish()
+    }
+
+    /// Writes the message into `buf`, which must hold [`buffer_len`](Emit::buffer_len) bytes;
+    /// returns its length.
+    fn emit(&self, ids: Ids, buf: &mut [u8]) -> usize {
+        let mut w = Writer::new(buf);
+        self.write(ids, &mut w);
+        w.finish()
+    }
+
+    /// Appends the message to `out` (a transmit stream reused across messages, which stops
+    /// allocating once its capacity has grown); returns its length.
+    fn emit_to(&self, ids: Ids, out: &mut Vec<u8>) -> usize {
+        let start = out.len();
+        out.resize(start + self.buffer_len(), 0);
+        self.emit(ids, &mut out[start..])
+    }
+}
+
+/// A message written by a function (tests, tools, hand-built or deliberately broken messages).
+#[derive(Clone, Copy, Debug)]
+pub struct EmitFn<F>(pub F);
+
+impl<F: Fn(Ids, &mut Writer<'_>)> Emit for EmitFn<F> {
+    fn write(&self, ids: Ids, w: &mut Writer<'_>) {
+        (self.0)(ids, w)
+    }
+}
+
 /// An open Grouped AVP, closed by [`Writer::end_group`].
 #[must_use = "a group must be closed with Writer::end_group"]
 #[derive(Debug)]
 pub struct Group(usize);
 
-/// Appends one Diameter message to a buffer: [`header`](Writer::header), then AVPs, then
-/// [`finish`](Writer::finish). Several messages may be written one after another into the same
-/// buffer (one `Writer` each), e.g. to batch a TCP write.
+/// Writes one Diameter message into a buffer: [`header`](Writer::header), then AVPs, then
+/// [`finish`](Writer::finish); or, [`measuring`](Writer::measuring), only counts its bytes.
+/// Writing past the end of the buffer panics: size it with [`Emit::buffer_len`].
 #[derive(Debug)]
 pub struct Writer<'b> {
-    buf: &'b mut Vec<u8>,
-    start: usize,
+    buf: &'b mut [u8],
+    pos: usize,
+    measure: bool,
 }
 
 impl<'b> Writer<'b> {
-    /// A writer that appends at the end of `buf`.
-    pub fn new(buf: &'b mut Vec<u8>) -> Self {
-        let start = buf.len();
-        Writer { buf, start }
+    /// A writer filling `buf` from its start.
+    pub fn new(buf: &'b mut [u8]) -> Self {
+        Writer {
+            buf,
+            pos: 0,
+            measure: false,
+        }
     }
 
-    /// Writes the 20-octet header; the length is patched by [`finish`](Writer::finish).
+    /// A writer that writes nothing and only counts: its [`finish`](Writer::finish) is the
+    /// length the message would have.
+    pub fn measuring() -> Writer<'static> {
+        Writer {
+            buf: &mut [],
+            pos: 0,
+            measure: true,
+        }
+    }
+
+    fn put(&mut self, bytes: &[u8]) {
+        let end = self.pos + bytes.len();
+        if !self.measure {
+            self.buf[self.pos..end].copy_from_slice(bytes);
+        }
+        self.pos = end;
+    }
+
+    fn zeros(&mut self, n: usize) {
+        let end = self.pos + n;
+        if !self.measure {
+            self.buf[self.pos..end].fill(0);
+        }
+        self.pos = end;
+    }
+
+    /// Writes the 20-octet header (starting the message afresh); the length is patched by
+    /// [`finish`](Writer::finish).
     pub fn header(&mut self, flags: u8, command_code: u32, application_id: u32, ids: Ids) {
-        self.buf.truncate(self.start);
-        self.buf.extend_from_slice(&[VERSION, 0, 0, 0]);
+        self.pos = 0;
+        self.put(&[VERSION, 0, 0, 0]);
         let cmd = command_code.to_be_bytes();
-        self.buf.extend_from_slice(&[flags, cmd[1], cmd[2], cmd[3]]);
-        self.buf.extend_from_slice(&application_id.to_be_bytes());
-        self.buf.extend_from_slice(&ids.hop_by_hop.to_be_bytes());
-        self.buf.extend_from_slice(&ids.end_to_end.to_be_bytes());
+        self.put(&[flags, cmd[1], cmd[2], cmd[3]]);
+        self.put(&application_id.to_be_bytes());
+        self.put(&ids.hop_by_hop.to_be_bytes());
+        self.put(&ids.end_to_end.to_be_bytes());
     }
 
     fn avp_header(&mut self, code: u32, flags: u8, vendor_id: u32, data_len: usize) {
         let vendor = flags & avp_flags::VENDOR != 0;
         let len = data_len + if vendor { 12 } else { 8 };
-        self.buf.extend_from_slice(&code.to_be_bytes());
+        self.put(&code.to_be_bytes());
         let l = (len as u32).to_be_bytes();
-        self.buf.extend_from_slice(&[flags, l[1], l[2], l[3]]);
+        self.put(&[flags, l[1], l[2], l[3]]);
         if vendor {
-            self.buf.extend_from_slice(&vendor_id.to_be_bytes());
+            self.put(&vendor_id.to_be_bytes());
         }
     }
 
     fn pad(&mut self) {
-        let rel = self.buf.len() - self.start;
-        self.buf.resize(self.start + padded(rel), 0);
+        self.zeros(padded(self.pos) - self.pos);
     }
 
     /// An AVP with explicit flags (V decides whether `vendor_id` is written).
     pub fn avp_raw(&mut self, code: u32, flags: u8, vendor_id: u32, data: &[u8]) {
         self.avp_header(code, flags, vendor_id, data.len());
-        self.buf.extend_from_slice(data);
+        self.put(data);
         self.pad();
     }
-
     /// An OctetString AVP with the dictionary's flags for `key`.
     pub fn avp_octets(&mut self, key: AvpKey, data: &[u8]) {
         self.avp_raw(key.code, key.flags(), key.vendor_id, data);
@@ -119,15 +191,14 @@ impl<'b> Writer<'b> {
 
     /// A complete, already encoded AVP (e.g. one echoed from a request), padded here.
     pub fn avp_bytes(&mut self, avp: &[u8]) {
-        self.buf.extend_from_slice(avp);
+        self.put(avp);
         self.pad();
     }
 
     /// An AVP with `len` zero octets of data (a Failed-AVP example, RFC 6733 §7.5).
     pub fn avp_zeroed(&mut self, code: u32, flags: u8, vendor_id: u32, len: usize) {
         self.avp_header(code, flags, vendor_id, len);
-        let end = self.buf.len() + len;
-        self.buf.resize(end, 0);
+        self.zeros(len);
         self.pad();
     }
 
@@ -151,20 +222,22 @@ impl<'b> Writer<'b> {
 
     /// Opens a Grouped AVP; AVPs written until [`end_group`](Writer::end_group) go inside it.
     pub fn begin_group(&mut self, key: AvpKey) -> Group {
-        let at = self.buf.len();
+        let at = self.pos;
         self.avp_header(key.code, key.flags(), key.vendor_id, 0);
         Group(at)
     }
 
     /// Closes a Grouped AVP, patching its length (which covers the padding of its last member).
     pub fn end_group(&mut self, group: Group) {
-        let len = (self.buf.len() - group.0) as u32;
-        self.buf[group.0 + 5..group.0 + 8].copy_from_slice(&len.to_be_bytes()[1..]);
+        let len = (self.pos - group.0) as u32;
+        if !self.measure {
+            self.buf[group.0 + 5..group.0 + 8].copy_from_slice(&len.to_be_bytes()[1..]);
+        }
     }
 
     /// Bytes written so far for this message.
     pub fn len(&self) -> usize {
-        self.buf.len() - self.start
+        self.pos
     }
 
     /// Whether nothing has been written yet.
@@ -172,13 +245,15 @@ impl<'b> Writer<'b> {
         self.len() == 0
     }
 
-    /// Patches the message length and returns it; the message is the last `len` bytes of the
+    /// Patches the message length and returns it; the message is the first `len` bytes of the
     /// buffer.
     pub fn finish(self) -> usize {
-        let len = self.len();
+        let len = self.pos;
         debug_assert!((20..1 << 24).contains(&len), "message length {len}");
-        let l = (len as u32).to_be_bytes();
-        self.buf[self.start + 1..self.start + 4].copy_from_slice(&l[1..]);
+        if !self.measure {
+            let l = (len as u32).to_be_bytes();
+            self.buf[1..4].copy_from_slice(&l[1..]);
+        }
         len
     }
 }

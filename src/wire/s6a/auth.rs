@@ -7,7 +7,7 @@ use super::{
     emit_answer_head, emit_request_head, parse_answer, parse_request, plmn, AnswerCommon,
     RequestCommon,
 };
-use crate::wire::diameter::{required, Avp, Error, FromAvp, Ids, Packet, Repeated, Writer};
+use crate::wire::diameter::{required, Avp, Emit, Error, FromAvp, Ids, Packet, Repeated, Writer};
 
 /// Requested-EUTRAN-Authentication-Info (§7.3.11).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -91,9 +91,11 @@ impl<'a> AuthInfoRequest<'a> {
             visited_plmn_id: required(plmn_id, avp::VISITED_PLMN_ID)?,
         })
     }
+}
 
+impl Emit for AuthInfoRequest<'_> {
     /// Emits an AIR.
-    pub fn emit(&self, ids: Ids, w: &mut Writer<'_>) {
+    fn write(&self, ids: Ids, w: &mut Writer<'_>) {
         emit_request_head(w, command::AUTHENTICATION_INFORMATION, ids, &self.common);
         w.avp_str(avp::USER_NAME, self.user_name);
         if let Some(r) = &self.requested_eutran {
@@ -183,9 +185,11 @@ impl<'a> AuthInfoAnswer<'a> {
         })?;
         Ok(AuthInfoAnswer { common, vectors })
     }
+}
 
+impl Emit for AuthInfoAnswer<'_> {
     /// Emits an AIA.
-    pub fn emit(&self, ids: Ids, w: &mut Writer<'_>) {
+    fn write(&self, ids: Ids, w: &mut Writer<'_>) {
         emit_answer_head(w, command::AUTHENTICATION_INFORMATION, ids, &self.common);
         if !self.vectors.is_empty() {
             let g = w.begin_group(avp::AUTHENTICATION_INFO);

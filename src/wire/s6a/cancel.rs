@@ -5,7 +5,7 @@ use super::codes::{avp, command};
 use super::{
     emit_answer_head, emit_request_head, parse_answer, parse_request, AnswerCommon, RequestCommon,
 };
-use crate::wire::diameter::{required, Error, Ids, Packet, Writer};
+use crate::wire::diameter::{required, Emit, Error, Ids, Packet, Writer};
 
 /// Cancel-Location-Request (§7.2.7), HSS → MME.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -41,9 +41,11 @@ impl<'a> CancelLocationRequest<'a> {
             clr_flags: flags,
         })
     }
+}
 
+impl Emit for CancelLocationRequest<'_> {
     /// Emits a CLR.
-    pub fn emit(&self, ids: Ids, w: &mut Writer<'_>) {
+    fn write(&self, ids: Ids, w: &mut Writer<'_>) {
         emit_request_head(w, command::CANCEL_LOCATION, ids, &self.common);
         w.avp_str(avp::USER_NAME, self.user_name);
         w.avp_u32(avp::CANCELLATION_TYPE, self.cancellation_type);
@@ -66,9 +68,11 @@ impl<'a> CancelLocationAnswer<'a> {
         let common = parse_answer(pkt, command::CANCEL_LOCATION, |_| Ok(()))?;
         Ok(CancelLocationAnswer { common })
     }
+}
 
+impl Emit for CancelLocationAnswer<'_> {
     /// Emits a CLA.
-    pub fn emit(&self, ids: Ids, w: &mut Writer<'_>) {
+    fn write(&self, ids: Ids, w: &mut Writer<'_>) {
         emit_answer_head(w, command::CANCEL_LOCATION, ids, &self.common);
     }
 }
@@ -102,9 +106,11 @@ impl<'a> PurgeUeRequest<'a> {
             pur_flags: flags,
         })
     }
+}
 
+impl Emit for PurgeUeRequest<'_> {
     /// Emits a PUR.
-    pub fn emit(&self, ids: Ids, w: &mut Writer<'_>) {
+    fn write(&self, ids: Ids, w: &mut Writer<'_>) {
         emit_request_head(w, command::PURGE_UE, ids, &self.common);
         w.avp_str(avp::USER_NAME, self.user_name);
         if let Some(f) = self.pur_flags {
@@ -137,9 +143,11 @@ impl<'a> PurgeUeAnswer<'a> {
             pua_flags: flags,
         })
     }
+}
 
+impl Emit for PurgeUeAnswer<'_> {
     /// Emits a PUA.
-    pub fn emit(&self, ids: Ids, w: &mut Writer<'_>) {
+    fn write(&self, ids: Ids, w: &mut Writer<'_>) {
         emit_answer_head(w, command::PURGE_UE, ids, &self.common);
         if let Some(f) = self.pua_flags {
             w.avp_u32(avp::PUA_FLAGS, f);

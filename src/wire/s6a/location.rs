@@ -7,7 +7,7 @@ use super::{
     emit_answer_head, emit_request_head, parse_answer, parse_request, plmn, AnswerCommon,
     RequestCommon, SubscriptionData,
 };
-use crate::wire::diameter::{required, Error, Ids, Packet, Writer};
+use crate::wire::diameter::{required, Emit, Error, Ids, Packet, Writer};
 
 /// Update-Location-Request (§7.2.3), MME → HSS.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -46,9 +46,11 @@ impl<'a> UpdateLocationRequest<'a> {
             visited_plmn_id: required(plmn_id, avp::VISITED_PLMN_ID)?,
         })
     }
+}
 
+impl Emit for UpdateLocationRequest<'_> {
     /// Emits a ULR.
-    pub fn emit(&self, ids: Ids, w: &mut Writer<'_>) {
+    fn write(&self, ids: Ids, w: &mut Writer<'_>) {
         emit_request_head(w, command::UPDATE_LOCATION, ids, &self.common);
         w.avp_str(avp::USER_NAME, self.user_name);
         w.avp_u32(avp::RAT_TYPE, self.rat_type);
@@ -86,9 +88,11 @@ impl<'a> UpdateLocationAnswer<'a> {
             subscription_data: data,
         })
     }
+}
 
+impl Emit for UpdateLocationAnswer<'_> {
     /// Emits a ULA.
-    pub fn emit(&self, ids: Ids, w: &mut Writer<'_>) {
+    fn write(&self, ids: Ids, w: &mut Writer<'_>) {
         emit_answer_head(w, command::UPDATE_LOCATION, ids, &self.common);
         if let Some(f) = self.ula_flags {
             w.avp_u32(avp::ULA_FLAGS, f);

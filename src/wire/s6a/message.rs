@@ -7,7 +7,7 @@ use super::{
     PurgeUeRequest, UpdateLocationAnswer, UpdateLocationRequest,
 };
 use crate::wire::diameter::{
-    CapabilitiesAnswer, CapabilitiesRequest, DisconnectAnswer, DisconnectRequest, Error, Ids,
+    CapabilitiesAnswer, CapabilitiesRequest, DisconnectAnswer, DisconnectRequest, Emit, Error, Ids,
     Packet, WatchdogAnswer, WatchdogRequest, Writer,
 };
 
@@ -67,27 +67,31 @@ impl<'a> Message<'a> {
             (code, request) => return Err(Error::UnexpectedCommand { code, request }),
         })
     }
+}
 
+impl Emit for Message<'_> {
     /// Emits the message with `ids`.
-    pub fn emit(&self, ids: Ids, w: &mut Writer<'_>) {
+    fn write(&self, ids: Ids, w: &mut Writer<'_>) {
         match self {
-            Message::Cer(m) => m.emit(ids, w),
-            Message::Cea(m) => m.emit(ids, w),
-            Message::Dwr(m) => m.emit(ids, w),
-            Message::Dwa(m) => m.emit(ids, w),
-            Message::Dpr(m) => m.emit(ids, w),
-            Message::Dpa(m) => m.emit(ids, w),
-            Message::Air(m) => m.emit(ids, w),
-            Message::Aia(m) => m.emit(ids, w),
-            Message::Ulr(m) => m.emit(ids, w),
-            Message::Ula(m) => m.emit(ids, w),
-            Message::Clr(m) => m.emit(ids, w),
-            Message::Cla(m) => m.emit(ids, w),
-            Message::Pur(m) => m.emit(ids, w),
-            Message::Pua(m) => m.emit(ids, w),
+            Message::Cer(m) => m.write(ids, w),
+            Message::Cea(m) => m.write(ids, w),
+            Message::Dwr(m) => m.write(ids, w),
+            Message::Dwa(m) => m.write(ids, w),
+            Message::Dpr(m) => m.write(ids, w),
+            Message::Dpa(m) => m.write(ids, w),
+            Message::Air(m) => m.write(ids, w),
+            Message::Aia(m) => m.write(ids, w),
+            Message::Ulr(m) => m.write(ids, w),
+            Message::Ula(m) => m.write(ids, w),
+            Message::Clr(m) => m.write(ids, w),
+            Message::Cla(m) => m.write(ids, w),
+            Message::Pur(m) => m.write(ids, w),
+            Message::Pua(m) => m.write(ids, w),
         }
     }
+}
 
+impl<'a> Message<'a> {
     /// Command code and R bit of this message.
     pub fn command(&self) -> (u32, bool) {
         use Message::*;

@@ -12,7 +12,7 @@ use super::codes::{
 };
 use super::*;
 use crate::wire::capture;
-use crate::wire::diameter::{AvpIter, AvpKey};
+use crate::wire::diameter::{AvpIter, AvpKey, Emit, EmitFn};
 
 const FRAMES: [usize; 24] = [
     4, 6, 8, 9, 10, 11, 12, 13, 14, 15, 17, 18, 23, 25, 27, 28, 30, 31, 32, 33, 36, 38, 39, 40,
@@ -29,10 +29,9 @@ fn frame(n: usize) -> Vec<u8> {
 }
 
 fn emit(m: &Message<'_>, ids: Ids) -> Vec<u8> {
-    let mut buf = Vec::new();
-    let mut w = Writer::new(&mut buf);
-    m.emit(ids, &mut w);
-    w.finish();
+    let mut buf = vec![0; m.buffer_len()];
+    let n = m.emit(ids, &mut buf);
+    assert_eq!(n, buf.len(), "buffer_len and emit agree");
     buf
 }
 
@@ -71,12 +70,13 @@ fn m_must_not_flag_offsets(it: AvpIter<'_>, out: &mut Vec<usize>) {
 fn without(bytes: &[u8], key: AvpKey) -> Vec<u8> {
     let p = Packet::new_checked(bytes).unwrap();
     let mut out = Vec::new();
-    let mut w = Writer::new(&mut out);
-    w.header(p.flags(), p.command_code(), p.application_id(), p.ids());
-    for a in p.avps().map(Result::unwrap).filter(|a| a.key() != key) {
-        w.avp_bytes(&bytes[a.range()]);
-    }
-    w.finish();
+    EmitFn(|ids: Ids, w: &mut Writer<'_>| {
+        w.header(p.flags(), p.command_code(), p.application_id(), ids);
+        for a in p.avps().map(Result::unwrap).filter(|a| a.key() != key) {
+            w.avp_bytes(&bytes[a.range()]);
+        }
+    })
+    .emit_to(p.ids(), &mut out);
     out
 }
 

@@ -139,12 +139,13 @@ impl Header {
         }
     }
 
-    /// Writes the header with a zero checksum into `buf[..HEADER_LEN]`.
-    pub fn emit(&self, buf: &mut [u8]) {
+    /// Writes the header with a zero checksum into `buf[..HEADER_LEN]`; returns `HEADER_LEN`.
+    pub fn emit(&self, buf: &mut [u8]) -> usize {
         buf[field::SRC_PORT].copy_from_slice(&self.src_port.to_be_bytes());
         buf[field::DST_PORT].copy_from_slice(&self.dst_port.to_be_bytes());
         buf[field::VTAG].copy_from_slice(&self.verification_tag.to_be_bytes());
         buf[field::CHECKSUM].fill(0);
+        HEADER_LEN
     }
 }
 
