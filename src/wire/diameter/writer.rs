@@ -1,9 +1,9 @@
 //! The emitter (RFC 6733 §3, §4.1, §4.4), in the one emit style of `wire` (docs/ARCHITECTURE.md
 //! §3): every whole message implements [`Emit`], whose `buffer_len()` says how many bytes
 //! `emit()` writes into a caller-owned `&mut [u8]`, and `emit()` returns that length. The AVPs
-//! inside a message go through a [`Writer`] over that buffer; the same [`Emit::write`] runs once
-//! in measuring mode (counting, writing nothing) for `buffer_len()` and once for real, so the two
-//! cannot disagree. Lengths of the message and of Grouped AVPs are patched in place when they
+//! inside a message go through a [`Writer`] over that buffer; the same [`Emit::write`] runs in
+//! measuring mode (counting, writing nothing) for `buffer_len()`, so the two cannot disagree, and
+//! in appending mode for `emit_to()` (a stream buffer, one pass: the transmit path). Lengths of the message and of Grouped AVPs are patched in place when they
 //! close; every AVP is padded to 4 octets with zeros. Nothing is allocated.
 
 use std::net::IpAddr;
@@ -44,11 +44,12 @@ pub trait Emit {
     }
 
     /// Appends the message to `out` (a transmit stream reused across messages, which stops
-    /// allocating once its capacity has grown); returns its length.
+    /// allocating once its capacity has grown); returns its length. The same bytes as
+    /// [`emit`](Emit::emit), in one pass (no [`buffer_len`](Emit::buffer_len) first).
     fn emit_to(&self, ids: Ids, out: &mut Vec<u8>) -> usize {
-        let start = out.len();
-        out.resize(start + self.buffer_len(), 0);
-        self.emit(ids, &mut out[start..])
+        let mut w = Writer::appending(out);
+        self.write(ids, &mut w);
+        w.finish()
     }
 }
 
@@ -67,23 +68,34 @@ impl<F: Fn(Ids, &mut Writer<'_>)> Emit for EmitFn<F> {
 #[derive(Debug)]
 pub struct Group(usize);
 
-/// Writes one Diameter message into a buffer: [`header`](Writer::header), then AVPs, then
-/// [`finish`](Writer::finish); or, [`measuring`](Writer::measuring), only counts its bytes.
-/// Writing past the end of the buffer panics: size it with [`Emit::buffer_len`].
+/// Where a [`Writer`] puts the bytes.
+#[derive(Debug)]
+enum Sink<'b> {
+    /// A caller-owned slice, filled from its start ([`Emit::emit`]).
+    Slice(&'b mut [u8]),
+    /// The end of a stream buffer, from `start` ([`Emit::emit_to`]).
+    Append { buf: &'b mut Vec<u8>, start: usize },
+    /// Nowhere: only the length counts ([`Emit::buffer_len`]).
+    Measure,
+}
+
+/// Writes one Diameter message: [`header`](Writer::header), then AVPs, then
+/// [`finish`](Writer::finish); into a slice ([`new`](Writer::new)), or only counting its bytes
+/// ([`measuring`](Writer::measuring)). Writing past the end of a slice panics: size it with
+/// [`Emit::buffer_len`].
 #[derive(Debug)]
 pub struct Writer<'b> {
-    buf: &'b mut [u8],
+    sink: Sink<'b>,
+    /// Bytes of this message written so far.
     pos: usize,
-    measure: bool,
 }
 
 impl<'b> Writer<'b> {
     /// A writer filling `buf` from its start.
     pub fn new(buf: &'b mut [u8]) -> Self {
         Writer {
-            buf,
+            sink: Sink::Slice(buf),
             pos: 0,
-            measure: false,
         }
     }
 
@@ -91,32 +103,59 @@ impl<'b> Writer<'b> {
     /// length the message would have.
     pub fn measuring() -> Writer<'static> {
         Writer {
-            buf: &mut [],
+            sink: Sink::Measure,
             pos: 0,
-            measure: true,
+        }
+    }
+
+    /// A writer appending to `buf` (see [`Emit::emit_to`]).
+    fn appending(buf: &'b mut Vec<u8>) -> Self {
+        let start = buf.len();
+        Writer {
+            sink: Sink::Append { buf, start },
+            pos: 0,
         }
     }
 
     fn put(&mut self, bytes: &[u8]) {
         let end = self.pos + bytes.len();
-        if !self.measure {
-            self.buf[self.pos..end].copy_from_slice(bytes);
+        match &mut self.sink {
+            Sink::Slice(buf) => buf[self.pos..end].copy_from_slice(bytes),
+            Sink::Append { buf, .. } => buf.extend_from_slice(bytes),
+            Sink::Measure => {}
         }
         self.pos = end;
     }
 
     fn zeros(&mut self, n: usize) {
         let end = self.pos + n;
-        if !self.measure {
-            self.buf[self.pos..end].fill(0);
+        match &mut self.sink {
+            Sink::Slice(buf) => buf[self.pos..end].fill(0),
+            Sink::Append { buf, .. } => buf.resize(buf.len() + n, 0),
+            Sink::Measure => {}
         }
         self.pos = end;
+    }
+
+    /// Overwrites bytes already written, at `at` from the message's start.
+    fn patch(&mut self, at: usize, bytes: &[u8]) {
+        let range = at..at + bytes.len();
+        match &mut self.sink {
+            Sink::Slice(buf) => buf[range].copy_from_slice(bytes),
+            Sink::Append { buf, start } => {
+                buf[*start + range.start..*start + range.end].copy_from_slice(bytes)
+            }
+            Sink::Measure => {}
+        }
     }
 
     /// Writes the 20-octet header (starting the message afresh); the length is patched by
     /// [`finish`](Writer::finish).
     pub fn header(&mut self, flags: u8, command_code: u32, application_id: u32, ids: Ids) {
         self.pos = 0;
+        if let Sink::Append { buf, start } = &mut self.sink {
+            buf.truncate(*start);
+        }
         self.put(&[VERSION, 0, 0, 0]);
         let cmd = command_code.to_be_bytes();
         self.put(&[flags, cmd[1], cmd[2], cmd[3]]);
@@ -230,9 +269,7 @@ impl<'b> Writer<'b> {
     /// Closes a Grouped AVP, patching its length (which covers the padding of its last member).
     pub fn end_group(&mut self, group: Group) {
         let len = (self.pos - group.0) as u32;
-        if !self.measure {
-            self.buf[group.0 + 5..group.0 + 8].copy_from_slice(&len.to_be_bytes()[1..]);
-        }
+        self.patch(group.0 + 5, &len.to_be_bytes()[1..]);
     }
 
     /// Bytes written so far for this message.
@@ -247,13 +284,10 @@ impl<'b> Writer<'b> {
 
     /// Patches the message length and returns it; the message is the first `len` bytes of the
     /// buffer.
-    pub fn finish(self) -> usize {
+    pub fn finish(mut self) -> usize {
         let len = self.pos;
         debug_assert!((20..1 << 24).contains(&len), "message length {len}");
-        if !self.measure {
-            let l = (len as u32).to_be_bytes();
-            self.buf[1..4].copy_from_slice(&l[1..]);
-        }
+        self.patch(1, &(len as u32).to_be_bytes()[1..]);
         len
     }
 }

@@ -32,6 +32,10 @@ fn emit(m: &Message<'_>, ids: Ids) -> Vec<u8> {
     let mut buf = vec![0; m.buffer_len()];
     let n = m.emit(ids, &mut buf);
     assert_eq!(n, buf.len(), "buffer_len and emit agree");
+    // Appended after other bytes of a stream: the same message.
+    let mut stream = vec![0xaa; 3];
+    assert_eq!(m.emit_to(ids, &mut stream), n);
+    assert_eq!(&stream[3..], &buf[..], "emit_to and emit agree");
     buf
 }
 
