@@ -11,6 +11,7 @@ pub mod link;
 pub mod progress;
 pub mod report;
 pub mod run;
+pub mod subscribers;
 pub mod sweep;
 
 use std::io::Write;
@@ -61,6 +62,8 @@ pub enum Command {
     Load(run::LoadArgs),
     /// Run the simulated home core (HSS on S6a, PGW on S8) for external MMEs/SGWs until Ctrl-C.
     Serve(ServeArgs),
+    /// The subscriber dataset: export the generated subscribers with their keys, check a file.
+    Subscribers(subscribers::SubscribersArgs),
     /// UDP relay through the link emulator (GTPv2-C, SCTP over UDP, any UDP protocol).
     Link(link::LinkArgs),
     /// Join namespaces roamsim-visited and roamsim-home through TUN devices and the link emulator (root).
@@ -92,7 +95,8 @@ pub struct ServeArgs {
     /// Core profile (TOML); the embedded `profiles/default.toml` when absent.
     #[arg(long, value_name = "FILE")]
     pub profile: Option<PathBuf>,
-    /// Subscribers CSV (`imsi,msisdn,k,opc[,amf]`, hex keys) instead of the profile's generated ones.
+    /// Subscribers CSV (`imsi,msisdn,k,opc` and optionally `amf,mnc_digits,persona,visited`;
+    /// hex keys): the HSS serves exactly these, instead of the profile's IMSI ranges.
     #[arg(long, value_name = "FILE")]
     pub subscribers: Option<PathBuf>,
     /// Address of the HSS (Diameter S6a). Default 127.0.0.1:3868, or 127.0.0.1:9899 (the UDP
@@ -171,6 +175,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Run(args) => run::run(&args),
         Command::Load(args) => run::load(&args),
         Command::Serve(args) => serve(&args),
+        Command::Subscribers(args) => subscribers::run(&args),
         Command::Link(args) => link::run(&args).map(|()| Exit::Ok),
         Command::Ipx(args) => ipx::run(&args).map(|()| Exit::Ok),
         Command::Report(args) => report::report(&args),
@@ -199,17 +204,15 @@ pub fn load_profile(path: Option<&std::path::Path>) -> anyhow::Result<Profile> {
     }
 }
 
-/// The subscribers of the profile, plus those of `--subscribers FILE` (CSV).
+/// The subscribers of `--subscribers FILE`, or the profile's generated ones without it.
 pub fn load_directory(
     profile: &Profile,
     csv: Option<&std::path::Path>,
 ) -> anyhow::Result<Directory> {
-    let mut dir = Directory::from_profile(profile);
-    if let Some(path) = csv {
-        dir.load_csv(&profile.home, path)
-            .map_err(|e| config_error(e.to_string()))?;
+    match csv {
+        Some(path) => Directory::from_file(profile, path).map_err(|e| config_error(e.to_string())),
+        None => Ok(Directory::from_profile(profile)),
     }
-    Ok(dir)
 }
 
 pub(crate) fn config_error(msg: String) -> anyhow::Error {

@@ -41,8 +41,9 @@ pub struct LoadFlags {
     /// Results folder; `results/<run-id>` when absent.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
-    /// Subscribers CSV (`imsi,msisdn,k,opc[,amf]`) for the embedded core, in addition to the
-    /// profile's generated ones.
+    /// Subscribers CSV (`imsi,msisdn,k,opc` and optionally `amf,mnc_digits,persona,visited`):
+    /// the roamers are drawn from it (the UEs use its keys) and the embedded core serves it,
+    /// instead of the profile's IMSI ranges. All of them roam, or the first `--population`.
     #[arg(long, value_name = "FILE")]
     pub subscribers: Option<PathBuf>,
     /// An SLO, e.g. `attach:p99<150ms`, `attach:success>=99.5%`, `s6a.ulr:timeout<0.1%`
@@ -168,7 +169,9 @@ pub(crate) fn resolve(
             return Err(config_error("--population must be at least 1".into()));
         }
         profile.load.population = p;
-        grow_provisioning(&mut profile, p);
+        if flags.subscribers.is_none() {
+            grow_provisioning(&mut profile, p);
+        }
     }
     let rate = flags.rate.unwrap_or(profile.load.rate);
     if !(rate.is_finite() && rate > 0.0) {
@@ -196,6 +199,19 @@ pub(crate) fn resolve(
         slos.push(SloSpec::parse(s).map_err(|e| config_error(format!("--slo {s:?}: {e}")))?);
     }
     let directory = load_directory(&profile, flags.subscribers.as_deref())?;
+    if let Some(file) = directory.file_name() {
+        // The roamers are the file's subscribers: all of them, or the first --population.
+        let rows = directory.len() as u64;
+        match flags.population {
+            Some(p) if p > rows => {
+                return Err(config_error(format!(
+                    "--population {p}: {file} has only {rows} subscribers"
+                )))
+            }
+            Some(_) => {}
+            None => profile.load.population = rows,
+        }
+    }
     let links = link_plan(flags, &profile)?;
     // A virtual run has no sockets: the transport does not apply.
     let transport = if virtual_time {

@@ -353,8 +353,7 @@ impl Hss {
     /// Subscriber lookup and roaming check shared by AIR and ULR.
     fn admit(&self, imsi: Imsi, visited: Plmn) -> Result<Subscriber, HssError> {
         let sub = self.directory.lookup(imsi).ok_or(HssError::UserUnknown)?;
-        let home = self.home.plmns[sub.home].plmn;
-        if !self.home.roaming_allowed(home, visited) {
+        if !self.home.roaming_allowed(sub.home, visited) {
             return Err(HssError::RoamingNotAllowed);
         }
         Ok(sub)
@@ -424,7 +423,9 @@ impl Hss {
             self.counters.record(HssMessage::Clr, 0);
         }
         let (sub, cancel_old) = self.counted(HssMessage::Ulr, r)?;
-        let hp = &self.home.plmns[sub.home];
+        // A subscriber of a home PLMN the profile does not list (a subscriber file's
+        // `mnc_digits`) gets the first home PLMN's subscription profile.
+        let hp = &self.home.plmns[self.home.plmn_index(sub.home).unwrap_or(0)];
         let skip = ulr_flags & ulr_flags::SKIP_SUBSCRIBER_DATA != 0;
         Ok(UpdateLocation {
             ula_flags: ULA_FLAGS_SEPARATION_INDICATION,

@@ -414,6 +414,38 @@ impl Profile {
             .expect("the embedded default profile is valid")
     }
 
+    /// The personas of a run: the `[[personas]]` tables, or the built-in business, leisure and
+    /// IoT personas when there are none.
+    pub fn persona_configs(&self) -> Vec<super::persona::PersonaConfig> {
+        if self.personas.is_empty() {
+            super::persona::default_personas()
+        } else {
+            self.personas.clone()
+        }
+    }
+
+    /// The visited PLMNs the generator plays: the `[[visited]]` tables, or one per agreement
+    /// partner (weight 1, two MMEs) when there are none. Unchecked; the population checks them.
+    pub fn visited_plmns(&self) -> Vec<super::population::VisitedPlmnConfig> {
+        let mut visited = self.visited.clone();
+        if visited.is_empty() {
+            for a in &self.home.agreements {
+                for &plmn in &a.visited {
+                    if !visited.iter().any(|v| v.plmn == plmn) {
+                        visited.push(super::population::VisitedPlmnConfig {
+                            plmn,
+                            weight: 1.0,
+                            mme_instances: 2,
+                            mme_plmn: None,
+                            link: None,
+                        });
+                    }
+                }
+            }
+        }
+        visited
+    }
+
     /// Checks what serde cannot: ranges inside their PLMN and not overlapping, agreements naming
     /// home PLMNs, sane QoS values, a usable address pool.
     pub fn validate(&self, file: &str) -> Result<(), ConfigError> {
@@ -527,6 +559,11 @@ impl HomeConfig {
             .origin_realm
             .clone()
             .unwrap_or_else(|| self.plmns[0].plmn.epc_realm())
+    }
+
+    /// Index in `plmns` of `plmn`, if it is a home PLMN.
+    pub fn plmn_index(&self, plmn: Plmn) -> Option<usize> {
+        self.plmns.iter().position(|h| h.plmn == plmn)
     }
 
     /// Index in `plmns` of the home PLMN `imsi` belongs to (3-digit MNCs tried first).

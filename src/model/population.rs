@@ -2,19 +2,22 @@
 //! persona, and in which visited PLMN, all computed from the seed and the roamer's index rather
 //! than stored.
 //!
-//! - Identities (TS 23.003): roamer `i` of a provisioned persona is subscriber `i` of the
-//!   profile's generated IMSI ranges (ranges in IMSI order, as [`super::subscriber::Directory`]
-//!   numbers them), so the HSS knows it, with that subscriber's MSISDN and the keys of
-//!   [`derive_keys`]. Roamers of an `unknown_imsi` persona get IMSIs of the first home PLMN
-//!   counted down from the top of its MSIN space, outside every range. IMEIs are the persona's
-//!   TAC and six digits hashed from (seed, index).
+//! - Identities (TS 23.003): roamer `i` of a provisioned persona is subscriber `i` of the run's
+//!   [`Directory`] (the profile's IMSI ranges in IMSI order, or the rows of a subscriber file in
+//!   file order), the same dataset the HSS answers from: the UE authenticates with that
+//!   subscriber's keys. Roamers of an `unknown_imsi` persona get IMSIs of the first home PLMN
+//!   counted down from the top of its MSIN space, where no subscriber is. IMEIs are the
+//!   persona's TAC and six digits hashed from (seed, index).
 //! - Personas: a seeded affine permutation of the indices is cut into one block per persona, so
 //!   every persona gets its exact share, roamers of all personas are spread over the index space
 //!   (and over shards that take every k-th roamer), and both "which persona is roamer i" and "the
-//!   j-th roamer of persona p" are O(1).
+//!   j-th roamer of persona p" are O(1). When a subscriber file pins personas, the pinned
+//!   roamers keep theirs, the shares split the others, and a table (5 bytes per roamer) answers
+//!   both questions instead.
 //! - Visited PLMNs: the profile's `[[visited]]` tables ([`VisitedPlmnConfig`]) with their weight
 //!   and MME pool size; each roamer's first visited PLMN is a weighted pick hashed from (seed,
-//!   index) among those its persona roams in.
+//!   index) among those its persona roams in, unless its subscriber is pinned to one (it then
+//!   stays there).
 //!
 //! The `[load]` table ([`LoadConfig`]) sets the offered rate, the arrival process and the
 //! population size.
@@ -24,9 +27,9 @@ use serde::{Deserialize, Serialize};
 use super::aka::Key;
 use super::config::{ConfigError, Profile};
 use super::ids::{Imei, Imsi, Msisdn, Plmn};
-use super::persona::{default_personas, expected_mix, Anomaly, Mix, PersonaConfig, Wish};
+use super::persona::{expected_mix, Anomaly, Mix, PersonaConfig, Wish};
 use super::rng::{derive_seed, splitmix64, Rng};
-use super::subscriber::derive_keys;
+use super::subscriber::{derive_keys, Directory, SubscriberId};
 
 /// How arrivals are spaced in time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -223,25 +226,28 @@ fn mod_inverse(a: u64, n: u64) -> u64 {
     t.rem_euclid(n as i128) as u64
 }
 
+/// Personas assigned by table, when a subscriber file pins some.
 #[derive(Debug, Clone, PartialEq)]
-struct Range {
-    first: u64,
-    count: u64,
-    msisdn_start: Msisdn,
-    base: u64,
-    home: Plmn,
+struct Assigned {
+    /// Persona of each roamer.
+    persona: Vec<u8>,
+    /// Roamers of each persona.
+    members: Vec<Vec<u32>>,
 }
 
 /// The roamers of a run; see the module docs.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Population {
     seed: u64,
     size: u32,
     shuffle: Shuffle,
+    assigned: Option<Assigned>,
     personas: Vec<Persona>,
     arrival_weights: Vec<f64>,
     visited: Vec<VisitedPlmnConfig>,
-    ranges: Vec<Range>,
+    directory: Directory,
+    /// Some subscriber pins its visited PLMN.
+    pins: bool,
     unknown_plmn: Plmn,
 }
 
@@ -263,15 +269,33 @@ fn top_msin(plmn: Plmn) -> u64 {
 mod build;
 
 impl Population {
-    /// The population of a (validated) profile: `size` roamers (the profile's `[load]
-    /// population` when `None`; all provisioned subscribers when that is 0 too). Checks the
-    /// `[[personas]]` and `[[visited]]` tables; `file` names the profile in errors.
+    /// The population of a (validated) profile over its generated subscribers: `size` roamers
+    /// (the profile's `[load] population` when `None`; all provisioned subscribers when that is
+    /// 0 too). Checks the `[[personas]]` and `[[visited]]` tables; `file` names the profile in
+    /// errors.
     pub fn from_profile(
         profile: &Profile,
         file: &str,
         size: Option<u64>,
     ) -> Result<Population, ConfigError> {
-        build::build(profile, file, size)
+        build::build(profile, Directory::from_profile(profile), file, size)
+    }
+
+    /// The population over `directory` (a subscriber file's, or the profile's generated one):
+    /// roamer `i` of a provisioned persona is its subscriber `i`. Sizes as
+    /// [`Population::from_profile`].
+    pub fn new(
+        profile: &Profile,
+        directory: Directory,
+        file: &str,
+        size: Option<u64>,
+    ) -> Result<Population, ConfigError> {
+        build::build(profile, directory, file, size)
+    }
+
+    /// The subscribers the roamers are drawn from (and the HSS answers from).
+    pub fn directory(&self) -> &Directory {
+        &self.directory
     }
 
     /// Number of roamers.
@@ -319,6 +343,9 @@ impl Population {
 
     /// Index of roamer `id`'s persona.
     pub fn persona_of(&self, id: RoamerId) -> u8 {
+        if let Some(a) = &self.assigned {
+            return a.persona[id.index()];
+        }
         let x = self.shuffle.forward(id.0 as u64) as u32;
         let i = self.personas.partition_point(|p| p.first + p.count <= x);
         i.min(self.personas.len() - 1) as u8
@@ -338,11 +365,11 @@ impl Population {
             let imsi = Imsi::from_plmn_msin(self.unknown_plmn, msin).expect("validated");
             (imsi, None, self.unknown_plmn)
         } else {
-            let i = self.ranges.partition_point(|r| r.base <= id.0 as u64) - 1;
-            let r = &self.ranges[i];
-            let off = id.0 as u64 - r.base;
-            let imsi = Imsi::new(r.first + off, 15).expect("validated range");
-            (imsi, r.msisdn_start.checked_add(off), r.home)
+            let (imsi, msisdn, home) = self
+                .directory
+                .identity(SubscriberId(id.0))
+                .expect("the population is at most the directory");
+            (imsi, Some(msisdn), home)
         };
         let mut h = derive_seed(self.seed, 0x1e1 ^ (id.0 as u64) << 8);
         let serial = splitmix64(&mut h) % 1_000_000;
@@ -357,25 +384,26 @@ impl Population {
         }
     }
 
-    /// The UE's K and OPc: the HSS's rule for generated subscribers ([`derive_keys`]).
-    pub fn keys(&self, imsi: Imsi) -> (Key, Key) {
-        derive_keys(self.seed, imsi)
+    /// The K and OPc of roamer `id`'s USIM: its subscriber's (the HSS has the same). A roamer of
+    /// an `unknown_imsi` persona has no subscriber; its keys are derived like generated ones and
+    /// never used, since the HSS rejects it before authentication.
+    pub fn keys(&self, id: RoamerId) -> (Key, Key) {
+        if self.anomaly_of(id) != Some(Anomaly::UnknownImsi) {
+            if let Some(s) = self.directory.get(SubscriberId(id.0)) {
+                return (s.k, s.opc);
+            }
+        }
+        derive_keys(self.seed, self.roamer(id).imsi)
     }
 
     /// The roamer with this IMSI, if it is one of ours.
     pub fn roamer_of_imsi(&self, imsi: Imsi) -> Option<RoamerId> {
-        let v = imsi.value();
-        let i = self.ranges.partition_point(|r| r.first <= v).checked_sub(1);
-        if let Some(r) = i.map(|i| &self.ranges[i]) {
-            if imsi.digits() == 15 && v - r.first < r.count {
-                let id = r.base + (v - r.first);
-                if id < self.size as u64
-                    && self.anomaly_of(RoamerId(id as u32)) != Some(Anomaly::UnknownImsi)
-                {
-                    return Some(RoamerId(id as u32));
-                }
+        if let Some(id) = self.directory.id_of(imsi) {
+            if id.0 < self.size && self.anomaly_of(RoamerId(id.0)) != Some(Anomaly::UnknownImsi) {
+                return Some(RoamerId(id.0));
             }
         }
+        let v = imsi.value();
         if imsi.belongs_to(self.unknown_plmn) && imsi.digits() == 15 {
             let msin = v % 10u64.pow((15 - 3 - self.unknown_plmn.mnc_digits()) as u32);
             let id = top_msin(self.unknown_plmn).checked_sub(msin)?;
@@ -385,8 +413,20 @@ impl Population {
         None
     }
 
-    /// Where roamer `id` starts: a weighted pick among its persona's visited PLMNs.
+    /// The visited PLMN roamer `id`'s subscriber is pinned to, if any.
+    fn pinned_visited(&self, id: RoamerId) -> Option<u8> {
+        if !self.pins || self.anomaly_of(id) == Some(Anomaly::UnknownImsi) {
+            return None;
+        }
+        self.directory.get(SubscriberId(id.0))?.visited
+    }
+
+    /// Where roamer `id` starts: its pinned visited PLMN, else a weighted pick among its
+    /// persona's visited PLMNs.
     pub fn initial_visited(&self, id: RoamerId) -> u8 {
+        if let Some(v) = self.pinned_visited(id) {
+            return v;
+        }
         let p = &self.personas[self.persona_of(id) as usize];
         let mut h = derive_seed(self.seed, 0x7151 ^ (id.0 as u64) << 8);
         let u = (splitmix64(&mut h) >> 11) as f64 / (1u64 << 53) as f64;
@@ -394,8 +434,11 @@ impl Population {
     }
 
     /// Another visited PLMN of roamer `id`'s persona than `current` (weighted), or `current`
-    /// when it roams in only one.
+    /// when it roams in only one or is pinned to it.
     pub fn other_visited(&self, id: RoamerId, current: u8, rng: &mut Rng) -> u8 {
+        if self.pinned_visited(id).is_some() {
+            return current;
+        }
         let p = &self.personas[self.persona_of(id) as usize];
         let others: Vec<(u8, f64)> = {
             let mut acc = 0.0;
@@ -428,7 +471,10 @@ impl Population {
             .min(self.personas.len() - 1);
         let p = &self.personas[pi];
         let k = rng.below(p.count.max(1) as u64);
-        let id = RoamerId(self.shuffle.inverse(p.first as u64 + k) as u32);
+        let id = match &self.assigned {
+            Some(a) => RoamerId(a.members[pi].get(k as usize).copied().unwrap_or(0)),
+            None => RoamerId(self.shuffle.inverse(p.first as u64 + k) as u32),
+        };
         let w = rng.next_f64() * p.wishes[3];
         let wi = p.wishes.partition_point(|&c| c <= w).min(3);
         (id, Wish::ALL[wi])

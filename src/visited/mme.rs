@@ -245,8 +245,7 @@ impl VisitedNetwork {
     fn authenticate(&self, slot: u32, aia: &AuthInfoAnswer<'_>) -> Result<(), Reason> {
         let f = &self.flights[slot as usize];
         let v = aia.vectors.iter().next().ok_or(Reason::Malformed)?;
-        let imsi = self.population.roamer(f.roamer).imsi;
-        let (k, opc) = self.population.keys(imsi);
+        let (k, opc) = self.population.keys(f.roamer);
         let ue = aka::ue_authenticate(&k, &opc, *v.rand, *v.autn).map_err(|_| Reason::AuthMac)?;
         if ue.res[..] != *v.xres {
             return Err(Reason::ResMismatch);

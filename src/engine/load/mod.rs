@@ -65,7 +65,7 @@ pub struct RunConfig {
     pub profile: Profile,
     /// Name shown in the summary (file name or `default`).
     pub profile_name: String,
-    /// Subscribers of the embedded core.
+    /// The subscribers: the roamers are drawn from them and the embedded core serves them.
     pub directory: Directory,
     /// Offered procedures per second, all shards together.
     pub rate: f64,
@@ -124,7 +124,7 @@ pub fn run(mut cfg: RunConfig, stop: Arc<AtomicBool>) -> anyhow::Result<RunOutco
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as u64);
     let population = Arc::new(
-        Population::from_profile(&cfg.profile, &cfg.profile_name, None)
+        Population::new(&cfg.profile, cfg.directory.clone(), &cfg.profile_name, None)
             .map_err(|e| crate::model::InvalidInput(e.to_string()))?,
     );
     let id = report::run_id(started_ms, cfg.seed);
@@ -309,6 +309,7 @@ fn run_virtual(
         cfg.seed,
     );
     opts.links = cfg.links.clone();
+    opts.directory = Some(cfg.directory.clone());
     let every = cfg.interval.as_micros() as u64;
     let handle = std::thread::Builder::new()
         .name("virtual".into())

@@ -60,6 +60,8 @@ pub struct VirtualOptions {
     pub arrivals: Option<ArrivalProcess>,
     /// The partner links the traffic crosses on top of the per-hop delay (none: unimpaired).
     pub links: LinkPlan,
+    /// The subscribers (`None`: the profile's generated ones, with the run's seed).
+    pub directory: Option<Directory>,
 }
 
 impl VirtualOptions {
@@ -73,6 +75,7 @@ impl VirtualOptions {
             one_way_delay_us: 100,
             arrivals: None,
             links: LinkPlan::none(),
+            directory: None,
         }
     }
 }
@@ -201,8 +204,13 @@ impl VirtualRun {
     pub fn new(profile: &Profile, opts: &VirtualOptions) -> Result<VirtualRun, ConfigError> {
         let mut profile = profile.clone();
         profile.seed = opts.seed;
-        let population = Arc::new(Population::from_profile(
+        let directory = opts
+            .directory
+            .clone()
+            .unwrap_or_else(|| Directory::from_profile(&profile));
+        let population = Arc::new(Population::new(
             &profile,
+            directory.clone(),
             "profile",
             opts.population,
         )?);
@@ -224,7 +232,7 @@ impl VirtualRun {
             seed: opts.seed,
             pgw: PgwServiceConfig::default(),
         };
-        let mut home = HomeCore::new(&profile, Directory::from_profile(&profile), &settings);
+        let mut home = HomeCore::new(&profile, directory, &settings);
         // One simulated connection per MME instance, opened at time 0: connection i is MME i's.
         for i in 0..vn.mme_count() {
             let id = home.s6a().open(Micros::ZERO);

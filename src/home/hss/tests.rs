@@ -18,9 +18,7 @@ fn plmn(s: &str) -> Plmn {
 
 fn hss() -> Hss {
     let p = Profile::embedded_default();
-    let mut d = Directory::from_profile(&p);
-    d.add_csv(&p.home, "capture-subscribers.csv", CAPTURE_CSV)
-        .unwrap();
+    let d = Directory::from_csv_text(&p, "capture-subscribers.csv", CAPTURE_CSV).unwrap();
     Hss::new(&p, d)
 }
 

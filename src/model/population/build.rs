@@ -3,24 +3,9 @@
 
 use super::*;
 
-/// The `[[visited]]` tables, or one per agreement partner (weight 1, two MMEs) when there are none.
+/// The `[[visited]]` tables (or one per agreement partner), checked.
 fn visited_plmns(profile: &Profile, file: &str) -> Result<Vec<VisitedPlmnConfig>, ConfigError> {
-    let mut visited = profile.visited.clone();
-    if visited.is_empty() {
-        for a in &profile.home.agreements {
-            for &plmn in &a.visited {
-                if !visited.iter().any(|v| v.plmn == plmn) {
-                    visited.push(VisitedPlmnConfig {
-                        plmn,
-                        weight: 1.0,
-                        mme_instances: 2,
-                        mme_plmn: None,
-                        link: None,
-                    });
-                }
-            }
-        }
-    }
+    let visited = profile.visited_plmns();
     if visited.is_empty() {
         return Err(invalid(
             file,
@@ -155,30 +140,6 @@ fn counts(personas: &[PersonaConfig], size: u32) -> Vec<u32> {
     counts
 }
 
-fn ranges(profile: &Profile) -> Vec<Range> {
-    let mut ranges: Vec<Range> = profile
-        .home
-        .plmns
-        .iter()
-        .flat_map(|hp| {
-            hp.ranges.iter().map(|r| Range {
-                first: r.first_imsi.value(),
-                count: r.count,
-                msisdn_start: r.msisdn_start,
-                base: 0,
-                home: hp.plmn,
-            })
-        })
-        .collect();
-    ranges.sort_by_key(|r| r.first);
-    let mut base = 0;
-    for r in &mut ranges {
-        r.base = base;
-        base += r.count;
-    }
-    ranges
-}
-
 /// The population size, checked against what is provisioned and what the unknown-IMSI block
 /// needs.
 fn size(
@@ -186,9 +147,9 @@ fn size(
     file: &str,
     requested: Option<u64>,
     personas: &[PersonaConfig],
-    ranges: &[Range],
+    directory: &Directory,
 ) -> Result<u32, ConfigError> {
-    let provisioned: u64 = ranges.iter().map(|r| r.count).sum();
+    let provisioned = directory.len() as u64;
     let size = requested
         .or((profile.load.population > 0).then_some(profile.load.population))
         .unwrap_or(provisioned);
@@ -204,12 +165,14 @@ fn size(
         .iter()
         .any(|p| p.share > 0.0 && p.anomaly != Some(Anomaly::UnknownImsi));
     if needs_provisioned && size > provisioned {
+        let source = match directory.file_name() {
+            Some(f) => format!("subscribers in {f}"),
+            None => "provisioned subscribers (home.plmns ranges)".to_string(),
+        };
         return Err(invalid(
             file,
             field(),
-            format!(
-                "{size} roamers but only {provisioned} provisioned subscribers (home.plmns ranges)"
-            ),
+            format!("{size} roamers but only {provisioned} {source}"),
         ));
     }
     if personas
@@ -218,31 +181,68 @@ fn size(
     {
         let plmn = profile.home.plmns[0].plmn;
         let hi = Imsi::from_plmn_msin(plmn, top_msin(plmn)).expect("15 digits");
-        let lo = hi.value() - (size - 1);
-        if ranges
-            .iter()
-            .any(|r| r.first <= hi.value() && lo < r.first + r.count)
-        {
+        let lo = Imsi::new(hi.value() - (size - 1), 15).expect("below a 15-digit IMSI");
+        if directory.any_imsi_between(lo, hi) {
             return Err(invalid(
                 file,
                 field(),
-                format!("the unknown-IMSI block of {plmn} (the top {size} MSINs) overlaps a provisioned range"),
+                format!("the unknown-IMSI block of {plmn} (the top {size} MSINs, {lo} to {hi}) holds provisioned subscribers"),
             ));
         }
     }
     Ok(size as u32)
 }
 
+/// Personas when the directory pins some: pinned roamers keep theirs, and the shares split the
+/// others (by a seeded permutation of them, as without pins). Returns the counts and the table.
+fn assign(
+    configs: &[PersonaConfig],
+    directory: &Directory,
+    size: u32,
+    seed: u64,
+) -> (Vec<u32>, Assigned) {
+    let mut persona = vec![u8::MAX; size as usize];
+    let mut pinned = vec![0u32; configs.len()];
+    for (i, slot) in persona.iter_mut().enumerate() {
+        if let Some(p) = directory
+            .get(SubscriberId(i as u32))
+            .and_then(|s| s.persona)
+        {
+            *slot = p;
+            pinned[p as usize] += 1;
+        }
+    }
+    let free = size - pinned.iter().sum::<u32>();
+    let free_counts = counts(configs, free);
+    let shuffle = Shuffle::new(free as u64, derive_seed(seed, 0x5045_5253));
+    for (rank, slot) in persona.iter_mut().filter(|p| **p == u8::MAX).enumerate() {
+        let mut x = shuffle.forward(rank as u64) as u32;
+        let mut p = 0;
+        while x >= free_counts[p] {
+            x -= free_counts[p];
+            p += 1;
+        }
+        *slot = p as u8;
+    }
+    let mut members = vec![Vec::new(); configs.len()];
+    for (i, &p) in persona.iter().enumerate() {
+        members[p as usize].push(i as u32);
+    }
+    let counts = pinned
+        .iter()
+        .zip(&free_counts)
+        .map(|(a, b)| a + b)
+        .collect();
+    (counts, Assigned { persona, members })
+}
+
 pub(super) fn build(
     profile: &Profile,
+    directory: Directory,
     file: &str,
     requested: Option<u64>,
 ) -> Result<Population, ConfigError> {
-    let configs = if profile.personas.is_empty() {
-        default_personas()
-    } else {
-        profile.personas.clone()
-    };
+    let configs = profile.persona_configs();
     let visited = visited_plmns(profile, file)?;
     let tables = persona_tables(&configs, &visited, file)?;
     if configs.iter().map(|p| p.share).sum::<f64>() <= 0.0 {
@@ -252,9 +252,13 @@ pub(super) fn build(
             "shares add up to 0".into(),
         ));
     }
-    let ranges = ranges(profile);
-    let size = size(profile, file, requested, &configs, &ranges)?;
-    let counts = counts(&configs, size);
+    let size = size(profile, file, requested, &configs, &directory)?;
+    let (counts, assigned) = if directory.has_pins() {
+        let (c, a) = assign(&configs, &directory, size, profile.seed);
+        (c, Some(a))
+    } else {
+        (counts(&configs, size), None)
+    };
     let mut personas = Vec::with_capacity(configs.len());
     let mut arrival_weights = Vec::with_capacity(configs.len());
     let (mut first, mut acc) = (0u32, 0.0);
@@ -281,10 +285,12 @@ pub(super) fn build(
         seed: profile.seed,
         size,
         shuffle: Shuffle::new(size as u64, derive_seed(profile.seed, 0x5045_5253)),
+        assigned,
         personas,
         arrival_weights,
         visited,
-        ranges,
+        pins: directory.has_pins(),
+        directory,
         unknown_plmn: profile.home.plmns[0].plmn,
     })
 }

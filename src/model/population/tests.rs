@@ -78,7 +78,7 @@ fn roamers_are_the_hss_subscribers_or_outside_every_range() {
                 let sub = dir.lookup(r.imsi).expect("provisioned");
                 assert_eq!(sub.id.0, i);
                 assert_eq!(Some(sub.msisdn), r.msisdn);
-                assert_eq!(p.keys(r.imsi), (sub.k, sub.opc));
+                assert_eq!(p.keys(r.id), (sub.k, sub.opc));
             }
         }
     }
@@ -159,4 +159,101 @@ fn a_profile_without_visited_side_tables_gets_defaults() {
     assert_eq!(p.personas().len(), 3);
     assert_eq!(p.visited().len(), 5);
     assert!(p.expected_mix().anomaly == 0.0);
+}
+
+/// `n` subscribers of 310-410 with their own keys; `pin(i)` gives row i's persona and visited.
+fn file_directory(n: u32, pin: impl Fn(u32) -> (&'static str, &'static str)) -> Directory {
+    let mut csv = String::from("imsi,msisdn,k,opc,persona,visited\n");
+    for i in 0..n {
+        let (persona, visited) = pin(i);
+        csv.push_str(&format!(
+            "31041005{i:07},1666{i:07},{:032x},{:032x},{persona},{visited}\n",
+            i as u128 * 7 + 1,
+            i as u128 * 13 + 5
+        ));
+    }
+    Directory::from_csv_text(&profile(), "subs.csv", &csv).unwrap()
+}
+
+#[test]
+fn roamers_are_the_files_subscribers_with_their_keys() {
+    let d = file_directory(1000, |_| ("", ""));
+    let p = Population::new(&profile(), d.clone(), "default.toml", Some(1000)).unwrap();
+    let mut provisioned = 0;
+    for i in 0..1000 {
+        let r = p.roamer(RoamerId(i));
+        if p.anomaly_of(r.id) == Some(Anomaly::UnknownImsi) {
+            assert!(d.lookup(r.imsi).is_none());
+            assert_eq!(p.roamer_of_imsi(r.imsi), Some(r.id));
+            continue;
+        }
+        provisioned += 1;
+        let s = d.get(SubscriberId(i)).unwrap();
+        assert_eq!((r.imsi, r.msisdn, r.home), (s.imsi, Some(s.msisdn), s.home));
+        assert_eq!(p.keys(r.id), (s.k, s.opc), "the UE has the file's keys");
+        assert_eq!(p.roamer_of_imsi(r.imsi), Some(r.id));
+    }
+    assert_eq!(provisioned, 950, "all but the unknown_imsi persona's 5 %");
+    let e = Population::new(&profile(), d, "default.toml", Some(1001))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("1001 roamers but only 1000 subscribers in subs.csv"),
+        "{e}"
+    );
+}
+
+#[test]
+fn pinned_personas_and_visited_plmns_hold_and_the_shares_split_the_rest() {
+    // Rows 0..300 are IoT SIMs pinned to 262-01; the others are free.
+    let d = file_directory(1000, |i| if i < 300 { ("iot", "262-01") } else { ("", "") });
+    let p = Population::new(&profile(), d, "default.toml", Some(1000)).unwrap();
+    let iot = p
+        .personas()
+        .iter()
+        .position(|x| x.config.name == "iot")
+        .unwrap() as u8;
+    let v262 = p
+        .visited()
+        .iter()
+        .position(|v| v.plmn == "262-01".parse().unwrap())
+        .unwrap() as u8;
+    let mut rng = Rng::new(4);
+    for i in 0..300 {
+        let id = RoamerId(i);
+        assert_eq!(p.persona_of(id), iot);
+        assert_eq!(p.initial_visited(id), v262);
+        assert_eq!(
+            p.other_visited(id, v262, &mut rng),
+            v262,
+            "pinned roamers stay"
+        );
+    }
+    // The 700 free roamers split by share (0.30/0.40/0.20/0.05/0.05 of 700).
+    let counts: Vec<u32> = p.personas().iter().map(|x| x.count).collect();
+    assert_eq!(counts, [210, 280, 300 + 140, 35, 35]);
+    let mut seen = vec![0u32; 5];
+    for i in 0..1000 {
+        seen[p.persona_of(RoamerId(i)) as usize] += 1;
+    }
+    assert_eq!(seen, counts);
+    // Arrivals pick roamers of the persona they name.
+    for _ in 0..2000 {
+        let (id, _) = p.pick(&mut rng);
+        assert!(id.0 < 1000);
+    }
+}
+
+#[test]
+fn the_unknown_imsi_block_must_be_clear_of_the_files_subscribers() {
+    // 310-410's top MSIN is where the unknown_imsi persona's IMSIs are.
+    let csv = format!("imsi,msisdn,k,opc\n310410999999999,15550000000,{0},{0}\n310410000100000,15550000001,{0},{0}\n", "0".repeat(32));
+    let d = Directory::from_csv_text(&profile(), "top.csv", &csv).unwrap();
+    let e = Population::new(&profile(), d, "default.toml", Some(2))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("unknown-IMSI block") && e.contains("holds provisioned subscribers"),
+        "{e}"
+    );
 }
