@@ -209,10 +209,18 @@ pub fn load_directory(
     profile: &Profile,
     csv: Option<&std::path::Path>,
 ) -> anyhow::Result<Directory> {
-    match csv {
-        Some(path) => Directory::from_file(profile, path).map_err(|e| config_error(e.to_string())),
-        None => Ok(Directory::from_profile(profile)),
-    }
+    let Some(path) = csv else {
+        return Ok(Directory::from_profile(profile));
+    };
+    let started = std::time::Instant::now();
+    let d = Directory::from_file(profile, path).map_err(|e| config_error(e.to_string()))?;
+    eprintln!(
+        "roamsim: subscribers: {} from {} in {:.1} s",
+        d.len(),
+        path.display(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(d)
 }
 
 pub(crate) fn config_error(msg: String) -> anyhow::Error {

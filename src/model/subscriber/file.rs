@@ -213,9 +213,7 @@ pub(super) fn read(profile: &Profile, path: &Path) -> Result<Rows, FileErrors> {
 pub fn check(profile: &Profile, path: &Path) -> Result<CheckReport, FileErrors> {
     let name = path.display().to_string();
     let manifest = read_manifest(path, &name)?;
-    let file = std::fs::File::open(path)
-        .map_err(|e| FileErrors::one(&name, 0, None, format!("cannot read: {e}")))?;
-    let rows = read_from(profile, &name, file, manifest.as_deref(), 0)?;
+    let rows = read(profile, path)?;
     Ok(CheckReport {
         subscribers: rows.len(),
         home_plmns: rows.plmns,
