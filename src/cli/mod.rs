@@ -11,6 +11,7 @@ pub mod link;
 pub mod progress;
 pub mod report;
 pub mod run;
+pub mod state;
 pub mod subscribers;
 pub mod sweep;
 
@@ -64,6 +65,8 @@ pub enum Command {
     Serve(ServeArgs),
     /// The subscriber dataset: export the generated subscribers with their keys, check a file.
     Subscribers(subscribers::SubscribersArgs),
+    /// The home core's persistent state (`--state DIR`): import, export, show.
+    State(state::StateArgs),
     /// UDP relay through the link emulator (GTPv2-C, SCTP over UDP, any UDP protocol).
     Link(link::LinkArgs),
     /// Join namespaces roamsim-visited and roamsim-home through TUN devices and the link emulator (root).
@@ -119,6 +122,10 @@ pub struct ServeArgs {
     /// Stop by itself after this long (e.g. `30s`); runs until Ctrl-C/SIGTERM when absent.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration_arg)]
     pub duration: Option<std::time::Duration>,
+    /// Keep subscribers, SQNs, registrations and PGW sessions in this folder across restarts
+    /// (SQLite `state.db` and a journal); see `roamsim state`.
+    #[arg(long, value_name = "DIR")]
+    pub state: Option<PathBuf>,
 }
 
 pub(crate) fn parse_transport_arg(s: &str) -> Result<TransportChoice, String> {
@@ -176,6 +183,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Load(args) => run::load(&args),
         Command::Serve(args) => serve(&args),
         Command::Subscribers(args) => subscribers::run(&args),
+        Command::State(args) => state::run(&args),
         Command::Link(args) => link::run(&args).map(|()| Exit::Ok),
         Command::Ipx(args) => ipx::run(&args).map(|()| Exit::Ok),
         Command::Report(args) => report::report(&args),
@@ -238,7 +246,13 @@ pub fn stop_flag() -> anyhow::Result<Arc<AtomicBool>> {
 
 fn serve(args: &ServeArgs) -> anyhow::Result<Exit> {
     let profile = load_profile(args.profile.as_deref())?;
-    let directory = load_directory(&profile, args.subscribers.as_deref())?;
+    let (directory, opened) = match &args.state {
+        Some(dir) => {
+            let o = state::open_for_core(dir, &profile, args.subscribers.as_deref(), "serve")?;
+            (o.directory.clone(), Some(o))
+        }
+        None => (load_directory(&profile, args.subscribers.as_deref())?, None),
+    };
     let transport = resolve_transport(args.transport, &profile)?;
     let localhost = std::net::Ipv4Addr::LOCALHOST.into();
     let cfg = ServeConfig {
@@ -253,6 +267,7 @@ fn serve(args: &ServeArgs) -> anyhow::Result<Exit> {
         // Sized for 10k new S8 requests/s (about 10 MB of tables): a `load` up to that rate
         // never waits for the duplicate cache to double; beyond it, it doubles as it must.
         s8_rate_hint: 10_000.0,
+        state: opened.as_ref().map(|o| o.handle.clone()),
     };
     let stop = stop_flag()?;
     let report = crate::engine::serve::run(cfg, &stop, |s6a, s8| {
@@ -261,6 +276,10 @@ fn serve(args: &ServeArgs) -> anyhow::Result<Exit> {
         let _ = std::io::stdout().flush();
     })?;
     print!("{report}");
+    if let Some(state::Opened { folder, handle, .. }) = opened {
+        drop(handle);
+        state::close(folder)?;
+    }
     Ok(Exit::Ok)
 }
 

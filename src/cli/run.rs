@@ -93,6 +93,10 @@ pub struct RunArgs {
     /// the knee, the highest rate meeting every SLO.
     #[arg(long, value_name = "FROM:TO:STEP")]
     pub sweep: Option<String>,
+    /// Keep the embedded core's state (subscribers, SQNs, registrations, PGW sessions) in this
+    /// folder across runs, as `serve --state` does; each shard journals as `shard-N`.
+    #[arg(long, value_name = "DIR")]
+    pub state: Option<PathBuf>,
 }
 
 /// Flags of `roamsim load`.
@@ -125,10 +129,45 @@ pub struct LoadArgs {
 /// `roamsim run`.
 pub fn run(args: &RunArgs) -> anyhow::Result<Exit> {
     if let Some(sweep) = &args.sweep {
+        if args.state.is_some() {
+            return Err(config_error("--state does not go with --sweep".into()));
+        }
         return super::sweep::run(args, sweep);
     }
-    let cfg = resolve(&args.load, Target::Embedded, args.virtual_time, None, None)?;
-    execute(cfg, &args.load)
+    let Some(dir) = &args.state else {
+        let cfg = resolve(&args.load, Target::Embedded, args.virtual_time, None, None)?;
+        return execute(cfg, &args.load);
+    };
+    if args.virtual_time {
+        return Err(config_error(
+            "--state keeps the state of the embedded core on real sockets; it does not go with --virtual".into(),
+        ));
+    }
+    let mut opened = None;
+    let cfg = resolve_with(
+        &args.load,
+        Target::Embedded,
+        false,
+        None,
+        None,
+        &mut |profile| {
+            let o = super::state::open_for_core(
+                dir,
+                profile,
+                args.load.subscribers.as_deref(),
+                "shard",
+            )?;
+            let d = o.directory.clone();
+            opened = Some(o);
+            Ok(d)
+        },
+    )?;
+    let mut cfg = cfg;
+    let super::state::Opened { folder, handle, .. } = opened.expect("resolve opened the store");
+    cfg.state = Some(handle);
+    let exit = execute(cfg, &args.load);
+    super::state::close(folder)?;
+    exit
 }
 
 /// `roamsim load`.
@@ -162,6 +201,27 @@ pub(crate) fn resolve(
     virtual_time: bool,
     origin_realm: Option<String>,
     dest_realm: Option<String>,
+) -> anyhow::Result<RunConfig> {
+    resolve_with(
+        flags,
+        target,
+        virtual_time,
+        origin_realm,
+        dest_realm,
+        &mut |profile| load_directory(profile, flags.subscribers.as_deref()),
+    )
+}
+
+/// As [`resolve`], with the subscribers from `subscribers` (given the resolved profile).
+fn resolve_with(
+    flags: &LoadFlags,
+    target: Target,
+    virtual_time: bool,
+    origin_realm: Option<String>,
+    dest_realm: Option<String>,
+    subscribers: &mut dyn FnMut(
+        &crate::model::config::Profile,
+    ) -> anyhow::Result<crate::model::subscriber::Directory>,
 ) -> anyhow::Result<RunConfig> {
     let mut profile = load_profile(flags.profile.as_deref())?;
     if let Some(p) = flags.population {
@@ -198,7 +258,7 @@ pub(crate) fn resolve(
     for s in &flags.slos {
         slos.push(SloSpec::parse(s).map_err(|e| config_error(format!("--slo {s:?}: {e}")))?);
     }
-    let directory = load_directory(&profile, flags.subscribers.as_deref())?;
+    let directory = subscribers(&profile)?;
     if let Some(file) = directory.file_name() {
         // The roamers are the file's subscribers: all of them, or the first --population.
         let rows = directory.len() as u64;
@@ -247,6 +307,7 @@ pub(crate) fn resolve(
         slo_window: flags.slo_window,
         metrics: flags.metrics,
         observers: Vec::new(),
+        state: None,
     })
 }
 

@@ -22,3 +22,4 @@ pub mod link;
 pub mod load;
 pub mod metrics;
 pub mod serve;
+pub mod state;

@@ -28,6 +28,8 @@ use crate::model::ids::{Imsi, Msisdn, Plmn};
 use crate::model::rng::{derive_seed, Rng};
 use crate::model::subscriber::{Directory, Subscriber};
 
+use super::state::Change;
+
 /// Diameter Result-Code DIAMETER_SUCCESS.
 pub const DIAMETER_SUCCESS: u32 = 2001;
 
@@ -304,6 +306,8 @@ pub struct Hss {
     allowed_peers: Vec<AllowedPeer>,
     rng: Rng,
     counters: HssCounters,
+    /// Changes of the persistent state, when tracked (`serve --state`).
+    changes: Option<Vec<Change>>,
 }
 
 impl Hss {
@@ -324,7 +328,67 @@ impl Hss {
             mmes: Vec::new(),
             rng: Rng::new(derive_seed(profile.seed, 0x0048_5353)),
             counters: HssCounters::default(),
+            changes: None,
         }
+    }
+
+    /// From now on, record every change of the persistent state (SQNs, registrations) for
+    /// [`Hss::take_changes`].
+    pub fn track_changes(&mut self) {
+        self.changes.get_or_insert_with(Vec::new);
+    }
+
+    /// Moves the recorded changes, oldest first, to the end of `out`.
+    pub fn take_changes(&mut self, out: &mut Vec<Change>) {
+        if let Some(c) = &mut self.changes {
+            out.append(c);
+        }
+    }
+
+    fn record(&mut self, change: impl FnOnce() -> Change) {
+        if let Some(c) = &mut self.changes {
+            c.push(change());
+        }
+    }
+
+    /// Puts a store's SQNs and registrations in place. Every SQN moves `skip` sequence steps
+    /// (of 32, TS 33.102 Annex C) beyond the stored one, so that numbers handed out after the
+    /// store's last durable write are skipped rather than issued twice. Returns (SQNs,
+    /// registrations, dropped: subscribers the directory does not have).
+    pub fn restore(
+        &mut self,
+        sqn: &[(Imsi, u64)],
+        registrations: &[(Imsi, PeerRef)],
+        skip: u64,
+    ) -> (u64, u64, u64) {
+        let (mut n_sqn, mut n_reg, mut dropped) = (0, 0, 0);
+        for &(imsi, value) in sqn {
+            let Some(id) = self.directory.id_of(imsi) else {
+                dropped += 1;
+                continue;
+            };
+            let next = if value == 0 {
+                0
+            } else {
+                (value / SQN_STEP + skip) * SQN_STEP
+            };
+            let slot = &mut self.state[id.index()];
+            *slot = (*slot & !SQN_MASK) | (next & SQN_MASK);
+            n_sqn += 1;
+        }
+        for (imsi, mme) in registrations {
+            let (Some(id), Ok(m)) = (
+                self.directory.id_of(*imsi),
+                self.intern_mme(&mme.host, &mme.realm),
+            ) else {
+                dropped += 1;
+                continue;
+            };
+            let slot = &mut self.state[id.index()];
+            *slot = (*slot & SQN_MASK) | (m as u64) << MME_SHIFT;
+            n_reg += 1;
+        }
+        (n_sqn, n_reg, dropped)
     }
 
     /// The HSS's own Origin-Host and Origin-Realm.
@@ -406,6 +470,7 @@ impl Hss {
             *v = aka::eutran_vector(&sub.k, &sub.opc, sub.amf, sqn, rand, sn_id);
         }
         *slot = (*slot & !SQN_MASK) | sqn;
+        self.record(|| Change::Sqn { imsi, sqn });
         Ok(out)
     }
 
@@ -451,6 +516,13 @@ impl Hss {
         let slot = &mut self.state[sub.id.index()];
         let old = (*slot >> MME_SHIFT) as u16;
         *slot = (*slot & SQN_MASK) | (new as u64) << MME_SHIFT;
+        if old != new {
+            let mme = self.mmes[new as usize - 1].clone();
+            self.record(|| Change::Registered {
+                imsi,
+                mme: Some(mme),
+            });
+        }
         let cancel = (old != 0 && old != new).then(|| CancelLocation {
             imsi,
             peer: self.mmes[old as usize - 1].clone(),
@@ -495,6 +567,7 @@ impl Hss {
         let registered = old != 0 && self.mmes[old as usize - 1].host == mme_host;
         if registered {
             *slot &= SQN_MASK;
+            self.record(|| Change::Registered { imsi, mme: None });
         }
         Ok(Purged {
             pua_flags: if registered {

@@ -8,4 +8,5 @@ pub mod hss;
 pub mod pgw;
 pub mod s6a;
 pub mod s8;
+pub mod state;
 pub use self::core::{HomeCore, HomeSettings, S6aCore, S6aCounts};

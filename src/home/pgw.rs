@@ -19,6 +19,8 @@
 //! [`Pgw::poll_cdr`] until `None` (the queue is bounded; overflow is counted, never blocks).
 
 use std::collections::{HashMap, VecDeque};
+
+use super::state::Change;
 use std::fmt;
 use std::net::Ipv4Addr;
 use std::sync::Arc;
@@ -311,6 +313,24 @@ impl Pool {
         let offset = u32::from(addr).wrapping_sub(u32::from(self.net.network()));
         self.free.push_back(offset);
     }
+
+    /// Marks `used` offsets (restored sessions') as taken: allocation continues after the
+    /// highest, and the gaps below it are free.
+    fn reserve(&mut self, used: &mut Vec<u32>) {
+        used.sort_unstable();
+        used.dedup();
+        let Some(&top) = used.last() else { return };
+        let mut next = used.iter().peekable();
+        self.free = (2..=top)
+            .filter(|o| {
+                while next.peek().is_some_and(|&&u| u < *o) {
+                    next.next();
+                }
+                next.peek() != Some(&o)
+            })
+            .collect();
+        self.next = self.next.max(top as u64 + 1);
+    }
 }
 
 const USER_TEID_BIT: u32 = 1 << 31;
@@ -334,6 +354,8 @@ pub struct Pgw {
     cdrs: VecDeque<Cdr>,
     cdr_limit: usize,
     counters: PgwCounters,
+    /// Changes of the sessions, when tracked (`serve --state`).
+    changes: Option<Vec<Change>>,
 }
 
 impl Pgw {
@@ -353,7 +375,60 @@ impl Pgw {
             cdrs: VecDeque::new(),
             cdr_limit: DEFAULT_CDR_QUEUE_LIMIT,
             counters: PgwCounters::default(),
+            changes: None,
         }
+    }
+
+    /// From now on, record every session created, modified or released for
+    /// [`Pgw::take_changes`].
+    pub fn track_changes(&mut self) {
+        self.changes.get_or_insert_with(Vec::new);
+    }
+
+    /// Moves the recorded changes, oldest first, to the end of `out`.
+    pub fn take_changes(&mut self, out: &mut Vec<Change>) {
+        if let Some(c) = &mut self.changes {
+            out.append(c);
+        }
+    }
+
+    fn record_session(&mut self, teid: u32) {
+        if let (Some(c), Some(s)) = (&mut self.changes, self.sessions.get(&teid)) {
+            c.push(Change::Session {
+                teid,
+                session: s.clone(),
+            });
+        }
+    }
+
+    /// Puts sessions from a store back: each keeps its TEIDs, address and charging id, and the
+    /// allocators continue past them. Returns (restored, dropped: an APN the PGW does not
+    /// serve, an address outside its pool, or a TEID or address taken twice).
+    pub fn restore(&mut self, sessions: &[(u32, Session)]) -> (u64, u64) {
+        let (mut restored, mut dropped) = (0, 0);
+        let mut used: Vec<u32> = Vec::new();
+        for (teid, s) in sessions {
+            let apn = self
+                .apns
+                .iter()
+                .find(|a| a.eq_ignore_ascii_case(&s.apn))
+                .cloned();
+            let offset = u32::from(s.paa).wrapping_sub(u32::from(self.pool.net.network()));
+            let fits = (2..=self.pool.last).contains(&(offset as u64));
+            let free = *teid != 0 && *teid < USER_TEID_BIT && !self.sessions.contains_key(teid);
+            let (Some(apn), true, true) = (apn, fits, free) else {
+                dropped += 1;
+                continue;
+            };
+            used.push(offset);
+            self.next_teid = self.next_teid.max(teid + 1);
+            self.next_charging_id = self.next_charging_id.max(s.charging_id.wrapping_add(1));
+            self.by_bearer.insert((s.imsi, s.ebi), *teid);
+            self.sessions.insert(*teid, Session { apn, ..s.clone() });
+            restored += 1;
+        }
+        self.pool.reserve(&mut used);
+        (restored, dropped)
     }
 
     /// Bounds the CDR queue (records beyond it are dropped and counted).
@@ -473,6 +548,7 @@ impl Pgw {
         self.push_cdr(cdr(&session, CdrKind::Start, None));
         self.by_bearer.insert((session.imsi, session.ebi), teid);
         self.sessions.insert(teid, session);
+        self.record_session(teid);
         Ok(SessionCreated {
             pgw_control: Fteid {
                 teid,
@@ -513,6 +589,9 @@ impl Pgw {
             }
             _ => Err(PgwError::ContextNotFound),
         };
+        if r.is_ok() {
+            self.record_session(control_teid);
+        }
         self.counted(PgwMessage::ModifyBearer, r)
     }
 
@@ -524,6 +603,9 @@ impl Pgw {
         }
         self.pool.release(s.paa);
         self.push_cdr(cdr(&s, CdrKind::Stop, Some(now)));
+        if let Some(c) = &mut self.changes {
+            c.push(Change::SessionGone { teid });
+        }
         Some(s)
     }
 

@@ -88,6 +88,11 @@ impl HssService {
         &self.hss
     }
 
+    /// The HSS behind the service, to restore or to take its changes.
+    pub fn hss_mut(&mut self) -> &mut Hss {
+        &mut self.hss
+    }
+
     /// Our Origin-Host and Origin-Realm.
     pub fn identity(&self) -> &PeerRef {
         self.hss.identity()

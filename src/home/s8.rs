@@ -247,6 +247,11 @@ impl PgwService {
         &self.pgw
     }
 
+    /// The PGW, to restore or to take its changes.
+    pub fn pgw_mut(&mut self) -> &mut Pgw {
+        &mut self.pgw
+    }
+
     /// This service's counters.
     pub fn stats(&self) -> &S8Stats {
         &self.stats

@@ -149,6 +149,30 @@ impl Directory {
         })
     }
 
+    /// As [`Directory::from_file`], from a stream (`name` stands for it in errors; `capacity`:
+    /// how many rows to make room for).
+    pub fn from_reader(
+        profile: &Profile,
+        name: &str,
+        input: impl std::io::Read,
+        capacity: usize,
+    ) -> Result<Directory, FileErrors> {
+        Ok(Directory {
+            source: Arc::new(Source::File(file::read_from(
+                profile, name, input, None, capacity,
+            )?)),
+        })
+    }
+
+    /// The SQN a subscriber file's `sqn` column gives subscriber `id` (`roamsim state export`
+    /// writes it).
+    pub fn initial_sqn(&self, id: SubscriberId) -> Option<u64> {
+        match &*self.source {
+            Source::Generated { .. } => None,
+            Source::File(rows) => rows.sqn(id),
+        }
+    }
+
     /// As [`Directory::from_file`], from text (`name` stands for the file in errors).
     pub fn from_csv_text(
         profile: &Profile,

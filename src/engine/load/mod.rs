@@ -100,6 +100,9 @@ pub struct RunConfig {
     /// The GRX/IPX link each visited PLMN's traffic crosses (the profile's `link` keys, or
     /// `--link`); empty: unimpaired.
     pub links: LinkPlan,
+    /// The embedded cores keep their state in a store (`run --state DIR`); each shard's core
+    /// journals as `shard-N`.
+    pub state: Option<crate::engine::state::StateHandle>,
 }
 
 /// What a run produced.
@@ -366,6 +369,7 @@ fn run_sockets(
                 // Each procedure makes at most two S8 requests (plmn_change: Delete and
                 // Create Session); the default mix makes about 1.1.
                 s8_rate_hint: 2.0 * cfg.rate / cfg.shards as f64,
+                state: cfg.state.clone(),
             };
             (unbound, unbound, Some(core))
         }
@@ -414,7 +418,12 @@ fn run_sockets(
             links: cfg.links.clone(),
             seed: cfg.seed,
             warm_start: cfg.profile.load.warm_start,
-            core: core.clone(),
+            core: core.clone().map(|mut c| {
+                if let Some(st) = &mut c.state {
+                    st.writer = format!("shard-{i}");
+                }
+                c
+            }),
         };
         let stop = stop.clone();
         handles.push(

@@ -26,8 +26,10 @@ use mio::{Events, Interest, Poll, Token};
 
 use crate::engine::diameter::sctp_udp::SctpTotals;
 use crate::engine::diameter::Transport;
+use crate::engine::state::{Journal, StateHandle};
 use crate::home::pgw::Cdr;
 use crate::home::s8::PgwServiceConfig;
+use crate::home::state::Change;
 use crate::home::{HomeCore, HomeSettings};
 use crate::io::{RecvBatch, TxBatch, UdpConfig, UdpSocket};
 use crate::model::config::Profile;
@@ -65,6 +67,8 @@ pub struct ServeConfig {
     /// New S8 requests a second the PGW should expect (0: unknown), to size its duplicate
     /// cache up front instead of growing it in the middle of a measurement.
     pub s8_rate_hint: f64,
+    /// Keep the core's state (SQNs, registrations, sessions) in a store (`--state DIR`).
+    pub state: Option<StateHandle>,
 }
 
 /// What the core answered, printed when `serve` stops.
@@ -123,6 +127,14 @@ struct Server {
     clock: Clock,
     cdr: Option<BufWriter<File>>,
     report: ServeReport,
+    persist: Option<Persist>,
+}
+
+/// The journal the core's changes go to before the answers of the same turn are sent.
+struct Persist {
+    journal: Journal,
+    changes: Vec<Change>,
+    handle: StateHandle,
 }
 
 /// Runs the core until `stop` is set or the duration passes. `ready` is called once both
@@ -220,8 +232,12 @@ impl Server {
         let settings = HomeSettings {
             host_ip: cfg.s6a.ip(),
             boot: boot as u32,
-            // The Recovery counter changes on every restart (TS 29.274 §7.1.1).
-            recovery: (boot & 0xff) as u8,
+            // The Recovery counter changes on every restart (TS 29.274 §7.1.1), unless the
+            // sessions come back from a store.
+            recovery: cfg
+                .state
+                .as_ref()
+                .map_or((boot & 0xff) as u8, |s| s.recovery),
             allow_any_peer: cfg.allow_any_peer,
             seed: cfg.profile.seed,
             pgw: {
@@ -232,10 +248,28 @@ impl Server {
                 }
             },
         };
+        let mut core = HomeCore::new(&cfg.profile, cfg.directory.clone(), &settings);
+        let persist = match &cfg.state {
+            Some(handle) => {
+                core.restore(
+                    &handle.restored,
+                    &handle.writer,
+                    crate::engine::state::SQN_SKIP,
+                );
+                core.track_changes();
+                Some(Persist {
+                    journal: handle.journal()?,
+                    changes: Vec::new(),
+                    handle: handle.clone(),
+                })
+            }
+            None => None,
+        };
         Ok(Server {
             poll,
             s6a,
-            core: HomeCore::new(&cfg.profile, cfg.directory.clone(), &settings),
+            core,
+            persist,
             udp,
             recv: RecvBatch::new(crate::io::MAX_BATCH, 2048),
             tx: TxBatch::new(),
@@ -265,9 +299,28 @@ impl Server {
         }
         let now = self.clock.now_us();
         self.run_timers(now);
+        self.persist()?;
         self.s6a.flush(self.core.s6a(), self.poll.registry(), now)?;
-        self.flush_udp();
+        self.flush_udp()?;
         self.drain_cdrs()?;
+        Ok(())
+    }
+
+    /// Writes the state changes of this turn to the journal, before any answer leaves.
+    fn persist(&mut self) -> anyhow::Result<()> {
+        let Some(p) = &mut self.persist else {
+            return Ok(());
+        };
+        self.core.take_changes(&mut p.changes);
+        if p.changes.is_empty() {
+            return Ok(());
+        }
+        p.journal.append(&p.changes);
+        p.changes.clear();
+        p.journal
+            .commit()
+            .with_context(|| format!("write the state journal {}", p.journal.path().display()))?;
+        p.handle.fold(p.journal.take_closed());
         Ok(())
     }
 
@@ -301,16 +354,18 @@ impl Server {
             for (peer, bytes) in self.recv.datagrams() {
                 self.core.handle_datagram(Micros(now), peer, bytes);
             }
-            self.flush_udp();
+            self.flush_udp()?;
             if self.recv.drained() {
                 return Ok(());
             }
         }
     }
 
-    /// Sends every response the PGW has queued, in batches. A socket error is reported and
-    /// the rest waits for the next turn: the peer retransmits and gets the cached answer.
-    fn flush_udp(&mut self) {
+    /// Sends every response the PGW has queued, in batches (after the journal has their state
+    /// changes). A socket error is reported and the rest waits for the next turn: the peer
+    /// retransmits and gets the cached answer.
+    fn flush_udp(&mut self) -> anyhow::Result<()> {
+        self.persist()?;
         let core = &mut self.core;
         let sent = self
             .tx
@@ -318,6 +373,7 @@ impl Server {
         if let Err(e) = sent {
             eprintln!("roamsim serve: send on the S8 socket failed: {e}");
         }
+        Ok(())
     }
 
     fn drain_cdrs(&mut self) -> anyhow::Result<()> {
@@ -337,6 +393,7 @@ impl Server {
     fn shutdown(&mut self, events: &mut Events, grace: Duration) -> anyhow::Result<()> {
         let now = self.clock.now_us();
         self.core.disconnect_all(Micros(now), DISCONNECT_REBOOTING);
+        self.persist()?;
         self.s6a.flush(self.core.s6a(), self.poll.registry(), now)?;
         let until = Instant::now() + grace;
         while !self.s6a.is_empty() && Instant::now() < until {

@@ -22,6 +22,7 @@ use super::hss::Hss;
 use super::pgw::Cdr;
 use super::s6a::HssService;
 use super::s8::{Handled, PgwService, PgwServiceConfig};
+use super::state::{Change, RestoreCounts, Restored};
 
 mod s6a;
 
@@ -128,6 +129,43 @@ impl HomeCore {
     /// The next line worth logging (malformed Diameter input).
     pub fn poll_notice(&mut self) -> Option<String> {
         self.s6a.poll_notice()
+    }
+
+    /// From now on, record every change of the state a restart must keep (SQNs,
+    /// registrations, PGW sessions) for [`HomeCore::take_changes`]; see [`super::state`].
+    pub fn track_changes(&mut self) {
+        self.s6a.hss_mut().hss_mut().track_changes();
+        self.pgw.pgw_mut().track_changes();
+    }
+
+    /// Moves the recorded changes to the end of `out`: the HSS's, then the PGW's (each in
+    /// order; the two never touch the same entry).
+    pub fn take_changes(&mut self, out: &mut Vec<Change>) {
+        self.s6a.hss_mut().hss_mut().take_changes(out);
+        self.pgw.pgw_mut().take_changes(out);
+    }
+
+    /// Puts a store's content in place: every SQN and registration, and the PGW sessions that
+    /// `writer` held. SQNs move `sqn_skip` sequence steps ahead (see [`Hss::restore`]).
+    pub fn restore(&mut self, restored: &Restored, writer: &str, sqn_skip: u64) -> RestoreCounts {
+        let (sqn, registrations, dropped) =
+            self.s6a
+                .hss_mut()
+                .hss_mut()
+                .restore(&restored.sqn, &restored.registrations, sqn_skip);
+        let mine: Vec<(u32, super::pgw::Session)> = restored
+            .sessions
+            .iter()
+            .filter(|s| s.0 == writer)
+            .map(|s| (s.1, s.2.clone()))
+            .collect();
+        let (sessions, lost) = self.pgw.pgw_mut().restore(&mine);
+        RestoreCounts {
+            sqn,
+            registrations,
+            sessions,
+            dropped: dropped + lost,
+        }
     }
 
     /// DPR with `cause` on every open Diameter connection (RFC 6733 §5.4).

@@ -242,6 +242,11 @@ impl S6aCore {
         &self.hss
     }
 
+    /// The HSS behind the connections, to restore or to take its changes.
+    pub fn hss_mut(&mut self) -> &mut HssService {
+        &mut self.hss
+    }
+
     /// Connection counters.
     pub fn counts(&self) -> S6aCounts {
         self.counts

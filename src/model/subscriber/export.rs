@@ -33,11 +33,22 @@ pub struct Export {
     tmp: PathBuf,
     path: PathBuf,
     line: String,
+    sqn: bool,
 }
 
 impl Export {
     /// Starts writing `path` (through a temporary file beside it).
     pub fn create(path: &Path, format: Format) -> io::Result<Export> {
+        Export::start(path, format, false)
+    }
+
+    /// As [`Export::create`], with an `sqn` column (`roamsim state export`): write rows with
+    /// [`Export::write_with_sqn`].
+    pub fn create_with_sqn(path: &Path, format: Format) -> io::Result<Export> {
+        Export::start(path, format, true)
+    }
+
+    fn start(path: &Path, format: Format, sqn: bool) -> io::Result<Export> {
         let mut tmp = path.as_os_str().to_owned();
         tmp.push(".partial");
         let tmp = PathBuf::from(tmp);
@@ -50,9 +61,14 @@ impl Export {
             tmp,
             path: path.to_path_buf(),
             line: String::with_capacity(256),
+            sqn,
         };
         if format == Format::Csv {
-            e.emit("imsi,msisdn,k,opc,amf,mnc_digits\n")?;
+            e.emit(if sqn {
+                "imsi,msisdn,k,opc,amf,mnc_digits,sqn\n"
+            } else {
+                "imsi,msisdn,k,opc,amf,mnc_digits\n"
+            })?;
         } else {
             e.emit("[")?;
         }
@@ -66,20 +82,36 @@ impl Export {
 
     /// Writes one subscriber.
     pub fn write(&mut self, s: &Subscriber) -> io::Result<()> {
+        self.write_row(s, None)
+    }
+
+    /// Writes one subscriber with its current SQN.
+    pub fn write_with_sqn(&mut self, s: &Subscriber, sqn: u64) -> io::Result<()> {
+        self.write_row(s, Some(sqn))
+    }
+
+    fn write_row(&mut self, s: &Subscriber, sqn: Option<u64>) -> io::Result<()> {
         use std::fmt::Write as _;
+        debug_assert_eq!(sqn.is_some(), self.sqn);
         let mut l = std::mem::take(&mut self.line);
         l.clear();
         let (k, opc, amf) = (hex::encode(&s.k), hex::encode(&s.opc), hex::encode(&s.amf));
         let mnc = s.home.mnc_digits();
         let _ = match self.format {
-            Format::Csv => writeln!(l, "{},{},{k},{opc},{amf},{mnc}", s.imsi, s.msisdn),
+            Format::Csv => write!(l, "{},{},{k},{opc},{amf},{mnc}", s.imsi, s.msisdn),
             Format::Json => write!(
                 l,
-                "{}\n{{\"imsi\":\"{}\",\"msisdn\":\"{}\",\"k\":\"{k}\",\"opc\":\"{opc}\",\"amf\":\"{amf}\",\"mnc_digits\":{mnc}}}",
+                "{}\n{{\"imsi\":\"{}\",\"msisdn\":\"{}\",\"k\":\"{k}\",\"opc\":\"{opc}\",\"amf\":\"{amf}\",\"mnc_digits\":{mnc}",
                 if self.rows == 0 { "" } else { "," },
                 s.imsi,
                 s.msisdn
             ),
+        };
+        let _ = match (self.format, sqn) {
+            (Format::Csv, Some(q)) => writeln!(l, ",{q}"),
+            (Format::Csv, None) => writeln!(l),
+            (Format::Json, Some(q)) => write!(l, ",\"sqn\":{q}}}"),
+            (Format::Json, None) => write!(l, "}}"),
         };
         self.rows += 1;
         let r = self.emit(&l);

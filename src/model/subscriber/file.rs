@@ -9,6 +9,7 @@
 //! | `mnc_digits` | no       | 2 or 3: how the IMSI splits into MCC, MNC and MSIN; default: the profile's home PLMN the IMSI belongs to |
 //! | `persona`    | no       | a persona name of the profile: the roamer always has it        |
 //! | `visited`    | no       | a visited PLMN of the profile (`MCC-MNC`): the roamer stays there |
+//! | `sqn`        | no       | the last SQN handed out (decimal), as `roamsim state export` writes it; only `roamsim state import` uses it |
 //!
 //! Columns come in any order; an unknown column is an error (a typo must not be ignored), and so
 //! is a duplicate IMSI or MSISDN. Blank lines and lines starting with `#` are skipped. Every
@@ -143,9 +144,15 @@ pub(super) struct Rows {
     /// Home PLMNs the rows' `home` indexes.
     plmns: Vec<Plmn>,
     pins: bool,
+    /// The `sqn` column, when the file has one.
+    sqn: Vec<u64>,
 }
 
 impl Rows {
+    pub(super) fn sqn(&self, id: SubscriberId) -> Option<u64> {
+        self.sqn.get(id.index()).copied()
+    }
+
     pub(super) fn len(&self) -> usize {
         self.rows.len()
     }
@@ -264,9 +271,10 @@ enum Column {
     MncDigits,
     Persona,
     Visited,
+    Sqn,
 }
 
-const COLUMNS: [(&str, Column); 8] = [
+const COLUMNS: [(&str, Column); 9] = [
     ("imsi", Column::Imsi),
     ("msisdn", Column::Msisdn),
     ("k", Column::K),
@@ -275,6 +283,7 @@ const COLUMNS: [(&str, Column); 8] = [
     ("mnc_digits", Column::MncDigits),
     ("persona", Column::Persona),
     ("visited", Column::Visited),
+    ("sqn", Column::Sqn),
 ];
 
 const REQUIRED: [Column; 4] = [Column::Imsi, Column::Msisdn, Column::K, Column::Opc];
@@ -364,6 +373,7 @@ pub(super) fn read_from(
         rows: Vec::with_capacity(capacity),
         lines: Vec::with_capacity(capacity),
         rejected: Vec::new(),
+        sqn: Vec::new(),
         plmns: Vec::new(),
         pins: false,
     };
@@ -431,6 +441,7 @@ pub(super) fn read_from(
         by_imsi,
         plmns: reader.plmns,
         pins: reader.pins,
+        sqn: reader.sqn,
     })
 }
 
@@ -459,6 +470,8 @@ struct Reader<'a> {
     lines: Vec<u32>,
     /// Rows with errors.
     rejected: Vec<Rejected>,
+    /// The `sqn` column's values.
+    sqn: Vec<u64>,
     plmns: Vec<Plmn>,
     pins: bool,
 }
@@ -466,7 +479,7 @@ struct Reader<'a> {
 /// The cells of one row, by column.
 #[derive(Default)]
 struct Cells<'a> {
-    cells: [Option<&'a [u8]>; 8],
+    cells: [Option<&'a [u8]>; 9],
 }
 
 impl<'a> Cells<'a> {
@@ -485,7 +498,7 @@ impl Reader<'_> {
                 .find(|(n, _)| n.eq_ignore_ascii_case(&name))
                 .map(|x| x.1);
             match c {
-                None => errors.push(line, Some(&name), "unknown column: expected imsi, msisdn, k, opc and optionally amf, mnc_digits, persona, visited".into()),
+                None => errors.push(line, Some(&name), "unknown column: expected imsi, msisdn, k, opc and optionally amf, mnc_digits, persona, visited, sqn".into()),
                 Some(c) if self.columns.contains(&Some(c)) => {
                     errors.push(line, at(c), "column named twice".into())
                 }
@@ -570,6 +583,25 @@ impl Reader<'_> {
             None => NONE,
             Some(cell) => self.visited(line, cell, errors),
         };
+        let sqn = match cells.get(Column::Sqn) {
+            None => 0,
+            Some(cell) => digits(cell, false)
+                .filter(|&(v, _)| v < 1 << 48)
+                .map_or_else(
+                    || {
+                        errors.push(
+                            line,
+                            at(Column::Sqn),
+                            format!(
+                                "{:?}: expected a decimal SQN below 2^48",
+                                text_of(Some(cell))
+                            ),
+                        );
+                        0
+                    },
+                    |(v, _)| v,
+                ),
+        };
         if errors.list.len() + errors.omitted != before {
             self.rejected.push(Rejected {
                 imsi: imsi.map(|(i, _)| imsi_key(i.value(), i.digits())),
@@ -595,6 +627,9 @@ impl Reader<'_> {
             visited,
         });
         self.lines.push(line as u32);
+        if self.columns.contains(&Some(Column::Sqn)) {
+            self.sqn.push(sqn);
+        }
     }
 
     /// The IMSI and the index of its home PLMN.

@@ -1,0 +1,97 @@
+use super::*;
+
+fn dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("roamsim-state-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    d
+}
+
+fn imsi(s: &str) -> Imsi {
+    s.parse().unwrap()
+}
+
+const CSV: &str = "imsi,msisdn,k,opc,persona\n\
+    310410000100000,15550000000,0b77258fd6ba70fa606861522e1667cc,9d21d6bc000b10b65bfc529e0c12ecd8,iot\n\
+    310410000100001,15550000001,663309bbdc6818629243ee7ed7c02534,17a6959cccca2bf5b18fb945684d4160,\n";
+
+fn mme(n: u32) -> PeerRef {
+    PeerRef {
+        host: format!("mme{n}.epc.mnc001.mcc208.3gppnetwork.org"),
+        realm: "epc.mnc001.mcc208.3gppnetwork.org".into(),
+    }
+}
+
+#[test]
+fn subscribers_sqns_registrations_and_sessions_survive_a_reopen() {
+    let d = dir("reopen");
+    let p = Profile::embedded_default();
+    let (mut store, folded) = Store::open(&d).unwrap();
+    assert_eq!(folded, Folded::default());
+    assert!(store.directory(&p).unwrap().is_none());
+    let subs = Directory::from_csv_text(&p, "subs.csv", CSV).unwrap();
+    assert_eq!(store.import(&p, &subs).unwrap(), 2);
+    let back = store.directory(&p).unwrap().unwrap();
+    for i in 0..2 {
+        assert_eq!(back.get(SubscriberId(i)), subs.get(SubscriberId(i)));
+    }
+    let (a, b) = (imsi("310410000100000"), imsi("310410000100001"));
+    let mut j = store.journal("serve").unwrap();
+    j.append(&[
+        Change::Sqn { imsi: a, sqn: 0x20 },
+        Change::Sqn { imsi: a, sqn: 0x40 },
+        Change::Registered {
+            imsi: a,
+            mme: Some(mme(1)),
+        },
+        Change::Registered {
+            imsi: b,
+            mme: Some(mme(2)),
+        },
+        Change::Registered { imsi: b, mme: None },
+        Change::Sqn { imsi: b, sqn: 0x20 },
+    ]);
+    j.commit().unwrap();
+    drop((j, store));
+    // What the process left in its journal is folded when the store opens again.
+    let (store, folded) = Store::open(&d).unwrap();
+    assert_eq!(
+        (folded.segments, folded.changes, folded.torn_bytes),
+        (1, 6, 0)
+    );
+    let r = store.restored().unwrap();
+    let mut sqn = r.sqn.clone();
+    sqn.sort();
+    assert_eq!(sqn, vec![(a, 0x40), (b, 0x20)]);
+    assert_eq!(r.registrations, vec![(a, mme(1))]);
+    assert!(journal::segments(&store.journal_dir()).unwrap().is_empty());
+    let shown = store.show("310410000100000").unwrap().unwrap().join("\n");
+    assert!(
+        shown.contains("SQN: 64") && shown.contains("mme1.epc") && shown.contains("persona iot"),
+        "{shown}"
+    );
+    assert!(store.show("310410000999999").unwrap().is_none());
+    let _ = std::fs::remove_dir_all(d);
+}
+
+#[test]
+fn a_store_of_another_version_or_a_damaged_file_is_refused_by_name() {
+    let d = dir("version");
+    drop(Store::open(&d).unwrap());
+    let db = Connection::open(d.join(DB_FILE)).unwrap();
+    db.pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+        .unwrap();
+    drop(db);
+    let e = Store::open(&d).err().unwrap();
+    assert!(
+        e.is_invalid() && e.to_string().contains("newer roamsim"),
+        "{e}"
+    );
+
+    let d2 = dir("damaged");
+    std::fs::create_dir_all(&d2).unwrap();
+    std::fs::write(d2.join(DB_FILE), vec![0x5a; 8192]).unwrap();
+    let e = Store::open(&d2).err().unwrap();
+    assert!(e.is_invalid() && e.to_string().contains("state.db"), "{e}");
+    let _ = std::fs::remove_dir_all(d);
+    let _ = std::fs::remove_dir_all(d2);
+}
