@@ -91,7 +91,15 @@ fn a_procedure_without_answers_times_out_exactly_once() {
         vn.handle_timeout(now);
     }
     let c = vn.poll_completion().unwrap();
-    assert_eq!((c.outcome, c.reason), (Outcome::TimedOut, Reason::Timeout));
+    assert_eq!(
+        (c.outcome, c.reason, c.message),
+        (
+            Outcome::TimedOut,
+            Reason::Timeout(MessageKind::S6aAir),
+            MessageKind::S6aAir
+        )
+    );
+    assert_eq!(c.reason.key(), "timeout.s6a.air");
     // The MME's CER is never answered: the handshake timeout (5 s) ends the wait first.
     assert_eq!(c.latency_us(), 5_000_000);
     assert!(!vn.mmes()[0].open);
