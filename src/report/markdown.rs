@@ -120,7 +120,7 @@ fn reasons_section(out: &mut String, s: &Summary) {
             out,
             "| {procedure} | {} | `{}` | {} | {} |",
             r.outcome,
-            r.key,
+            r.key.replace('|', "\\|"),
             r.count,
             example.replace('|', "\\|")
         );

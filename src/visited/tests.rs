@@ -195,3 +195,36 @@ fn a_warm_start_picks_each_personas_steady_state_share_and_no_anomaly() {
     // Its own random stream: the same network picks the same roamers.
     assert_eq!(picked, vn.warm_start_roamers());
 }
+
+#[test]
+fn every_reason_has_a_stable_key_naming_its_layer_and_code() {
+    let cases = [
+        (Reason::None, ""),
+        (Reason::Diameter(5004), "s6a.5004"),
+        (Reason::Diameter(3010), "s6a.3010"),
+        (Reason::GtpCause(73), "gtp.73"),
+        (Reason::AuthMac, "ue.auth_mac"),
+        (Reason::ResMismatch, "ue.res_mismatch"),
+        (Reason::KasmeMismatch, "ue.kasme_mismatch"),
+        (Reason::UnexpectedSuccess, "unexpected_success"),
+        (Reason::Malformed(Interface::S6a), "malformed.s6a"),
+        (Reason::Malformed(Interface::S8), "malformed.gtp"),
+        (Reason::PeerDown, "peer_down"),
+        (Reason::Timeout(MessageKind::S6aUlr), "timeout.s6a.ulr"),
+        (
+            Reason::Timeout(MessageKind::S8CreateSession),
+            "timeout.s8.create_session",
+        ),
+        (Reason::Overload, "overload"),
+    ];
+    let mut buf = String::from("stale");
+    for (reason, key) in cases {
+        assert_eq!(reason.key(), key, "{reason:?}");
+        buf.clear();
+        reason.write_key(&mut buf);
+        assert_eq!(buf, key, "{reason:?}");
+    }
+    assert_eq!(Reason::Diameter(5001).code(), Some(5001));
+    assert_eq!(Reason::GtpCause(64).code(), Some(64));
+    assert_eq!(Reason::Timeout(MessageKind::S6aAir).code(), None);
+}
