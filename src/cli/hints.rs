@@ -118,6 +118,23 @@ mod tests {
     }
 
     #[test]
+    fn a_run_whose_hss_has_other_keys_than_the_ues_gets_the_key_hint() {
+        use crate::engine::load::virtual_time::{VirtualOptions, VirtualRun};
+        let profile = crate::model::config::Profile::embedded_default();
+        let opts = VirtualOptions::new(200.0, std::time::Duration::from_secs(2), 300, 8);
+        let r = VirtualRun::new(&profile, &opts)
+            .unwrap()
+            .with_hss_seed(&profile, 9)
+            .run();
+        let failed = r.procedure(Procedure::Attach).failed;
+        assert!(failed > 0);
+        let h = hints(&Summary::new(&r.recorder, summary(&[]).run.info));
+        assert_eq!(h.len(), 1, "{h:?}");
+        let expected = format!("hint: attach: {failed} of {failed} failures are ue.auth_mac");
+        assert!(h[0].starts_with(&expected), "{}", h[0]);
+    }
+
+    #[test]
     fn auth_mac_in_a_minority_or_as_an_expected_rejection_gives_no_hint() {
         let s = summary(&[
             (Procedure::Attach, Outcome::Failed, "ue.auth_mac", 2),
