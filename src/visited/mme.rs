@@ -145,14 +145,14 @@ impl VisitedNetwork {
                 }
                 // No answer at all (CEA, DWA) is a timeout; a refusal or disconnect a failure.
                 Event::Down(DownReason::HandshakeTimeout | DownReason::WatchdogTimeout) => {
-                    self.fail_mme(now, mme, Outcome::TimedOut, Reason::PeerDown)
+                    self.fail_mme(now, mme, None)
                 }
                 // A refused capabilities exchange names the CEA's Result-Code (3010 unknown
                 // peer: the HSS's allow-list).
                 Event::Down(DownReason::Refused(code)) => {
-                    self.fail_mme(now, mme, Outcome::Failed, Reason::Diameter(code))
+                    self.fail_mme(now, mme, Some(Reason::Diameter(code)))
                 }
-                Event::Down(_) => self.fail_mme(now, mme, Outcome::Failed, Reason::PeerDown),
+                Event::Down(_) => self.fail_mme(now, mme, Some(Reason::PeerDown)),
                 Event::RequestTimedOut { token, .. } => {
                     if let Some(slot) = self.flight_of(token) {
                         let kind = self.flights[slot as usize].step.kind();

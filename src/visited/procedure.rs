@@ -290,23 +290,25 @@ impl VisitedNetwork {
         Reason::Timeout(self.flights[slot as usize].step.kind())
     }
 
-    /// Ends every flight waiting on MME `mme` (its connection went down), with `outcome`: a
-    /// timeout names each flight's own request; otherwise `reason`.
-    pub(super) fn fail_mme(&mut self, now: Micros, mme: usize, outcome: Outcome, reason: Reason) {
-        let why = |vn: &Self, slot: u32| match outcome {
-            Outcome::TimedOut => vn.timeout(slot),
-            _ => reason,
+    /// Ends every flight waiting on MME `mme` (its connection went down): failed for `reason`,
+    /// or, with `None` (no answer at all, to CER or DWR), timed out on each flight's own request.
+    pub(super) fn fail_mme(&mut self, now: Micros, mme: usize, reason: Option<Reason>) {
+        let why = |vn: &Self, slot: u32| match reason {
+            Some(r) => (Outcome::Failed, r),
+            None => (Outcome::TimedOut, vn.timeout(slot)),
         };
         let waiting = std::mem::take(&mut self.mmes[mme].waiting);
         for (slot, gen) in waiting {
             if let Some(s) = self.flight_of(super::procedure::token(slot, gen)) {
-                self.finish(now, s, outcome, why(self, s));
+                let (outcome, reason) = why(self, s);
+                self.finish(now, s, outcome, reason);
             }
         }
         for slot in 0..self.flights.len() as u32 {
             let f = &self.flights[slot as usize];
             if f.live && f.on_mme && f.mme as usize == mme {
-                self.finish(now, slot, outcome, why(self, slot));
+                let (outcome, reason) = why(self, slot);
+                self.finish(now, slot, outcome, reason);
             }
         }
     }

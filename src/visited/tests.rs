@@ -228,3 +228,47 @@ fn every_reason_has_a_stable_key_naming_its_layer_and_code() {
     assert_eq!(Reason::GtpCause(64).code(), Some(64));
     assert_eq!(Reason::Timeout(MessageKind::S6aAir).code(), None);
 }
+
+#[test]
+fn an_hss_refusing_the_mme_fails_its_waiting_procedures_with_the_ceas_code() {
+    let mut vn = network(100);
+    for r in (0..100).map(RoamerId) {
+        vn.start(Micros(1), Micros(0), r, Procedure::Attach)
+            .unwrap();
+    }
+    let hss_id = LocalIdentity {
+        origin_host: "hss.epc.mnc410.mcc310.3gppnetwork.org".into(),
+        origin_realm: "epc.mnc410.mcc310.3gppnetwork.org".into(),
+        host_ip: "10.0.0.3".parse().unwrap(),
+        origin_state_id: 1,
+        product_name: "test".into(),
+    };
+    // An HSS whose peer list holds nobody: CEA 3010 DIAMETER_UNKNOWN_PEER.
+    let mut hss = Peer::accept(
+        Micros(0),
+        PeerConfig::s6a(hss_id, 1),
+        Box::new(|_, _| false),
+    );
+    for m in messages(vn.mme_transmit(0)) {
+        let _ = hss.handle_message(Micros(2), &m);
+    }
+    vn.clear_mme_transmit(0);
+    for m in messages(hss.transmit()) {
+        vn.handle_mme_message(Micros(3), 0, &m);
+    }
+    let ended: Vec<Completion> = std::iter::from_fn(|| vn.poll_completion()).collect();
+    assert!(!ended.is_empty());
+    for c in &ended {
+        assert_eq!(
+            (c.outcome, c.reason, c.message, c.mme),
+            (
+                Outcome::Failed,
+                Reason::Diameter(3010),
+                MessageKind::S6aAir,
+                0
+            )
+        );
+        assert_eq!(c.reason.key(), "s6a.3010");
+    }
+    assert_eq!(vn.in_flight(), 100 - ended.len());
+}
