@@ -16,8 +16,9 @@ use crate::engine::load::linkshim::LinkPlan;
 use crate::engine::load::{RunConfig, Target};
 use crate::model::slo::SloSpec;
 
+// Declared here, next to its one caller (`execute`), rather than in `cli/mod.rs`.
 #[path = "hints.rs"]
-pub mod hints;
+mod hints;
 
 /// Load flags shared by `run` and `load`.
 #[derive(Debug, Clone, Args)]

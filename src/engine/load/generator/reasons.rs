@@ -15,6 +15,7 @@ use std::sync::OnceLock;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
+use crate::model::message::MessageKind;
 use crate::model::reason::ReasonExample;
 use crate::model::{Imsi, Micros};
 use crate::visited::{Completion, VisitedNetwork};
@@ -60,7 +61,10 @@ pub fn subscriber_hash(key: &[u8], imsi: Imsi) -> String {
 pub fn example(vn: &VisitedNetwork, c: &Completion, origin: Micros) -> ReasonExample {
     let population = vn.population();
     let roamer = population.roamer(c.roamer);
-    let on_s6a = c.message.name().starts_with("s6a.");
+    let on_s6a = matches!(
+        c.message,
+        MessageKind::S6aAir | MessageKind::S6aUlr | MessageKind::S6aClr | MessageKind::S6aPur
+    );
     let node = match (on_s6a, (c.mme as usize) < vn.mme_count()) {
         (true, true) => vn.mme_host(c.mme as usize).to_string(),
         (true, false) => "mme".to_string(),
