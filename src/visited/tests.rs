@@ -109,17 +109,25 @@ fn a_procedure_without_answers_times_out_exactly_once() {
     assert!(now >= Micros(5_000_000));
 }
 
-#[test]
-fn the_mme_answers_cancel_location_with_cla() {
-    let mut vn = network(100);
-    let hss_id = LocalIdentity {
+/// The home side's Diameter identity, for an HSS peer stepped by hand.
+fn hss_identity() -> LocalIdentity {
+    LocalIdentity {
         origin_host: "hss.epc.mnc410.mcc310.3gppnetwork.org".into(),
         origin_realm: "epc.mnc410.mcc310.3gppnetwork.org".into(),
         host_ip: "10.0.0.3".parse().unwrap(),
         origin_state_id: 1,
         product_name: "test".into(),
-    };
-    let mut hss = Peer::accept(Micros(0), PeerConfig::s6a(hss_id, 1), Box::new(|_, _| true));
+    }
+}
+
+#[test]
+fn the_mme_answers_cancel_location_with_cla() {
+    let mut vn = network(100);
+    let mut hss = Peer::accept(
+        Micros(0),
+        PeerConfig::s6a(hss_identity(), 1),
+        Box::new(|_, _| true),
+    );
     for m in messages(vn.mme_transmit(0)) {
         let _ = hss.handle_message(Micros(1), &m);
     }
@@ -236,17 +244,10 @@ fn an_hss_refusing_the_mme_fails_its_waiting_procedures_with_the_ceas_code() {
         vn.start(Micros(1), Micros(0), r, Procedure::Attach)
             .unwrap();
     }
-    let hss_id = LocalIdentity {
-        origin_host: "hss.epc.mnc410.mcc310.3gppnetwork.org".into(),
-        origin_realm: "epc.mnc410.mcc310.3gppnetwork.org".into(),
-        host_ip: "10.0.0.3".parse().unwrap(),
-        origin_state_id: 1,
-        product_name: "test".into(),
-    };
     // An HSS whose peer list holds nobody: CEA 3010 DIAMETER_UNKNOWN_PEER.
     let mut hss = Peer::accept(
         Micros(0),
-        PeerConfig::s6a(hss_id, 1),
+        PeerConfig::s6a(hss_identity(), 1),
         Box::new(|_, _| false),
     );
     for m in messages(vn.mme_transmit(0)) {
