@@ -403,3 +403,94 @@ fn a_long_running_serve_releases_what_a_finished_load_left_and_concurrent_loads_
     assert_eq!(figure("s8.restarts_detected "), 1, "{report}");
     assert!(figure("pgw.released_on_peer_restart ") > 100, "{report}");
 }
+
+/// The longest run of ASCII digits in `text` that is not a fraction (an IMSI would be 15).
+fn longest_digit_run(text: &str) -> usize {
+    let b = text.as_bytes();
+    let (mut longest, mut i) = (0, 0);
+    while i < b.len() {
+        let start = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        if i > start && !(start > 0 && b[start - 1] == b'.') {
+            longest = longest.max(i - start);
+        }
+        i += 1;
+    }
+    longest
+}
+
+/// The default profile's anomalies (unknown IMSIs, roamers in a PLMN without agreement) as
+/// reasons in summary.json and report.md: every unsuccessful end has a key, the keys of an outcome
+/// add up to its count, each key has a first example with a hashed subscriber, and no IMSI is
+/// written anywhere.
+#[test]
+fn a_virtual_run_says_why_procedures_did_not_succeed() {
+    let dir = out_dir("reasons");
+    let out = roamsim()
+        .args(["run", "--virtual", "--duration", "10s", "--rate", "300"])
+        .args(["--out", dir.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        !stderr.contains("hint:"),
+        "expected rejections need no hint: {stderr}"
+    );
+    let s = summary(&dir);
+    let attach = &s["procedures"]["attach"];
+    let rejected = attach["rejected_expected"].as_u64().unwrap();
+    let reasons = attach["reasons"]["rejected_expected"].as_object().unwrap();
+    let keys: Vec<&str> = reasons.keys().map(String::as_str).collect();
+    assert_eq!(keys, ["s6a.5001", "s6a.5004"], "{reasons:?}");
+    let n = |k: &str| reasons[k].as_u64().unwrap();
+    assert!(n("s6a.5001") > 0 && n("s6a.5004") > 0);
+    assert_eq!(n("s6a.5001") + n("s6a.5004"), rejected);
+    for p in PROCEDURES {
+        let v = &s["procedures"][p];
+        for outcome in ["rejected_expected", "failed", "timed_out"] {
+            let count = v[outcome].as_u64().unwrap();
+            let sum: u64 = v["reasons"][outcome]
+                .as_object()
+                .map_or(0, |m| m.values().map(|n| n.as_u64().unwrap()).sum());
+            assert_eq!(sum, count, "{p} {outcome}");
+        }
+    }
+    for key in ["s6a.5001", "s6a.5004"] {
+        let e = &attach["reason_examples"]["rejected_expected"][key];
+        assert_eq!(e["message"], "s6a.air", "{e}");
+        assert_eq!(
+            e["code"].as_u64().map(|c| format!("s6a.{c}")).as_deref(),
+            Some(key)
+        );
+        assert!(e["node"].as_str().unwrap().starts_with("mme"), "{e}");
+        let hash = e["subscriber"].as_str().unwrap();
+        assert!(
+            hash.len() == 12 && hash.bytes().all(|b| b.is_ascii_hexdigit()),
+            "{e}"
+        );
+    }
+    assert_eq!(
+        attach["reason_examples"]["rejected_expected"]["s6a.5004"]["visited_plmn"],
+        "001-01"
+    );
+    // The message that ended them carries the same reasons.
+    assert_eq!(
+        s["messages"]["s6a.air"]["reasons"]["rejected_expected"]["s6a.5004"],
+        n("s6a.5004")
+    );
+    let json = std::fs::read_to_string(dir.join("summary.json")).unwrap();
+    assert!(longest_digit_run(&json) < 15, "an IMSI in summary.json");
+    let md = std::fs::read_to_string(dir.join("report.md")).unwrap();
+    assert!(md.contains("## Why procedures did not succeed"), "{md}");
+    for key in ["s6a.5001", "s6a.5004"] {
+        let row = format!("| attach | rejected_expected | `{key}` | {} | at ", n(key));
+        assert!(md.contains(&row), "{row}\n{md}");
+    }
+    assert!(longest_digit_run(&md) < 15, "an IMSI in report.md");
+    let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    assert!(html.contains("<h2>Why procedures did not succeed</h2>"));
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -4,14 +4,24 @@
 //! HTTP/1.1 server on its own thread (one request per connection, no keep-alive).
 //!
 //! Metrics: `roamsim_procedures_started_total{procedure}`, `roamsim_procedures_total{procedure,
-//! outcome}`, `roamsim_procedure_latency_seconds{procedure}` (histogram), `roamsim_messages_*_total
-//! {message}`, `roamsim_achieved_rate` and `roamsim_offered_rate` (procedures/s),
-//! `roamsim_in_flight`, `roamsim_link_packets_total{link}`, `roamsim_link_dropped_total{link}`.
+//! outcome,reason}`, `roamsim_procedure_latency_seconds{procedure}` (histogram),
+//! `roamsim_messages_*_total{message}`, `roamsim_achieved_rate` and `roamsim_offered_rate`
+//! (procedures/s), `roamsim_in_flight`, `roamsim_link_packets_total{link}`,
+//! `roamsim_link_dropped_total{link}`.
+//!
+//! `reason` is the reason key of a procedure that did not end ok (`s6a.5004`, `ue.auth_mac`; the
+//! README's "Reasons"); `outcome="ok"` has no reason. Label values must stay few, so a run
+//! exposes at most [`MAX_REASON_LABELS`] distinct reasons and counts any further one, and an end
+//! the recorder has no key for, as `other`. Every procedure's and message's series exist from
+//! the start, at zero (non-ok outcomes without a reason until one occurs), so that a scrape
+//! before the first interval already shows what a dashboard queries. Link series appear with
+//! the first interval, once the links have names.
 
+use std::collections::BTreeSet;
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use prometheus_client::encoding::text::encode;
@@ -27,6 +37,12 @@ use crate::report::interval::Interval;
 
 type Labels = Vec<(&'static str, String)>;
 
+/// Most distinct `reason` label values of one run; later new ones are counted as `other`.
+pub const MAX_REASON_LABELS: usize = 64;
+
+/// The label value for reasons past [`MAX_REASON_LABELS`] and ends without a reason key.
+const OTHER: &str = "other";
+
 /// The run's metrics, registered once and updated per interval.
 #[derive(Clone)]
 pub struct Metrics {
@@ -41,6 +57,8 @@ pub struct Metrics {
     in_flight: Gauge,
     link_packets: Family<Labels, Counter>,
     link_dropped: Family<Labels, Counter>,
+    /// The `reason` label values used so far (bounded by [`MAX_REASON_LABELS`]).
+    reasons: Arc<Mutex<BTreeSet<String>>>,
 }
 
 fn latency_histogram() -> Histogram {
@@ -64,6 +82,7 @@ impl Metrics {
             in_flight: Gauge::default(),
             link_packets: Family::default(),
             link_dropped: Family::default(),
+            reasons: Arc::default(),
         };
         let offered: Gauge<f64, AtomicU64> = Gauge::default();
         offered.set(offered_rate);
@@ -106,9 +125,72 @@ impl Metrics {
             "Packets an emulated link dropped",
             m.link_dropped.clone(),
         );
+        m.declare();
         Metrics {
             registry: Arc::new(r),
             ..m
+        }
+    }
+
+    /// Creates every procedure's and message's series at zero.
+    fn declare(&self) {
+        for &p in Procedure::ALL {
+            let procedure = vec![("procedure", p.as_str().to_string())];
+            let _ = self.started.get_or_create(&procedure);
+            let _ = self.latency.get_or_create(&procedure);
+            for &o in Outcome::ALL {
+                let mut labels = procedure.clone();
+                labels.push(("outcome", o.as_str().to_string()));
+                let _ = self.ended.get_or_create(&labels);
+            }
+        }
+        for &k in MessageKind::ALL {
+            let l = vec![("message", k.name().to_string())];
+            let _ = self.sent.get_or_create(&l);
+            let _ = self.answered.get_or_create(&l);
+            let _ = self.retransmitted.get_or_create(&l);
+        }
+    }
+
+    /// The `reason` label of `key`: itself while the run has used fewer than
+    /// [`MAX_REASON_LABELS`] values, else `other` (unless it is one of those already used).
+    fn reason_label(&self, key: &str) -> String {
+        let mut used = self.reasons.lock().unwrap_or_else(|e| e.into_inner());
+        if used.contains(key) {
+            return key.to_string();
+        }
+        if used.len() < MAX_REASON_LABELS {
+            used.insert(key.to_string());
+            return key.to_string();
+        }
+        OTHER.to_string()
+    }
+
+    /// Adds an interval's ends of `p` with outcome `o` (`n` of them) to `roamsim_procedures_total`:
+    /// ok as they are, the others by reason; ends without a reason key count as `other`.
+    fn add_ended(&self, rec: &crate::report::Recorder, p: Procedure, o: Outcome, n: u64) {
+        let mut labels = vec![
+            ("procedure", p.as_str().to_string()),
+            ("outcome", o.as_str().to_string()),
+        ];
+        if o == Outcome::Ok {
+            self.ended.get_or_create(&labels).inc_by(n);
+            return;
+        }
+        let mut explained = 0;
+        for (_, _, key, c) in rec
+            .procedure_reasons()
+            .iter()
+            .filter(|(q, r, _, _)| (*q, *r) == (p, o))
+        {
+            labels.push(("reason", self.reason_label(key)));
+            self.ended.get_or_create(&labels).inc_by(c.count);
+            labels.pop();
+            explained += c.count;
+        }
+        if n > explained {
+            labels.push(("reason", OTHER.to_string()));
+            self.ended.get_or_create(&labels).inc_by(n - explained);
         }
     }
 
@@ -118,17 +200,14 @@ impl Metrics {
         let mut started = 0;
         for &p in Procedure::ALL {
             let s = rec.procedure(p);
-            let label = |k: &'static str, v: &str| {
-                vec![("procedure", p.as_str().to_string()), (k, v.to_string())]
-            };
             self.started
                 .get_or_create(&vec![("procedure", p.as_str().to_string())])
                 .inc_by(s.started);
             started += s.started;
             for &o in Outcome::ALL {
-                self.ended
-                    .get_or_create(&label("outcome", o.as_str()))
-                    .inc_by(s.count(o));
+                if s.count(o) > 0 {
+                    self.add_ended(rec, p, o, s.count(o));
+                }
             }
             let h = self
                 .latency
@@ -251,4 +330,122 @@ fn serve_one(mut s: TcpStream, metrics: &Metrics) -> io::Result<()> {
         body.len()
     )?;
     s.flush()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::Recorder;
+
+    fn interval(recorder: Recorder) -> Interval {
+        Interval {
+            index: 0,
+            start_us: 0,
+            end_us: 1_000_000,
+            recorder,
+            mmes: Vec::new(),
+            in_flight: 0,
+        }
+    }
+
+    /// The value of the sample written exactly as `series` (name and labels), if present.
+    fn sample(text: &str, series: &str) -> Option<f64> {
+        text.lines()
+            .find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
+    }
+
+    fn ended(procedure: &str, outcome: &str, reason: Option<&str>) -> String {
+        let reason = reason.map_or(String::new(), |r| format!(",reason=\"{r}\""));
+        format!(
+            "roamsim_procedures_total{{procedure=\"{procedure}\",outcome=\"{outcome}\"{reason}}}"
+        )
+    }
+
+    #[test]
+    fn before_the_first_interval_every_series_exists_at_zero() {
+        let text = Metrics::new(50.0).encode();
+        for p in Procedure::ALL {
+            let p = p.as_str();
+            let started = format!("roamsim_procedures_started_total{{procedure=\"{p}\"}}");
+            assert_eq!(sample(&text, &started), Some(0.0), "{text}");
+            for o in Outcome::ALL {
+                assert_eq!(
+                    sample(&text, &ended(p, o.as_str(), None)),
+                    Some(0.0),
+                    "{text}"
+                );
+            }
+            let count = format!("roamsim_procedure_latency_seconds_count{{procedure=\"{p}\"}}");
+            assert_eq!(sample(&text, &count), Some(0.0), "{text}");
+        }
+        for k in MessageKind::ALL {
+            for family in ["sent", "answered", "retransmitted"] {
+                let series = format!("roamsim_messages_{family}_total{{message=\"{k}\"}}");
+                assert_eq!(sample(&text, &series), Some(0.0), "{text}");
+            }
+        }
+        assert_eq!(sample(&text, "roamsim_offered_rate"), Some(50.0));
+        assert!(!text.contains("reason="), "{text}");
+    }
+
+    #[test]
+    fn unsuccessful_ends_are_counted_by_reason_and_ok_without_one() {
+        let m = Metrics::new(10.0);
+        let mut rec = Recorder::new();
+        let mut end = |o: Outcome, key: &str| {
+            rec.record_procedure(Procedure::Attach, o, 1000);
+            if o != Outcome::Ok {
+                rec.record_reason(Procedure::Attach, o, key, || None);
+            }
+        };
+        for _ in 0..5 {
+            end(Outcome::Ok, "");
+        }
+        end(Outcome::RejectedExpected, "s6a.5004");
+        end(Outcome::RejectedExpected, "s6a.5004");
+        end(Outcome::RejectedExpected, "s6a.5001");
+        end(Outcome::TimedOut, "timeout.s6a.ulr");
+        // An end the recorder got no key for (counted elsewhere) is `other`.
+        rec.record_procedure(Procedure::Attach, Outcome::Failed, 1000);
+        m.update(&interval(rec.clone()));
+        m.update(&interval(rec));
+        let text = m.encode();
+        let got = |o: &str, r: Option<&str>| sample(&text, &ended("attach", o, r));
+        assert_eq!(got("ok", None), Some(10.0), "{text}");
+        assert_eq!(got("rejected_expected", Some("s6a.5004")), Some(4.0));
+        assert_eq!(got("rejected_expected", Some("s6a.5001")), Some(2.0));
+        assert_eq!(got("timed_out", Some("timeout.s6a.ulr")), Some(2.0));
+        assert_eq!(got("failed", Some("other")), Some(2.0));
+        // The series declared at the start stay, at zero.
+        assert_eq!(got("rejected_expected", None), Some(0.0));
+        assert!(!text.contains("outcome=\"ok\",reason"), "{text}");
+    }
+
+    #[test]
+    fn reason_labels_are_capped_per_run() {
+        let m = Metrics::new(10.0);
+        for round in 0..2 {
+            let mut rec = Recorder::new();
+            for i in 0..40 {
+                let key = format!("s6a.{}", 5000 + round * 40 + i);
+                rec.record_procedure(Procedure::Detach, Outcome::Failed, 10);
+                rec.record_reason(Procedure::Detach, Outcome::Failed, &key, || None);
+            }
+            m.update(&interval(rec));
+        }
+        let text = m.encode();
+        let reasons = text
+            .lines()
+            .filter(|l| l.contains("procedure=\"detach\"") && l.contains("reason="))
+            .count();
+        assert_eq!(reasons, MAX_REASON_LABELS + 1, "{text}");
+        assert_eq!(
+            sample(&text, &ended("detach", "failed", Some("other"))),
+            Some((80 - MAX_REASON_LABELS) as f64)
+        );
+        assert_eq!(
+            sample(&text, &ended("detach", "failed", Some("s6a.5000"))),
+            Some(1.0)
+        );
+    }
 }

@@ -6,14 +6,17 @@
 //! Charts: latency percentile spectrum per procedure (whole-run histograms from the log, x in
 //! "nines"), throughput and p99 over time (per interval), outcome breakdown per procedure,
 //! per-link impairment, and for a sweep, latency against offered load with the knee; also the
-//! capacity and sweep tables. Reads only `model`, `format`, `text` and its chart primitives (`svg`).
+//! reasons (why procedures did not succeed), capacity and sweep tables. Reads only `model`, `format`, `text` and its chart primitives (`svg`).
 
 use std::fmt::Write;
 
 use super::format::{fmt_ms, fmt_percent, slo_value, xml_escape};
 use super::model::{Capacity, HlogData, HlogPoint, Summary, Sweep};
 use super::svg::{Axis, Chart, Series};
-use super::text::{attached_sentence, failure_text, p99_list, warm_start_sentence};
+use super::text::{
+    attached_sentence, example_text, failure_text, p99_list, reason_rows, warm_start_sentence,
+    REASONS_TITLE,
+};
 use crate::model::Procedure;
 
 /// Most points a time chart draws; longer runs are drawn from merged intervals.
@@ -321,6 +324,31 @@ fn tables(out: &mut String, s: &Summary) {
     }
 }
 
+/// The reasons table, under the outcomes chart; nothing when every procedure ended ok.
+fn reasons_section(out: &mut String, s: &Summary) {
+    let rows = reason_rows(s);
+    if rows.is_empty() {
+        return;
+    }
+    let _ = write!(
+        out,
+        "<h2>{REASONS_TITLE}</h2><table><tr><th>procedure</th><th>outcome</th><th>reason</th><th>count</th><th>first example</th></tr>"
+    );
+    for (procedure, r) in rows {
+        let example = r.example.map_or("-".to_string(), example_text);
+        let _ = write!(
+            out,
+            "<tr><td>{}</td><td>{}</td><td><code>{}</code></td><td>{}</td><td style=\"text-align:left\">{}</td></tr>",
+            xml_escape(procedure),
+            xml_escape(r.outcome),
+            xml_escape(r.key),
+            r.count,
+            xml_escape(&example)
+        );
+    }
+    out.push_str("</table>");
+}
+
 fn capacity_section(out: &mut String, c: &Capacity) {
     out.push_str("<h2>Capacity</h2>");
     out.push_str(&render_capacity_html(c));
@@ -431,6 +459,7 @@ pub fn render_html(summary: &Summary, hlog: &HlogData) -> String {
     out.push_str(&p99);
     out.push_str("<h2>Outcomes</h2>");
     out.push_str(&outcome_chart(summary));
+    reasons_section(&mut out, summary);
     out.push_str("<h2>Links</h2>");
     out.push_str(&link_chart(summary));
     if let Some(c) = &summary.capacity {

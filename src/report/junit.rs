@@ -1,6 +1,7 @@
 //! `junit.xml` (docs/ARCHITECTURE.md §7): one test case per SLO, so that a CI system (Jenkins, GitLab,
 //! GitHub test reporters) shows which objective a nightly run breached. A failed case says the
-//! observed value against the threshold, and for a windowed SLO which windows failed.
+//! observed value against the threshold, for a windowed SLO which windows failed, and the top
+//! reasons of the procedure or message it is about (why its procedures did not succeed).
 //!
 //! The JUnit XML dialect accepted by those tools: `<testsuites>` with one `<testsuite
 //! name="roamsim">`, `<testcase classname="roamsim.slo" name=... time=...>`, a `<failure
@@ -10,7 +11,10 @@ use std::fmt::Write;
 
 use super::format::xml_escape;
 use super::model::Summary;
-use super::text::failure_text;
+use super::text::{failure_text, top_reasons};
+
+/// Reasons named in a failure message.
+const TOP_REASONS: usize = 3;
 
 /// The whole `junit.xml`.
 pub fn render_junit(summary: &Summary) -> String {
@@ -57,7 +61,11 @@ pub fn render_junit(summary: &Summary) -> String {
         if r.pass {
             out.push_str("/>\n");
         } else {
-            let text = failure_text(r);
+            let mut text = failure_text(r);
+            let target = r.metric.split(':').next().unwrap_or("");
+            if let Some(top) = top_reasons(summary, target, TOP_REASONS) {
+                text.push_str(&format!("; top reasons of {target}: {top}"));
+            }
             let _ = writeln!(
                 out,
                 ">\n      <failure type=\"slo\" message=\"{0}\">{0}</failure>\n    </testcase>",

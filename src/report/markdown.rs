@@ -3,14 +3,18 @@
 //! Rendered from a [`Summary`] alone, so `roamsim report` can re-render a stored `summary.json`.
 //! Latencies are shown in milliseconds with precision that follows their size (`0.123`, `1.23`,
 //! `12.3`, `123`), ratios as percentages; GitHub-flavoured tables, numbers right-aligned. Sections:
-//! run, procedures, messages, links, SLOs, capacity, sweep, verdict. Reads only `model`, `format`
+//! run, procedures, why procedures did not succeed, messages, links, SLOs, capacity, sweep,
+//! verdict. Reads only `model`, `format`
 //! and `text`.
 
 use std::fmt::Write;
 
 use super::format::{fmt_ms, fmt_rate, slo_value};
 use super::model::{Capacity, LatencySummary, Summary, Sweep, Verdict};
-use super::text::{attached_sentence, failure_text, p99_list, warm_start_sentence};
+use super::text::{
+    attached_sentence, example_text, failure_text, p99_list, reason_rows, warm_start_sentence,
+    REASONS_TITLE,
+};
 
 /// The `p50 | p90 | p99 | p99.9 | max` cells of a latency object, in ms; dashes when nothing
 /// was measured (`any` false), rather than zeros that read as "instant".
@@ -93,6 +97,32 @@ fn procedures_section(out: &mut String, s: &Summary) {
             p.failed,
             p.timed_out,
             latency_cells(&p.latency_us, p.ended() > 0)
+        );
+    }
+    out.push('\n');
+}
+
+/// Every reason of every procedure with its count and first example; nothing when every
+/// procedure ended ok (or the summary predates reasons).
+fn reasons_section(out: &mut String, s: &Summary) {
+    let rows = reason_rows(s);
+    if rows.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "## {REASONS_TITLE}\n");
+    // Names on the left, the count on the right, the example (a sentence) on the left.
+    out.push_str(
+        "| procedure | outcome | reason | count | first example |\n|:--|:--|:--|--:|:--|\n",
+    );
+    for (procedure, r) in rows {
+        let example = r.example.map_or("-".to_string(), example_text);
+        let _ = writeln!(
+            out,
+            "| {procedure} | {} | `{}` | {} | {} |",
+            r.outcome,
+            r.key.replace('|', "\\|"),
+            r.count,
+            example.replace('|', "\\|")
         );
     }
     out.push('\n');
@@ -244,6 +274,7 @@ pub fn render_markdown(summary: &Summary) -> String {
     let mut out = String::new();
     run_section(&mut out, summary);
     procedures_section(&mut out, summary);
+    reasons_section(&mut out, summary);
     messages_section(&mut out, summary);
     links_section(&mut out, summary);
     slo_section(&mut out, summary);

@@ -53,6 +53,8 @@ pub use slo::{evaluate, verdict};
 pub use write::{read_run, write_atomic, write_reports, write_results};
 
 #[cfg(test)]
+mod reasons_tests;
+#[cfg(test)]
 mod reports_tests;
 #[cfg(test)]
 mod tests;

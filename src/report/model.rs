@@ -19,6 +19,7 @@ use serde::de::{MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::model::message::MessageKind;
+pub use crate::model::reason::ReasonExample;
 use crate::model::slo::LatencyStat;
 use crate::model::Procedure;
 
@@ -236,6 +237,14 @@ pub struct ProcedureSummary {
     pub timed_out: u64,
     /// Latency from the intended start, all outcomes.
     pub latency_us: LatencySummary,
+    /// Why procedures did not end ok: per outcome, each reason key and its count (an extra key
+    /// of v1; absent when every procedure ended ok).
+    #[serde(default, skip_serializing_if = "NamedMap::is_empty")]
+    pub reasons: Reasons,
+    /// The first procedure that ended for each key of `reasons`, same layout (an extra key of
+    /// v1).
+    #[serde(default, skip_serializing_if = "NamedMap::is_empty")]
+    pub reason_examples: ReasonExamples,
 }
 
 impl ProcedureSummary {
@@ -243,6 +252,45 @@ impl ProcedureSummary {
     pub fn ended(&self) -> u64 {
         self.ok + self.rejected_expected + self.failed + self.timed_out
     }
+
+    /// Every reason: outcome, key, count and the first example, outcomes in report order and
+    /// keys by count (largest first).
+    pub fn reason_rows(&self) -> Vec<ReasonRow<'_>> {
+        let mut rows = Vec::new();
+        for (outcome, keys) in self.reasons.iter() {
+            let examples = self.reason_examples.get(outcome);
+            for (key, &count) in keys.iter() {
+                let example = examples.and_then(|e| e.get(key));
+                rows.push(ReasonRow {
+                    outcome,
+                    key,
+                    count,
+                    example,
+                });
+            }
+        }
+        rows
+    }
+}
+
+/// `reasons` of a procedure or message: per outcome other than ok (`failed`,
+/// `rejected_expected`, `timed_out`), each reason key (`s6a.5004`) with its count, largest first.
+pub type Reasons = NamedMap<NamedMap<u64>>;
+
+/// `reason_examples` of a procedure: per outcome, each reason key with its first example.
+pub type ReasonExamples = NamedMap<NamedMap<ReasonExample>>;
+
+/// One line of a procedure's reasons.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ReasonRow<'a> {
+    /// `failed`, `rejected_expected` or `timed_out`.
+    pub outcome: &'a str,
+    /// The reason key.
+    pub key: &'a str,
+    /// How many procedures ended so.
+    pub count: u64,
+    /// The first of them, when the summary has it.
+    pub example: Option<&'a ReasonExample>,
 }
 
 /// One entry of `messages`.
@@ -256,6 +304,10 @@ pub struct MessageSummary {
     pub retransmitted: u64,
     /// Request-to-answer latency of answered requests.
     pub latency_us: LatencySummary,
+    /// The reasons of the procedures this message's answer (or its absence) ended, by their
+    /// outcome, as in [`ProcedureSummary::reasons`] (an extra key of v1; absent when none).
+    #[serde(default, skip_serializing_if = "NamedMap::is_empty")]
+    pub reasons: Reasons,
 }
 
 /// One entry of `links`.

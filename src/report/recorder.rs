@@ -9,12 +9,15 @@
 //! Latencies are microseconds from the *intended* start (open loop, no coordinated omission); the
 //! caller measures them, as this layer reads no clock.
 
-use std::collections::BTreeMap;
-
 use hdrhistogram::Histogram;
 
 use crate::model::message::MessageKind;
+use crate::model::reason::ReasonExample;
 use crate::model::{Outcome, Procedure};
+
+mod reasons;
+
+pub use reasons::{ReasonCount, ReasonTable, MAX_KEYS as MAX_REASON_KEYS, OTHER as OTHER_REASON};
 
 /// Largest latency a histogram tracks: one hour in microseconds; larger values are clamped.
 pub const MAX_TRACKED_US: u64 = 3_600_000_000;
@@ -194,7 +197,9 @@ pub struct Recorder {
     lag_us: Histogram<u64>,
     links: Vec<(String, LinkReport)>,
     /// Ended procedures other than ok, by procedure, outcome and reason key.
-    reasons: BTreeMap<(Procedure, Outcome), BTreeMap<String, u64>>,
+    reasons: ReasonTable<Procedure>,
+    /// The same reasons by the message whose answer (or its absence) ended the procedure.
+    message_reasons: ReasonTable<MessageKind>,
 }
 
 impl Default for Recorder {
@@ -214,7 +219,8 @@ impl Recorder {
                 .collect(),
             lag_us: latency_histogram(),
             links: Vec::new(),
-            reasons: BTreeMap::new(),
+            reasons: ReasonTable::default(),
+            message_reasons: ReasonTable::default(),
         }
     }
 
@@ -238,31 +244,42 @@ impl Recorder {
     }
 
     /// Counts why a procedure ended with `outcome` (not ok): `key` names the layer and the code,
-    /// e.g. `s6a.5001` or `ue.auth_mac`. Costs a map update, on the unsuccessful ends only.
-    pub fn record_reason(&mut self, procedure: Procedure, outcome: Outcome, key: &str) {
-        let keys = self.reasons.entry((procedure, outcome)).or_default();
-        match keys.get_mut(key) {
-            Some(n) => *n += 1,
-            None => {
-                keys.insert(key.to_string(), 1);
-            }
-        }
+    /// e.g. `s6a.5001` or `ue.auth_mac`. Costs two map lookups, on the unsuccessful ends only;
+    /// `first` is called for the key's example only when the key is new to this recorder.
+    pub fn record_reason(
+        &mut self,
+        procedure: Procedure,
+        outcome: Outcome,
+        key: &str,
+        first: impl FnOnce() -> Option<ReasonExample>,
+    ) {
+        self.reasons.record(procedure, outcome, key, first);
+    }
+
+    /// Counts the reason of a procedure's end against `kind`, the message whose answer (or the
+    /// lack of one) ended it; `outcome` is the procedure's.
+    pub fn record_message_reason(&mut self, kind: MessageKind, outcome: Outcome, key: &str) {
+        self.message_reasons.record(kind, outcome, key, || None);
     }
 
     /// How many procedures of `procedure` ended with `outcome` for reason `key`.
     pub fn reason_count(&self, procedure: Procedure, outcome: Outcome, key: &str) -> u64 {
-        self.reasons
-            .get(&(procedure, outcome))
-            .and_then(|keys| keys.get(key))
-            .copied()
-            .unwrap_or(0)
+        self.reasons.count(procedure, outcome, key)
     }
 
     /// Every reason counted: procedure, outcome, key and count, ordered by the three.
     pub fn reasons(&self) -> impl Iterator<Item = (Procedure, Outcome, &str, u64)> + '_ {
-        self.reasons
-            .iter()
-            .flat_map(|(&(p, o), keys)| keys.iter().map(move |(k, &n)| (p, o, k.as_str(), n)))
+        self.reasons.iter().map(|(p, o, k, c)| (p, o, k, c.count))
+    }
+
+    /// The reasons of procedures' ends, with their first examples.
+    pub fn procedure_reasons(&self) -> &ReasonTable<Procedure> {
+        &self.reasons
+    }
+
+    /// The reasons by message kind.
+    pub fn message_reasons(&self) -> &ReasonTable<MessageKind> {
+        &self.message_reasons
     }
 
     /// Counts a request of `kind` answered after `latency_us`, which needed `retransmissions`
@@ -350,12 +367,8 @@ impl Recorder {
         for (name, link) in &other.links {
             self.link_mut(name).merge(link);
         }
-        for (&at, keys) in &other.reasons {
-            let mine = self.reasons.entry(at).or_default();
-            for (key, n) in keys {
-                *mine.entry(key.clone()).or_default() += n;
-            }
-        }
+        self.reasons.merge(&other.reasons);
+        self.message_reasons.merge(&other.message_reasons);
     }
 
     /// Clears every counter and histogram, keeping allocations and link names, so that a shard
@@ -366,6 +379,7 @@ impl Recorder {
         self.lag_us.reset();
         self.links.iter_mut().for_each(|(_, link)| link.reset());
         self.reasons.clear();
+        self.message_reasons.clear();
     }
 
     /// The measurements of `procedure`.

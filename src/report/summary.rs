@@ -11,10 +11,11 @@ use hdrhistogram::Histogram;
 
 use super::model::Verdict;
 pub use super::model::{
-    LatencySummary, LinkSummary, MessageSummary, NamedMap, ProcedureSummary, RunInfo, RunSummary,
-    SctpSummary, Summary, SummaryError, TransportSummary, WarmStartSummary, SCHEMA,
+    LatencySummary, LinkSummary, MessageSummary, NamedMap, ProcedureSummary, ReasonExample,
+    ReasonExamples, Reasons, RunInfo, RunSummary, SctpSummary, Summary, SummaryError,
+    TransportSummary, WarmStartSummary, SCHEMA,
 };
-use super::recorder::{LinkReport, MessageStats, ProcedureStats, Recorder};
+use super::recorder::{LinkReport, MessageStats, ProcedureStats, ReasonTable, Recorder};
 use crate::model::message::MessageKind;
 use crate::model::slo::LatencyStat;
 use crate::model::{Outcome, Procedure};
@@ -37,12 +38,21 @@ impl Summary {
         info.achieved_rate = finite(info.achieved_rate);
         let procedures = Procedure::ALL
             .iter()
-            .map(|p| (p.as_str().to_string(), recorder.procedure(*p).into()))
+            .map(|&p| {
+                let mut summary: ProcedureSummary = recorder.procedure(p).into();
+                (summary.reasons, summary.reason_examples) =
+                    reasons_of(recorder.procedure_reasons(), p);
+                (p.as_str().to_string(), summary)
+            })
             .collect();
         let messages = MessageKind::ALL
             .iter()
             .filter(|k| recorder.message(**k).sent > 0)
-            .map(|k| (k.name().to_string(), recorder.message(*k).into()))
+            .map(|&k| {
+                let mut summary: MessageSummary = recorder.message(k).into();
+                summary.reasons = reasons_of(recorder.message_reasons(), k).0;
+                (k.name().to_string(), summary)
+            })
             .collect();
         let links = recorder
             .links()
@@ -65,6 +75,36 @@ impl Summary {
             sweep: None,
         }
     }
+}
+
+/// The `reasons` and `reason_examples` of `at` in `table`: outcomes in [`Outcome::ALL`] order,
+/// keys by count (largest first, then by name); empty maps left out.
+fn reasons_of<T: Ord + Copy>(table: &ReasonTable<T>, at: T) -> (Reasons, ReasonExamples) {
+    let (mut counts, mut examples) = (NamedMap::default(), NamedMap::default());
+    for &outcome in Outcome::ALL {
+        let mut keys: Vec<(&str, u64, Option<&ReasonExample>)> = table
+            .iter()
+            .filter(|(t, o, _, _)| *t == at && *o == outcome)
+            .map(|(_, _, key, c)| (key, c.count, c.first.as_ref()))
+            .collect();
+        if keys.is_empty() {
+            continue;
+        }
+        keys.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        let name = outcome.as_str().to_string();
+        let firsts: Vec<(String, ReasonExample)> = keys
+            .iter()
+            .filter_map(|(k, _, e)| Some((k.to_string(), (*e)?.clone())))
+            .collect();
+        counts.0.push((
+            name.clone(),
+            NamedMap(keys.iter().map(|(k, n, _)| (k.to_string(), *n)).collect()),
+        ));
+        if !firsts.is_empty() {
+            examples.0.push((name, NamedMap(firsts)));
+        }
+    }
+    (counts, examples)
 }
 
 impl WarmStartSummary {
@@ -121,6 +161,8 @@ impl From<&ProcedureStats> for ProcedureSummary {
             failed: s.failed,
             timed_out: s.timed_out,
             latency_us: LatencySummary::from_histogram(&s.latency_us),
+            reasons: NamedMap::default(),
+            reason_examples: NamedMap::default(),
         }
     }
 }
@@ -132,6 +174,7 @@ impl From<&MessageStats> for MessageSummary {
             answered: s.answered,
             retransmitted: s.retransmitted,
             latency_us: LatencySummary::from_histogram(&s.latency_us),
+            reasons: NamedMap::default(),
         }
     }
 }

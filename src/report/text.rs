@@ -1,14 +1,18 @@
 //! Sentences about a result that more than one renderer writes (docs/ARCHITECTURE.md §7): why an
 //! SLO failed (`junit.xml`, `report.md`, `report.html`); what the warm start did, what the run
-//! says about attached roamers and the p99s of a sweep step (`report.md`, `report.html`). Plain
-//! text: each renderer escapes it for its own format.
+//! says about attached roamers, the p99s of a sweep step, and the reasons of unsuccessful
+//! procedures with their first examples (`report.md`, `report.html`, `junit.xml`). Plain text:
+//! each renderer escapes it for its own format.
 //!
 //! Reads the result types of `model`, formats numbers through `format`; nothing else.
 
 use std::fmt::Write;
 
 use super::format::{fmt_ms, slo_value};
-use super::model::{Capacity, SloResult, SweepPoint, WarmStartSummary, STEADY_STAYS};
+use super::model::{
+    Capacity, ReasonExample, ReasonRow, SloResult, Summary, SweepPoint, WarmStartSummary,
+    STEADY_STAYS,
+};
 
 /// Why `r` failed, in one line: observed against threshold, then the failed windows.
 pub fn failure_text(r: &SloResult) -> String {
@@ -106,4 +110,54 @@ pub fn p99_list(p: &SweepPoint) -> String {
         .map(|(n, v)| format!("{n} {}", fmt_ms(*v as f64)))
         .collect();
     p99.join(", ")
+}
+
+/// Title of the reasons table in report.md and report.html.
+pub const REASONS_TITLE: &str = "Why procedures did not succeed";
+
+/// Every procedure's reasons, in report order: (procedure, row).
+pub fn reason_rows(s: &Summary) -> Vec<(&str, ReasonRow<'_>)> {
+    s.procedures
+        .iter()
+        .flat_map(|(name, p)| p.reason_rows().into_iter().map(move |r| (name, r)))
+        .collect()
+}
+
+/// A first example in one line: `at 12.345 s, mme1.epc.mnc001.mcc208.3gppnetwork.org (visited
+/// 208-01, home 310-410): s6a.ulr 5004, subscriber 6296c0e0fbc3`.
+pub fn example_text(e: &ReasonExample) -> String {
+    let code = e.code.map_or(String::new(), |c| format!(" {c}"));
+    format!(
+        "at {:.3} s, {} (visited {}, home {}): {}{code}, subscriber {}",
+        e.at_us as f64 / 1e6,
+        e.node,
+        e.visited_plmn,
+        e.home_plmn,
+        e.message,
+        e.subscriber
+    )
+}
+
+/// The `n` largest reasons of `target` (a procedure or message name) over every outcome:
+/// `failed ue.auth_mac 441, timed_out timeout.s6a.ulr 3`; `None` when it has none.
+pub fn top_reasons(s: &Summary, target: &str, n: usize) -> Option<String> {
+    let reasons = match s.procedures.get(target) {
+        Some(p) => &p.reasons,
+        None => &s.messages.get(target)?.reasons,
+    };
+    let mut all: Vec<(&str, &str, u64)> = reasons
+        .iter()
+        .flat_map(|(o, keys)| keys.iter().map(move |(k, &c)| (o, k, c)))
+        .collect();
+    if all.is_empty() {
+        return None;
+    }
+    all.sort_by_key(|r| std::cmp::Reverse(r.2));
+    let listed: Vec<String> = all
+        .iter()
+        .take(n)
+        .map(|(o, k, c)| format!("{o} {k} {c}"))
+        .collect();
+    let more = if all.len() > n { ", ..." } else { "" };
+    Some(format!("{}{more}", listed.join(", ")))
 }

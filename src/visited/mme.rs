@@ -7,7 +7,7 @@ use std::fmt::Write;
 
 use super::counters::{self, MessageKind};
 use super::procedure::{token, Step};
-use super::{Reason, VisitedNetwork};
+use super::{Interface, Reason, VisitedNetwork};
 use crate::model::aka;
 use crate::model::{Micros, Outcome, Procedure};
 use crate::proto::diameter::{DownReason, Event, Incoming};
@@ -106,11 +106,7 @@ impl VisitedNetwork {
         };
         self.scratch = session;
         self.realms[home].1 = home_realm;
-        let kind = match step {
-            Step::Air => MessageKind::S6aAir,
-            Step::Ulr => MessageKind::S6aUlr,
-            _ => MessageKind::S6aPur,
-        };
+        let kind = step.kind();
         match sent {
             Ok(_) => {
                 self.counters.get_mut(kind).sent += 1;
@@ -149,18 +145,19 @@ impl VisitedNetwork {
                 }
                 // No answer at all (CEA, DWA) is a timeout; a refusal or disconnect a failure.
                 Event::Down(DownReason::HandshakeTimeout | DownReason::WatchdogTimeout) => {
-                    self.fail_mme(now, mme, Outcome::TimedOut, Reason::Timeout)
+                    self.fail_mme(now, mme, None)
                 }
-                Event::Down(_) => self.fail_mme(now, mme, Outcome::Failed, Reason::PeerDown),
+                // A refused capabilities exchange names the CEA's Result-Code (3010 unknown
+                // peer: the HSS's allow-list).
+                Event::Down(DownReason::Refused(code)) => {
+                    self.fail_mme(now, mme, Some(Reason::Diameter(code)))
+                }
+                Event::Down(_) => self.fail_mme(now, mme, Some(Reason::PeerDown)),
                 Event::RequestTimedOut { token, .. } => {
                     if let Some(slot) = self.flight_of(token) {
-                        let kind = match self.flights[slot as usize].step {
-                            Step::Air => MessageKind::S6aAir,
-                            Step::Ulr => MessageKind::S6aUlr,
-                            _ => MessageKind::S6aPur,
-                        };
+                        let kind = self.flights[slot as usize].step.kind();
                         self.counters.get_mut(kind).timed_out += 1;
-                        self.finish(now, slot, Outcome::TimedOut, Reason::Timeout);
+                        self.finish(now, slot, Outcome::TimedOut, Reason::Timeout(kind));
                     }
                 }
             }
@@ -221,7 +218,12 @@ impl VisitedNetwork {
                 self.counters.malformed += 1;
                 self.counters
                     .answered(kind, now.saturating_sub(sent_at_us), false);
-                return self.finish(now, slot, Outcome::Failed, Reason::Malformed);
+                return self.finish(
+                    now,
+                    slot,
+                    Outcome::Failed,
+                    Reason::Malformed(Interface::S6a),
+                );
             }
         };
         self.counters
@@ -233,7 +235,12 @@ impl VisitedNetwork {
             MessageKind::S6aAir => match aia.as_ref().map(|a| self.authenticate(slot, a)) {
                 Some(Ok(())) => self.next(now, slot, Step::Ulr),
                 Some(Err(reason)) => self.finish(now, slot, Outcome::Failed, reason),
-                None => self.finish(now, slot, Outcome::Failed, Reason::Malformed),
+                None => self.finish(
+                    now,
+                    slot,
+                    Outcome::Failed,
+                    Reason::Malformed(Interface::S6a),
+                ),
             },
             MessageKind::S6aUlr => self.after_ula(now, slot),
             _ => self.finish(now, slot, Outcome::Ok, Reason::None),
@@ -244,7 +251,11 @@ impl VisitedNetwork {
     /// KASME; the MME compares RES with XRES.
     fn authenticate(&self, slot: u32, aia: &AuthInfoAnswer<'_>) -> Result<(), Reason> {
         let f = &self.flights[slot as usize];
-        let v = aia.vectors.iter().next().ok_or(Reason::Malformed)?;
+        let v = aia
+            .vectors
+            .iter()
+            .next()
+            .ok_or(Reason::Malformed(Interface::S6a))?;
         let (k, opc) = self.population.keys(f.roamer);
         let ue = aka::ue_authenticate(&k, &opc, *v.rand, *v.autn).map_err(|_| Reason::AuthMac)?;
         if ue.res[..] != *v.xres {

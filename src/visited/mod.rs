@@ -133,12 +133,22 @@ pub enum StartError {
     NotAttached(RoamerId),
 }
 
+/// The interface a malformed answer came from: S6a (Diameter) or S8 (GTPv2-C).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Interface {
+    /// Diameter S6a, MME to HSS.
+    S6a,
+    /// GTPv2-C S8, SGW to PGW.
+    S8,
+}
+
 /// Why a procedure ended the way it did (beyond its [`Outcome`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Reason {
     /// Nothing to add (ok).
     None,
-    /// An S6a answer's Result-Code or Experimental-Result-Code.
+    /// An S6a answer's Result-Code or Experimental-Result-Code, or the CEA's when the MME's
+    /// connection was refused (3010 unknown peer).
     Diameter(u32),
     /// A GTPv2-C Cause.
     GtpCause(u8),
@@ -150,33 +160,53 @@ pub enum Reason {
     KasmeMismatch,
     /// An anomaly was accepted instead of rejected.
     UnexpectedSuccess,
-    /// An answer could not be decoded.
-    Malformed,
+    /// An answer on this interface could not be decoded (or lacked what the step needs).
+    Malformed(Interface),
     /// The Diameter connection went down or a request could not be sent.
     PeerDown,
-    /// The procedure or one of its requests ran out of time.
-    Timeout,
+    /// The answer to this request did not come in time (its own timer, the procedure's, or the
+    /// connection's watchdog).
+    Timeout(MessageKind),
     /// The SGW already had its maximum of S8 requests outstanding.
     Overload,
 }
 
 impl Reason {
     /// The stable name of the reason in results: the layer, then the code (`s6a.5001`,
-    /// `gtp.73`, `ue.auth_mac`, `peer_down`, ...); empty for [`Reason::None`].
-    pub fn key(&self) -> std::borrow::Cow<'static, str> {
-        use std::borrow::Cow;
+    /// `gtp.73`, `ue.auth_mac`, `malformed.s6a`, `timeout.s6a.ulr`, `peer_down`, ...); empty
+    /// for [`Reason::None`]. The README's "Reasons" section lists them.
+    pub fn key(&self) -> String {
+        let mut key = String::new();
+        self.write_key(&mut key);
+        key
+    }
+
+    /// Appends [`key`](Self::key) to `out` (a buffer the caller reuses, so that counting a
+    /// reason allocates nothing).
+    pub fn write_key(&self, out: &mut String) {
+        use std::fmt::Write;
+        let _ = match self {
+            Reason::None => Ok(()),
+            Reason::Diameter(code) => write!(out, "s6a.{code}"),
+            Reason::GtpCause(cause) => write!(out, "gtp.{cause}"),
+            Reason::AuthMac => out.write_str("ue.auth_mac"),
+            Reason::ResMismatch => out.write_str("ue.res_mismatch"),
+            Reason::KasmeMismatch => out.write_str("ue.kasme_mismatch"),
+            Reason::UnexpectedSuccess => out.write_str("unexpected_success"),
+            Reason::Malformed(Interface::S6a) => out.write_str("malformed.s6a"),
+            Reason::Malformed(Interface::S8) => out.write_str("malformed.gtp"),
+            Reason::PeerDown => out.write_str("peer_down"),
+            Reason::Timeout(kind) => write!(out, "timeout.{}", kind.name()),
+            Reason::Overload => out.write_str("overload"),
+        };
+    }
+
+    /// The code the reason carries (Result-Code or Cause), if any.
+    pub fn code(&self) -> Option<u32> {
         match self {
-            Reason::None => Cow::Borrowed(""),
-            Reason::Diameter(code) => Cow::Owned(format!("s6a.{code}")),
-            Reason::GtpCause(cause) => Cow::Owned(format!("gtp.{cause}")),
-            Reason::AuthMac => Cow::Borrowed("ue.auth_mac"),
-            Reason::ResMismatch => Cow::Borrowed("ue.res_mismatch"),
-            Reason::KasmeMismatch => Cow::Borrowed("ue.kasme_mismatch"),
-            Reason::UnexpectedSuccess => Cow::Borrowed("unexpected_success"),
-            Reason::Malformed => Cow::Borrowed("malformed"),
-            Reason::PeerDown => Cow::Borrowed("peer_down"),
-            Reason::Timeout => Cow::Borrowed("timeout"),
-            Reason::Overload => Cow::Borrowed("overload"),
+            Reason::Diameter(code) => Some(*code),
+            Reason::GtpCause(cause) => Some(u32::from(*cause)),
+            _ => None,
         }
     }
 }
@@ -192,6 +222,12 @@ pub struct Completion {
     pub outcome: Outcome,
     /// Why.
     pub reason: Reason,
+    /// The request of the step it ended in: whose answer (or lack of one) ended it.
+    pub message: MessageKind,
+    /// The MME instance serving the procedure (index for [`VisitedNetwork::mme_host`]).
+    pub mme: u16,
+    /// The visited PLMN of the procedure (index into the population's visited list).
+    pub visited: u8,
     /// When it was meant to start (the open-loop schedule).
     pub intended_us: Micros,
     /// When it ended.
@@ -480,7 +516,8 @@ impl VisitedNetwork {
             }
             self.deadlines.pop();
             if self.flights[slot as usize].live && self.flights[slot as usize].gen == gen {
-                self.finish(now, slot, Outcome::TimedOut, Reason::Timeout);
+                let why = self.timeout(slot);
+                self.finish(now, slot, Outcome::TimedOut, why);
             }
         }
         self.sgw_timeout(now);

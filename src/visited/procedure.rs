@@ -6,7 +6,7 @@
 
 use std::cmp::Reverse;
 
-use super::{Completion, Reason, RoamerState, StartError, VisitedNetwork};
+use super::{Completion, MessageKind, Reason, RoamerState, StartError, VisitedNetwork};
 use crate::model::persona::Wish;
 use crate::model::population::RoamerId;
 use crate::model::{Micros, Outcome, Procedure};
@@ -26,6 +26,20 @@ pub(super) enum Step {
     Dsr,
     /// Purge UE (S6a).
     Pur,
+}
+
+impl Step {
+    /// The request this step sends.
+    pub(super) fn kind(self) -> MessageKind {
+        match self {
+            Step::Air => MessageKind::S6aAir,
+            Step::Ulr => MessageKind::S6aUlr,
+            Step::Pur => MessageKind::S6aPur,
+            Step::Csr => MessageKind::S8CreateSession,
+            Step::Mbr => MessageKind::S8ModifyBearer,
+            Step::Dsr => MessageKind::S8DeleteSession,
+        }
+    }
 }
 
 /// One procedure in flight.
@@ -239,6 +253,7 @@ impl VisitedNetwork {
         f.live = false;
         f.gen = f.gen.wrapping_add(1);
         let (roamer, procedure, intended_us) = (f.roamer, f.procedure, f.intended_us);
+        let (message, mme, visited) = (f.step.kind(), f.mme, f.visited);
         if let Some(seq) = f.gtp_seq.take() {
             self.sgw.cancel(self.cfg.pgw, seq);
         }
@@ -262,22 +277,37 @@ impl VisitedNetwork {
             procedure,
             outcome,
             reason,
+            message,
+            mme,
+            visited,
             intended_us,
             finished_us: now,
         });
     }
 
-    /// Ends every flight waiting on MME `mme` (its connection went down), with `outcome`.
-    pub(super) fn fail_mme(&mut self, now: Micros, mme: usize, outcome: Outcome, reason: Reason) {
+    /// The reason of a flight that timed out: no answer to its current step's request.
+    pub(super) fn timeout(&self, slot: u32) -> Reason {
+        Reason::Timeout(self.flights[slot as usize].step.kind())
+    }
+
+    /// Ends every flight waiting on MME `mme` (its connection went down): failed for `reason`,
+    /// or, with `None` (no answer at all, to CER or DWR), timed out on each flight's own request.
+    pub(super) fn fail_mme(&mut self, now: Micros, mme: usize, reason: Option<Reason>) {
+        let why = |vn: &Self, slot: u32| match reason {
+            Some(r) => (Outcome::Failed, r),
+            None => (Outcome::TimedOut, vn.timeout(slot)),
+        };
         let waiting = std::mem::take(&mut self.mmes[mme].waiting);
         for (slot, gen) in waiting {
             if let Some(s) = self.flight_of(super::procedure::token(slot, gen)) {
+                let (outcome, reason) = why(self, s);
                 self.finish(now, s, outcome, reason);
             }
         }
         for slot in 0..self.flights.len() as u32 {
             let f = &self.flights[slot as usize];
             if f.live && f.on_mme && f.mme as usize == mme {
+                let (outcome, reason) = why(self, slot);
                 self.finish(now, slot, outcome, reason);
             }
         }

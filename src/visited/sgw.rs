@@ -8,7 +8,7 @@ use std::net::SocketAddr;
 
 use super::counters::{self, MessageKind};
 use super::procedure::{token, Step};
-use super::{Datagram, Reason, VisitedNetwork};
+use super::{Datagram, Interface, Reason, VisitedNetwork};
 use crate::model::population::Roamer;
 use crate::model::{Micros, Outcome, Procedure};
 use crate::proto::gtpv2::RequestError;
@@ -243,7 +243,8 @@ impl VisitedNetwork {
             }
             if let Some(slot) = self.flight_of(token) {
                 self.flights[slot as usize].gtp_seq = None;
-                self.finish(now, slot, Outcome::TimedOut, Reason::Timeout);
+                let why = self.timeout(slot);
+                self.finish(now, slot, Outcome::TimedOut, why);
             }
         }
     }
@@ -285,7 +286,7 @@ impl VisitedNetwork {
         };
         self.flights[slot as usize].gtp_seq = None;
         match parsed {
-            None => self.finish(now, slot, Outcome::Failed, Reason::Malformed),
+            None => self.finish(now, slot, Outcome::Failed, Reason::Malformed(Interface::S8)),
             Some((c, _)) if !c.is_accepted() && !self.previous_session_gone(slot, c.value) => {
                 self.finish(now, slot, Outcome::Failed, Reason::GtpCause(c.value))
             }
@@ -310,7 +311,7 @@ impl VisitedNetwork {
         let local = (f.roamer.0 / self.cfg.shards) as usize;
         match (step, proc_) {
             (Step::Csr, _) if pgw_teid.is_none() => {
-                self.finish(now, slot, Outcome::Failed, Reason::Malformed)
+                self.finish(now, slot, Outcome::Failed, Reason::Malformed(Interface::S8))
             }
             (Step::Csr, Procedure::DataSession) => {
                 self.flights[slot as usize].delete_teid = pgw_teid.unwrap_or(0);

@@ -91,7 +91,15 @@ fn a_procedure_without_answers_times_out_exactly_once() {
         vn.handle_timeout(now);
     }
     let c = vn.poll_completion().unwrap();
-    assert_eq!((c.outcome, c.reason), (Outcome::TimedOut, Reason::Timeout));
+    assert_eq!(
+        (c.outcome, c.reason, c.message),
+        (
+            Outcome::TimedOut,
+            Reason::Timeout(MessageKind::S6aAir),
+            MessageKind::S6aAir
+        )
+    );
+    assert_eq!(c.reason.key(), "timeout.s6a.air");
     // The MME's CER is never answered: the handshake timeout (5 s) ends the wait first.
     assert_eq!(c.latency_us(), 5_000_000);
     assert!(!vn.mmes()[0].open);
@@ -101,17 +109,25 @@ fn a_procedure_without_answers_times_out_exactly_once() {
     assert!(now >= Micros(5_000_000));
 }
 
-#[test]
-fn the_mme_answers_cancel_location_with_cla() {
-    let mut vn = network(100);
-    let hss_id = LocalIdentity {
+/// The home side's Diameter identity, for an HSS peer stepped by hand.
+fn hss_identity() -> LocalIdentity {
+    LocalIdentity {
         origin_host: "hss.epc.mnc410.mcc310.3gppnetwork.org".into(),
         origin_realm: "epc.mnc410.mcc310.3gppnetwork.org".into(),
         host_ip: "10.0.0.3".parse().unwrap(),
         origin_state_id: 1,
         product_name: "test".into(),
-    };
-    let mut hss = Peer::accept(Micros(0), PeerConfig::s6a(hss_id, 1), Box::new(|_, _| true));
+    }
+}
+
+#[test]
+fn the_mme_answers_cancel_location_with_cla() {
+    let mut vn = network(100);
+    let mut hss = Peer::accept(
+        Micros(0),
+        PeerConfig::s6a(hss_identity(), 1),
+        Box::new(|_, _| true),
+    );
     for m in messages(vn.mme_transmit(0)) {
         let _ = hss.handle_message(Micros(1), &m);
     }
@@ -186,4 +202,74 @@ fn a_warm_start_picks_each_personas_steady_state_share_and_no_anomaly() {
     }
     // Its own random stream: the same network picks the same roamers.
     assert_eq!(picked, vn.warm_start_roamers());
+}
+
+#[test]
+fn every_reason_has_a_stable_key_naming_its_layer_and_code() {
+    let cases = [
+        (Reason::None, ""),
+        (Reason::Diameter(5004), "s6a.5004"),
+        (Reason::Diameter(3010), "s6a.3010"),
+        (Reason::GtpCause(73), "gtp.73"),
+        (Reason::AuthMac, "ue.auth_mac"),
+        (Reason::ResMismatch, "ue.res_mismatch"),
+        (Reason::KasmeMismatch, "ue.kasme_mismatch"),
+        (Reason::UnexpectedSuccess, "unexpected_success"),
+        (Reason::Malformed(Interface::S6a), "malformed.s6a"),
+        (Reason::Malformed(Interface::S8), "malformed.gtp"),
+        (Reason::PeerDown, "peer_down"),
+        (Reason::Timeout(MessageKind::S6aUlr), "timeout.s6a.ulr"),
+        (
+            Reason::Timeout(MessageKind::S8CreateSession),
+            "timeout.s8.create_session",
+        ),
+        (Reason::Overload, "overload"),
+    ];
+    let mut buf = String::from("stale");
+    for (reason, key) in cases {
+        assert_eq!(reason.key(), key, "{reason:?}");
+        buf.clear();
+        reason.write_key(&mut buf);
+        assert_eq!(buf, key, "{reason:?}");
+    }
+    assert_eq!(Reason::Diameter(5001).code(), Some(5001));
+    assert_eq!(Reason::GtpCause(64).code(), Some(64));
+    assert_eq!(Reason::Timeout(MessageKind::S6aAir).code(), None);
+}
+
+#[test]
+fn an_hss_refusing_the_mme_fails_its_waiting_procedures_with_the_ceas_code() {
+    let mut vn = network(100);
+    for r in (0..100).map(RoamerId) {
+        vn.start(Micros(1), Micros(0), r, Procedure::Attach)
+            .unwrap();
+    }
+    // An HSS whose peer list holds nobody: CEA 3010 DIAMETER_UNKNOWN_PEER.
+    let mut hss = Peer::accept(
+        Micros(0),
+        PeerConfig::s6a(hss_identity(), 1),
+        Box::new(|_, _| false),
+    );
+    for m in messages(vn.mme_transmit(0)) {
+        let _ = hss.handle_message(Micros(2), &m);
+    }
+    vn.clear_mme_transmit(0);
+    for m in messages(hss.transmit()) {
+        vn.handle_mme_message(Micros(3), 0, &m);
+    }
+    let ended: Vec<Completion> = std::iter::from_fn(|| vn.poll_completion()).collect();
+    assert!(!ended.is_empty());
+    for c in &ended {
+        assert_eq!(
+            (c.outcome, c.reason, c.message, c.mme),
+            (
+                Outcome::Failed,
+                Reason::Diameter(3010),
+                MessageKind::S6aAir,
+                0
+            )
+        );
+        assert_eq!(c.reason.key(), "s6a.3010");
+    }
+    assert_eq!(vn.in_flight(), 100 - ended.len());
 }

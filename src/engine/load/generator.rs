@@ -22,7 +22,9 @@ use crate::model::population::ArrivalProcess;
 use crate::model::{Micros, Procedure};
 use crate::report::summary::WarmStartSummary;
 use crate::report::Recorder;
-use crate::visited::{Arrivals, VisitedNetwork};
+use crate::visited::{Arrivals, Completion, VisitedNetwork};
+
+mod reasons;
 
 /// How the visited side reaches the home side, and what time it is there: real sockets and the
 /// monotonic clock, or a simulated network on a virtual clock.
@@ -93,6 +95,10 @@ struct Generator {
     tap: IntervalTap,
     /// During the warm start: its attaches' outcomes, instead of the recorder.
     warming: Option<WarmStartSummary>,
+    /// The start of the measured arrivals, the origin of the reasons' example times.
+    origin: Micros,
+    /// The reason key being counted (reused, so that counting one allocates nothing).
+    key: String,
 }
 
 /// Runs `schedule` through `net` until the arrivals end and the procedures in flight have
@@ -109,6 +115,8 @@ pub(crate) fn run<N: Network>(
         rec: Recorder::new(),
         tap,
         warming: None,
+        origin: Micros::ZERO,
+        key: String::with_capacity(32),
     };
     net.connect(&mut g.vn, stop)?;
     let warm_start = match schedule.warm_start {
@@ -116,6 +124,7 @@ pub(crate) fn run<N: Network>(
         false => None,
     };
     let start = net.now();
+    g.origin = start;
     let mut arrivals = Arrivals::new(
         start,
         start + schedule.duration,
@@ -233,11 +242,24 @@ impl Generator {
                     self.rec
                         .record_procedure(c.procedure, c.outcome, c.latency_us());
                     if c.outcome != crate::model::Outcome::Ok {
-                        self.rec
-                            .record_reason(c.procedure, c.outcome, &c.reason.key());
+                        self.record_reason(&c);
                     }
                 }
             }
         }
+    }
+
+    /// Counts why `c` did not end ok, against its procedure and its message; the key's first
+    /// end in this recorder also leaves its example.
+    fn record_reason(&mut self, c: &Completion) {
+        let mut key = std::mem::take(&mut self.key);
+        key.clear();
+        c.reason.write_key(&mut key);
+        let (vn, origin) = (&self.vn, self.origin);
+        self.rec.record_reason(c.procedure, c.outcome, &key, || {
+            Some(reasons::example(vn, c, origin))
+        });
+        self.rec.record_message_reason(c.message, c.outcome, &key);
+        self.key = key;
     }
 }

@@ -495,4 +495,6 @@ fn split(stream: &[u8]) -> Vec<Vec<u8>> {
 #[cfg(test)]
 mod link_tests;
 #[cfg(test)]
+mod reason_tests;
+#[cfg(test)]
 mod tests;

@@ -148,3 +148,118 @@ fn merge_clamps_a_foreign_wider_histogram() {
     assert_eq!(mine.len(), 2);
     assert!(mine.max() >= MAX_TRACKED_US && mine.max() < MAX_TRACKED_US * 2);
 }
+
+fn example(at_us: u64, node: &str) -> ReasonExample {
+    ReasonExample {
+        at_us,
+        node: node.to_string(),
+        visited_plmn: "001-01".to_string(),
+        home_plmn: "310-410".to_string(),
+        message: "s6a.air".to_string(),
+        code: Some(5004),
+        subscriber: "0123456789ab".to_string(),
+    }
+}
+
+#[test]
+fn a_reason_keeps_its_first_example_and_builds_it_once() {
+    let mut rec = Recorder::new();
+    let mut built = 0;
+    for at in [30, 10, 20] {
+        rec.record_reason(
+            Procedure::Attach,
+            Outcome::RejectedExpected,
+            "s6a.5004",
+            || {
+                built += 1;
+                Some(example(at, "mme1"))
+            },
+        );
+    }
+    assert_eq!(built, 1);
+    let c = rec
+        .procedure_reasons()
+        .get(Procedure::Attach, Outcome::RejectedExpected, "s6a.5004")
+        .unwrap();
+    assert_eq!((c.count, c.first.as_ref().map(|e| e.at_us)), (3, Some(30)));
+    rec.record_message_reason(MessageKind::S6aAir, Outcome::RejectedExpected, "s6a.5004");
+    assert_eq!(
+        rec.message_reasons()
+            .count(MessageKind::S6aAir, Outcome::RejectedExpected, "s6a.5004"),
+        1
+    );
+    rec.reset();
+    assert_eq!(rec.reasons().count(), 0);
+    assert_eq!(rec.message_reasons().iter().count(), 0);
+}
+
+#[test]
+fn merged_shards_add_reason_counts_and_keep_the_earliest_example() {
+    let mut shards: Vec<Recorder> = (0..3).map(|_| Recorder::new()).collect();
+    for (i, (at, node)) in [(500, "mme-a"), (200, "mme-b"), (900, "mme-c")]
+        .into_iter()
+        .enumerate()
+    {
+        for _ in 0..=i {
+            shards[i].record_reason(Procedure::Attach, Outcome::Failed, "ue.auth_mac", || {
+                Some(example(at, node))
+            });
+        }
+    }
+    // A key only one shard saw, and a shard that kept no example.
+    shards[2].record_reason(
+        Procedure::Detach,
+        Outcome::TimedOut,
+        "timeout.s6a.pur",
+        || None,
+    );
+    let mut merged = Recorder::new();
+    for s in &shards {
+        merged.merge(s);
+    }
+    let c = merged
+        .procedure_reasons()
+        .get(Procedure::Attach, Outcome::Failed, "ue.auth_mac")
+        .unwrap();
+    assert_eq!(c.count, 6);
+    assert_eq!(c.first.as_ref().map(|e| e.node.as_str()), Some("mme-b"));
+    assert_eq!(
+        merged.reason_count(Procedure::Detach, Outcome::TimedOut, "timeout.s6a.pur"),
+        1
+    );
+    // The merge order does not matter.
+    let mut reversed = Recorder::new();
+    for s in shards.iter().rev() {
+        reversed.merge(s);
+    }
+    assert_eq!(
+        reversed
+            .procedure_reasons()
+            .get(Procedure::Attach, Outcome::Failed, "ue.auth_mac"),
+        Some(c)
+    );
+}
+
+#[test]
+fn distinct_reason_keys_are_capped_and_the_rest_folds_into_other() {
+    let mut rec = Recorder::new();
+    let n = MAX_REASON_KEYS as u32 + 10;
+    for code in 0..n {
+        let key = format!("s6a.{}", 6000 + code);
+        rec.record_reason(Procedure::Attach, Outcome::Failed, &key, || None);
+    }
+    // A key seen before the cap still counts under its own name.
+    rec.record_reason(Procedure::Attach, Outcome::Failed, "s6a.6000", || None);
+    let keys: Vec<(&str, u64)> = rec.reasons().map(|(_, _, k, n)| (k, n)).collect();
+    assert_eq!(keys.len(), MAX_REASON_KEYS + 1);
+    assert!(keys.contains(&(OTHER_REASON, 10)), "{keys:?}");
+    assert!(keys.contains(&("s6a.6000", 2)));
+    // Merging keeps the cap too.
+    let mut other = Recorder::new();
+    other.record_reason(Procedure::Attach, Outcome::Failed, "s6a.9999", || None);
+    rec.merge(&other);
+    assert_eq!(
+        rec.reason_count(Procedure::Attach, Outcome::Failed, OTHER_REASON),
+        11
+    );
+}
