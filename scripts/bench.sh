@@ -18,6 +18,7 @@
 #   env: BENCH_SECONDS=20 BENCH_SHARDS=<cores> BENCH_PROFILE=FILE
 #   BENCH_BIN=PATH (a prebuilt binary instead of building this tree)
 #   BENCH_ECHO=0 (skip the echo search: A/B comparisons of two builds)
+#   BENCH_STATE=1 (every trial keeps the embedded core's state: `run --state DIR`, a fresh store each)
 #   BENCH_S6A=0|1|only (only: skip the run and echo searches)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -41,9 +42,10 @@ fi
 # One trial of `roamsim run` over S6a transport $TRANSPORT (default tcp); prints
 # "pass|fail procs_per_s msgs_per_s p99_us timed_out achieved_ratio s6a_msgs_per_s".
 run_trial() {
-    local rate=$1 dir="$OUT/run-${TRANSPORT:-tcp}-$1"
+    local rate=$1 dir="$OUT/run-${TRANSPORT:-tcp}-$1" state=()
+    [ "${BENCH_STATE:-0}" = 1 ] && state=(--state "$dir.state")
     "$BIN" run --rate "$rate" --duration "${SECONDS_PER_TRIAL}s" --shards "$SHARDS" \
-        --transport "${TRANSPORT:-tcp}" "${PROFILE_ARGS[@]}" --out "$dir" >/dev/null 2>"$dir.err" || true
+        --transport "${TRANSPORT:-tcp}" "${PROFILE_ARGS[@]}" "${state[@]}" --out "$dir" >/dev/null 2>"$dir.err" || true
     python3 - "$dir/summary.json" "$rate" <<'PY'
 import json, sys
 try:
