@@ -43,6 +43,16 @@ fn free_port() -> u16 {
 
 /// `roamsim serve --state` on fixed ports (a restart must come back where the peers look).
 fn serve(state: &Path, s6a: u16, s8: u16, extra: &[&str]) -> Child {
+    serve_with_output(state, s6a, s8, extra).0
+}
+
+/// As [`serve`], with what it prints after its sockets (its report, on SIGTERM).
+fn serve_with_output(
+    state: &Path,
+    s6a: u16,
+    s8: u16,
+    extra: &[&str],
+) -> (Child, std::sync::mpsc::Receiver<Vec<String>>) {
     let mut child = roamsim()
         .args([
             "serve",
@@ -69,8 +79,20 @@ fn serve(state: &Path, s6a: u16, s8: u16, extra: &[&str]) -> Child {
             break;
         }
     }
-    std::thread::spawn(move || lines.for_each(drop));
-    child
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(lines.map_while(Result::ok).collect());
+    });
+    (child, rx)
+}
+
+fn sigterm(child: &mut Child) {
+    let pid = child.id().to_string();
+    std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
+    child.wait().unwrap();
 }
 
 fn export(file: &Path, n: u32, seed: u64) {
@@ -240,11 +262,22 @@ fn registrations_and_sessions_survive_kill_9_during_a_load() {
     core.kill().unwrap();
     core.wait().unwrap();
     std::thread::sleep(Duration::from_secs(3));
-    let mut core = serve(&state, s6a, s8, &[]);
+    let (mut core, output) = serve_with_output(&state, s6a, s8, &[]);
     let status = load.wait().unwrap();
-    core.kill().unwrap();
-    core.wait().unwrap();
+    sigterm(&mut core);
     assert!(status.code().is_some(), "the load ended by itself");
+    // The restarted HSS knew where roamers were: their next location update cancelled the old
+    // MME's registration.
+    let report = output
+        .recv_timeout(Duration::from_secs(10))
+        .unwrap()
+        .join("\n");
+    let clr: u64 = report
+        .lines()
+        .filter_map(|l| l.strip_prefix("s6a.clr 2001 "))
+        .map(|n| n.trim().parse::<u64>().unwrap())
+        .sum();
+    assert!(clr > 0, "no CLR after the restart: {report}");
     let s: Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
     for p in ["location_update", "detach", "plmn_change", "data_session"] {
@@ -262,6 +295,51 @@ fn registrations_and_sessions_survive_kill_9_during_a_load() {
             .map(|(_, c)| c.as_u64().unwrap())
             .sum();
         assert_eq!(reasons, n("failed") + n("timed_out"), "{p}: {v}");
+    }
+    let _ = std::fs::remove_dir_all(d);
+}
+
+#[test]
+fn run_state_carries_sqns_from_one_run_to_the_next() {
+    let d = dir("run");
+    let state = d.join("state");
+    let run = |out: &str| {
+        roamsim()
+            .args([
+                "run",
+                "--state",
+                state.to_str().unwrap(),
+                "--duration",
+                "3s",
+                "--rate",
+                "300",
+            ])
+            .args([
+                "--population",
+                "2000",
+                "--quiet",
+                "--out",
+                d.join(out).to_str().unwrap(),
+            ])
+            .output()
+            .unwrap()
+    };
+    let first = run("first");
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first.stderr));
+    let second = run("second");
+    assert_eq!(second.status.code(), Some(0), "{}", text(&second.stderr));
+    let err = text(&second.stderr);
+    let restored: u64 = err
+        .split(", ")
+        .find_map(|p| p.strip_suffix(" SQNs")?.parse().ok())
+        .unwrap_or_else(|| panic!("{err}"));
+    assert!(restored > 100, "{err}");
+    let s: Value = serde_json::from_str(
+        &std::fs::read_to_string(d.join("second").join("summary.json")).unwrap(),
+    )
+    .unwrap();
+    for (p, v) in s["procedures"].as_object().unwrap() {
+        assert_eq!(v["failed"].as_u64(), Some(0), "{p}: {v}");
     }
     let _ = std::fs::remove_dir_all(d);
 }
