@@ -43,6 +43,7 @@ pub struct Journal {
     buf: Vec<u8>,
     /// Segments closed since the last [`Journal::take_closed`].
     closed: Vec<PathBuf>,
+    segment_bytes: u64,
 }
 
 /// The file of segment `n` of `writer`.
@@ -96,7 +97,13 @@ impl Journal {
             written: 0,
             buf: Vec::with_capacity(64 << 10),
             closed: Vec::new(),
+            segment_bytes: SEGMENT_BYTES,
         })
+    }
+
+    /// Starts the next segment past `bytes` instead of [`SEGMENT_BYTES`].
+    pub fn set_segment_bytes(&mut self, bytes: u64) {
+        self.segment_bytes = bytes;
     }
 
     /// Encodes `changes` for the next [`Journal::commit`].
@@ -122,7 +129,7 @@ impl Journal {
         self.file.write_all(&self.buf)?;
         self.written += self.buf.len() as u64;
         self.buf.clear();
-        if self.written >= SEGMENT_BYTES {
+        if self.written >= self.segment_bytes {
             self.file.sync_data()?;
             let old = segment_path(&self.dir, &self.writer, self.segment);
             self.segment += 1;

@@ -95,3 +95,38 @@ fn a_store_of_another_version_or_a_damaged_file_is_refused_by_name() {
     let _ = std::fs::remove_dir_all(d);
     let _ = std::fs::remove_dir_all(d2);
 }
+
+#[test]
+fn full_segments_fold_while_the_writer_runs_and_the_rest_at_the_end() {
+    let d = dir("folder");
+    let (store, _) = Store::open(&d).unwrap();
+    let folder = Folder::start(store);
+    let handle = folder.handle("shard-0", Arc::new(Restored::default()), 7);
+    let mut j = handle.journal().unwrap();
+    j.set_segment_bytes(4096);
+    let mut closed = 0;
+    for i in 0..2000u64 {
+        let imsi = Imsi::new(310_410_000_100_000 + i % 500, 15).unwrap();
+        j.append(&[Change::Sqn {
+            imsi,
+            sqn: 32 * (i + 1),
+        }]);
+        j.commit().unwrap();
+        let c = j.take_closed();
+        closed += c.len();
+        handle.fold(c);
+    }
+    assert!(closed > 5, "{closed} segments closed");
+    drop((j, handle));
+    let (store, folded) = folder.finish().unwrap();
+    assert_eq!(folded.changes, 2000);
+    assert!(journal::segments(&store.journal_dir()).unwrap().is_empty());
+    let r = store.restored().unwrap();
+    assert_eq!(r.sqn.len(), 500);
+    // The last SQN of each subscriber wins: i = 1500 + k for subscriber k.
+    for (imsi, sqn) in r.sqn {
+        let k = imsi.value() - 310_410_000_100_000;
+        assert_eq!(sqn, 32 * (1500 + k + 1), "{imsi}");
+    }
+    let _ = std::fs::remove_dir_all(d);
+}
