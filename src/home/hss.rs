@@ -358,7 +358,8 @@ impl Hss {
     pub fn restore(
         &mut self,
         sqn: &[(Imsi, u64)],
-        registrations: &[(Imsi, PeerRef)],
+        mmes: &[PeerRef],
+        registrations: &[(Imsi, u32)],
         skip: u64,
     ) -> (u64, u64, u64) {
         let (mut n_sqn, mut n_reg, mut dropped) = (0, 0, 0);
@@ -376,11 +377,13 @@ impl Hss {
             *slot = (*slot & !SQN_MASK) | (next & SQN_MASK);
             n_sqn += 1;
         }
-        for (imsi, mme) in registrations {
-            let (Some(id), Ok(m)) = (
-                self.directory.id_of(*imsi),
-                self.intern_mme(&mme.host, &mme.realm),
-            ) else {
+        let ids: Vec<Option<u16>> = mmes
+            .iter()
+            .map(|m| self.intern_mme(&m.host, &m.realm).ok())
+            .collect();
+        for &(imsi, mme) in registrations {
+            let m = ids.get(mme as usize).copied().flatten();
+            let (Some(id), Some(m)) = (self.directory.id_of(imsi), m) else {
                 dropped += 1;
                 continue;
             };

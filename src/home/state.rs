@@ -50,8 +50,10 @@ pub enum Change {
 pub struct Restored {
     /// Last SQN per subscriber.
     pub sqn: Vec<(Imsi, u64)>,
-    /// Serving MME per subscriber.
-    pub registrations: Vec<(Imsi, PeerRef)>,
+    /// The MMEs subscribers are registered at.
+    pub mmes: Vec<PeerRef>,
+    /// Serving MME per subscriber: an index into `mmes`.
+    pub registrations: Vec<(Imsi, u32)>,
     /// PGW sessions: the journal writer that held them (`serve`, `shard-N`), control TEID.
     pub sessions: Vec<(String, u32, Session)>,
 }

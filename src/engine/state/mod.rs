@@ -428,6 +428,7 @@ impl Store {
     pub fn restored(&self) -> Result<Restored, StateError> {
         let e = sql(&self.db_path, "read the state");
         let mut out = Restored::default();
+        let mut mmes: std::collections::HashMap<(String, String), u32> = Default::default();
         let mut st = self
             .db
             .prepare("select imsi, sqn, mme_host, mme_realm from hss")
@@ -445,7 +446,14 @@ impl Store {
             let host: Option<String> = r.get(2).map_err(&e)?;
             let realm: Option<String> = r.get(3).map_err(&e)?;
             if let (Some(host), Some(realm)) = (host, realm) {
-                out.registrations.push((imsi, PeerRef { host, realm }));
+                let next = mmes.len() as u32;
+                let i = *mmes.entry((host, realm)).or_insert(next);
+                if i == next {
+                    let (host, realm) =
+                        mmes.iter().find(|e| *e.1 == i).expect("inserted").0.clone();
+                    out.mmes.push(PeerRef { host, realm });
+                }
+                out.registrations.push((imsi, i));
             }
         }
         let mut st = self

@@ -62,7 +62,8 @@ fn subscribers_sqns_registrations_and_sessions_survive_a_reopen() {
     let mut sqn = r.sqn.clone();
     sqn.sort();
     assert_eq!(sqn, vec![(a, 0x40), (b, 0x20)]);
-    assert_eq!(r.registrations, vec![(a, mme(1))]);
+    assert_eq!(r.mmes, vec![mme(1)]);
+    assert_eq!(r.registrations, vec![(a, 0)]);
     assert!(journal::segments(&store.journal_dir()).unwrap().is_empty());
     let shown = store.show("310410000100000").unwrap().unwrap().join("\n");
     assert!(

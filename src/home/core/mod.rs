@@ -148,11 +148,12 @@ impl HomeCore {
     /// Puts a store's content in place: every SQN and registration, and the PGW sessions that
     /// `writer` held. SQNs move `sqn_skip` sequence steps ahead (see [`Hss::restore`]).
     pub fn restore(&mut self, restored: &Restored, writer: &str, sqn_skip: u64) -> RestoreCounts {
-        let (sqn, registrations, dropped) =
-            self.s6a
-                .hss_mut()
-                .hss_mut()
-                .restore(&restored.sqn, &restored.registrations, sqn_skip);
+        let (sqn, registrations, dropped) = self.s6a.hss_mut().hss_mut().restore(
+            &restored.sqn,
+            &restored.mmes,
+            &restored.registrations,
+            sqn_skip,
+        );
         let mine: Vec<(u32, super::pgw::Session)> = restored
             .sessions
             .iter()
