@@ -6,6 +6,8 @@
 #[doc(hidden)]
 pub mod capture;
 
+pub mod ber;
+pub mod cdr;
 pub mod diameter;
 pub mod gtpv2;
 pub mod s6a;
