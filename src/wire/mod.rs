@@ -9,6 +9,7 @@ pub mod capture;
 pub mod ber;
 pub mod cdr;
 pub mod diameter;
+pub mod gtpprime;
 pub mod gtpv2;
 pub mod s6a;
 pub mod sctp;
