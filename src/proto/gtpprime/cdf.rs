@@ -1,0 +1,955 @@
+//! The charging data function's side of GTP' (TS 32.295 §6.2, §6.3): what the PGW and the SGW
+//! run to hand their CDRs to a CGF exactly once.
+//!
+//! - Records wait in a queue and are packed into Data Record Transfer Requests, at most
+//!   `max_records_per_packet` (and `max_packet_bytes`) each, with a sequence number per CGF.
+//! - A request without an answer is sent again, identical, after a wait that starts at T3 and
+//!   doubles up to `backoff_cap`, drawn with jitter from a seeded [`Rng`]; after N3 repeats the
+//!   CGF counts as down, is probed with Echo Requests on the same kind of backoff, and traffic
+//!   fails over to the next CGF of the list (the list's order is the preference; the first that
+//!   is up and not redirected away is used, so traffic fails back when the primary returns).
+//! - The records of a packet whose fate is unknown go to the next CGF as "send possibly
+//!   duplicated" (§6.3.3). Once the original CGF answers again, the CDF sends it an empty
+//!   packet with the original sequence number (§6.3.4): "request accepted" means it never had
+//!   the packet, so the possibly duplicated copy is released; "request already fulfilled" means
+//!   it stored it, so the copy is cancelled. Each CDR is stored once.
+//! - A Redirection Request moves traffic off the CGF that sent it (to the recommended node
+//!   when one is named); a Node Alive Request brings a CGF back at once.
+//! - Past `max_unacked_packets` in flight, or with no CGF to send to, records go to the
+//!   dead-letter spool ([`spool`](super::spool)) in batches the engine appends and syncs; they
+//!   are read back when a CGF answers again.
+//!
+//! Sans-IO (CONTRIBUTING.md §2): call `handle_record`, `handle_datagram`, `handle_timeout` and
+//! `handle_spool_data` as things happen; after each, drain `poll_transmit` (datagrams),
+//! `poll_spool` (spool operations, in order) and `poll_event` (acknowledged records with their
+//! closing time, CGF state changes), and sleep until `poll_timeout`.
+
+use std::collections::{HashMap, VecDeque};
+use std::net::SocketAddr;
+
+use super::spool::{self, SpoolRecord, SpoolState};
+use crate::model::rng::{derive_seed, Rng};
+use crate::model::Micros;
+use crate::proto::diameter::Backoff;
+use crate::wire::gtpprime::{cause, Message, Records, SeqList, MAX_RECORDS};
+
+/// CDF settings.
+#[derive(Debug, Clone)]
+pub struct CdfConfig {
+    /// CGF addresses in order of preference: the primary first, then the secondaries.
+    pub cgfs: Vec<SocketAddr>,
+    /// Most CDRs in one Data Record Packet (1..=255).
+    pub max_records_per_packet: usize,
+    /// Most octets of CDRs in one packet (keeps datagrams under the path MTU or 64 KiB).
+    pub max_packet_bytes: usize,
+    /// T3: the first wait for a response before sending a request again.
+    pub t3: Micros,
+    /// N3: repeats of a request before its CGF counts as down.
+    pub n3: u32,
+    /// Longest wait between two attempts (retransmissions and Echo probes).
+    pub backoff_cap: Micros,
+    /// First wait between Echo Requests to a CGF that is down.
+    pub echo_interval: Micros,
+    /// How long a CGF that sent a Redirection Request is left alone (unless it sends Node Alive).
+    pub redirect_hold: Micros,
+    /// Most packets waiting for an answer; records past this bound go to the spool.
+    pub max_unacked_packets: usize,
+    /// Seed of the jitter.
+    pub seed: u64,
+}
+
+impl Default for CdfConfig {
+    fn default() -> Self {
+        CdfConfig {
+            cgfs: Vec::new(),
+            max_records_per_packet: 32,
+            max_packet_bytes: 60_000,
+            t3: Micros::from_secs(3),
+            n3: 3,
+            backoff_cap: Micros::from_secs(30),
+            echo_interval: Micros::from_secs(5),
+            redirect_hold: Micros::from_secs(60),
+            max_unacked_packets: 256,
+            seed: 0,
+        }
+    }
+}
+
+/// Something that happened, for the layer above.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CdfEvent {
+    /// A CDR is stored at a CGF (acknowledged, or its possibly duplicated copy resolved); its
+    /// closing time, for close→ack latency.
+    Acked {
+        /// When the record was closed.
+        closed_at: Micros,
+    },
+    /// A CGF stopped answering (N3 repeats without a response).
+    CgfDown(SocketAddr),
+    /// A CGF answered again.
+    CgfUp(SocketAddr),
+}
+
+/// What the engine must do to the spool file, in the order given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SpoolOp {
+    /// Append these framed records and sync them to disk before anything else.
+    Append(Vec<u8>),
+    /// Read the file from this offset to its end and hand the bytes to `handle_spool_data`.
+    Read {
+        /// Offset in the spool file.
+        from: u64,
+    },
+    /// Cut the file to this length (a torn tail was found).
+    Truncate {
+        /// New length.
+        len: u64,
+    },
+    /// Every spooled record has been replayed and acknowledged: the file may be emptied.
+    Clear,
+}
+
+/// CDF counters.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CdfStats {
+    /// CDRs handed in.
+    pub generated: u64,
+    /// Data Record Transfer Requests sent (first transmissions, all commands).
+    pub packets_sent: u64,
+    /// Packets of CDRs acknowledged.
+    pub packets_acked: u64,
+    /// CDRs known stored (acknowledged, released or cancelled as duplicates of a stored copy).
+    pub records_acked: u64,
+    /// Retransmissions.
+    pub retransmitted: u64,
+    /// Redirection Requests obeyed.
+    pub redirected: u64,
+    /// Packets sent as "send possibly duplicated".
+    pub sent_possibly_duplicated: u64,
+    /// Possibly duplicated packets released (stored by the CGF that held them).
+    pub released: u64,
+    /// Possibly duplicated packets cancelled (the original CGF had them).
+    pub cancelled: u64,
+    /// CDRs written to the spool.
+    pub spooled: u64,
+    /// CDRs read back from the spool.
+    pub replayed: u64,
+    /// Packets a CGF refused (a cause other than accepted); their records were queued again.
+    pub refused: u64,
+    /// Spool bytes cut as a torn tail.
+    pub torn_bytes: u64,
+}
+
+/// A record the CDF holds.
+#[derive(Debug, Clone)]
+struct Rec {
+    cdr: Vec<u8>,
+    closed_at: Micros,
+    from_spool: bool,
+}
+
+/// What the CDF keeps of a record once its bytes are in a packet.
+#[derive(Debug, Clone, Copy)]
+struct Meta {
+    closed_at: Micros,
+    from_spool: bool,
+}
+
+fn split(records: Vec<Rec>) -> (Vec<Vec<u8>>, Vec<Meta>) {
+    records
+        .into_iter()
+        .map(|r| {
+            (
+                r.cdr,
+                Meta {
+                    closed_at: r.closed_at,
+                    from_spool: r.from_spool,
+                },
+            )
+        })
+        .unzip()
+}
+
+fn join(cdrs: Vec<Vec<u8>>, meta: Vec<Meta>) -> Vec<Rec> {
+    cdrs.into_iter()
+        .zip(meta)
+        .map(|(cdr, m)| Rec {
+            cdr,
+            closed_at: m.closed_at,
+            from_spool: m.from_spool,
+        })
+        .collect()
+}
+
+/// Records sent to CGF `origin` as packet `seq` whose fate is unknown.
+#[derive(Debug)]
+struct Unknown {
+    origin: usize,
+    seq: u16,
+    records: Vec<Rec>,
+}
+
+#[derive(Debug)]
+enum Kind {
+    /// Send Data Record Packet.
+    Normal,
+    /// Send possibly duplicated: a copy of packet `seq` of CGF `origin`.
+    Duplicate { origin: usize, seq: u16 },
+    /// Empty packet with the sequence number of an unresolved one (§6.3.4); `held` is where
+    /// the possibly duplicated copy waits (CGF, sequence number).
+    Probe { held_at: usize, held_seq: u16 },
+    /// Release or cancel of possibly duplicated packets at this CGF.
+    Resolve { release: bool, seqs: Vec<u16> },
+}
+
+#[derive(Debug)]
+struct Packet {
+    cgf: usize,
+    seq: u16,
+    kind: Kind,
+    /// The CDRs, as they go on the wire (no copy per transmission).
+    cdrs: Vec<Vec<u8>>,
+    meta: Vec<Meta>,
+    deadline: Micros,
+    attempts: u32,
+}
+
+#[derive(Debug)]
+struct Cgf {
+    addr: SocketAddr,
+    up: bool,
+    next_seq: u16,
+    redirected_until: Micros,
+    echo: Backoff,
+    echo_at: Option<Micros>,
+}
+
+/// A possibly duplicated copy held at a CGF, waiting for its original's fate.
+#[derive(Debug)]
+struct Held {
+    origin: usize,
+    seq: u16,
+    meta: Vec<Meta>,
+    /// The probe answered and a release or cancel is decided.
+    decided: bool,
+}
+
+/// Sans-IO GTP' CDF: packs, sends, retransmits, fails over, resolves duplicates, spools. See the
+/// [module docs](self) for the protocol and the call order.
+#[derive(Debug)]
+pub struct Cdf {
+    cfg: CdfConfig,
+    cgfs: Vec<Cgf>,
+    pending: VecDeque<Rec>,
+    unknown: VecDeque<Unknown>,
+    /// Possibly duplicated copies acknowledged by (held at) a CGF: (CGF, seq) → what it holds.
+    held: HashMap<(usize, u16), Held>,
+    /// Release/cancel decisions waiting for their CGF: (CGF, release?, seq).
+    resolutions: VecDeque<(usize, bool, u16)>,
+    inflight: HashMap<(usize, u16), Packet>,
+    to_send: VecDeque<(usize, u16)>,
+    extra: VecDeque<(SocketAddr, OwnedMessage)>,
+    events: VecDeque<CdfEvent>,
+    spool_ops: VecDeque<SpoolOp>,
+    spool_batch: Vec<u8>,
+    spool_len: u64,
+    spool_read: u64,
+    spool_reading: bool,
+    replay_unacked: u64,
+    rng: Rng,
+    stats: CdfStats,
+}
+
+/// A message the CDF answers with (Node Alive, Redirection) or sends unprompted (Echo).
+#[derive(Debug, Clone, Copy)]
+enum OwnedMessage {
+    Echo(u16),
+    NodeAliveResponse(u16),
+    RedirectionResponse(u16),
+}
+
+impl Cdf {
+    /// A CDF with empty queues; every CGF starts up.
+    pub fn new(cfg: CdfConfig) -> Cdf {
+        let mut cfg = cfg;
+        cfg.max_records_per_packet = cfg.max_records_per_packet.clamp(1, MAX_RECORDS);
+        cfg.max_unacked_packets = cfg.max_unacked_packets.max(1);
+        let cgfs = cfg
+            .cgfs
+            .iter()
+            .enumerate()
+            .map(|(i, &addr)| Cgf::new(addr, &cfg, i))
+            .collect();
+        Cdf {
+            rng: Rng::new(derive_seed(cfg.seed, 0x6764_6600)),
+            cgfs,
+            cfg,
+            pending: VecDeque::new(),
+            unknown: VecDeque::new(),
+            held: HashMap::new(),
+            resolutions: VecDeque::new(),
+            inflight: HashMap::new(),
+            to_send: VecDeque::new(),
+            extra: VecDeque::new(),
+            events: VecDeque::new(),
+            spool_ops: VecDeque::new(),
+            spool_batch: Vec::new(),
+            spool_len: 0,
+            spool_read: 0,
+            spool_reading: false,
+            replay_unacked: 0,
+            stats: CdfStats::default(),
+        }
+    }
+
+    /// Resumes with a spool file of `len` bytes left by an earlier run: its records are read
+    /// back (a torn tail cut) once a CGF answers.
+    pub fn resume_spool(&mut self, len: u64) {
+        self.spool_len = len;
+        self.spool_read = 0;
+    }
+
+    /// Hands in one closed CDR (BER) and when it was closed.
+    pub fn handle_record(&mut self, now: Micros, cdr: Vec<u8>, closed_at: Micros) {
+        self.stats.generated += 1;
+        self.pending.push_back(Rec {
+            cdr,
+            closed_at,
+            from_spool: false,
+        });
+        self.pump(now);
+    }
+
+    /// The CGF in use for new packets: the first one up and not redirected away.
+    fn active(&self, now: Micros) -> Option<usize> {
+        self.cgfs
+            .iter()
+            .position(|c| c.up && c.redirected_until <= now)
+            .or_else(|| self.cgfs.iter().position(|c| c.up))
+    }
+
+    fn alloc_seq(&mut self, cgf: usize) -> u16 {
+        loop {
+            let c = &mut self.cgfs[cgf];
+            let seq = c.next_seq;
+            c.next_seq = seq.wrapping_add(1);
+            if !self.inflight.contains_key(&(cgf, seq)) && !self.held.contains_key(&(cgf, seq)) {
+                return seq;
+            }
+        }
+    }
+
+    fn retry_delay(&mut self, attempts: u32) -> Micros {
+        let base = self
+            .cfg
+            .t3
+            .as_u64()
+            .saturating_mul(1u64 << attempts.min(20))
+            .min(self.cfg.backoff_cap.as_u64().max(self.cfg.t3.as_u64()))
+            .max(1);
+        Micros(base / 2 + self.rng.below(base / 2 + 1))
+    }
+
+    fn launch(&mut self, now: Micros, cgf: usize, seq: u16, kind: Kind, records: Vec<Rec>) {
+        if matches!(kind, Kind::Duplicate { .. }) {
+            self.stats.sent_possibly_duplicated += 1;
+        }
+        let deadline = now + self.retry_delay(0);
+        let (cdrs, meta) = split(records);
+        self.inflight.insert(
+            (cgf, seq),
+            Packet {
+                cgf,
+                seq,
+                kind,
+                cdrs,
+                meta,
+                deadline,
+                attempts: 0,
+            },
+        );
+        self.to_send.push_back((cgf, seq));
+        self.stats.packets_sent += 1;
+    }
+
+    fn room(&self) -> bool {
+        self.inflight.len() < self.cfg.max_unacked_packets
+    }
+
+    /// Takes up to one packet's worth of records off the front of `from`.
+    fn take_batch(&self, from: &mut VecDeque<Rec>) -> Vec<Rec> {
+        let mut bytes = 0;
+        let mut batch = Vec::new();
+        while let Some(r) = from.front() {
+            if batch.len() == self.cfg.max_records_per_packet
+                || (!batch.is_empty() && bytes + 2 + r.cdr.len() > self.cfg.max_packet_bytes)
+            {
+                break;
+            }
+            bytes += 2 + r.cdr.len();
+            batch.push(from.pop_front().expect("front exists"));
+        }
+        batch
+    }
+
+    /// Moves work into packets while there is room and a CGF, spools what cannot go.
+    fn pump(&mut self, now: Micros) {
+        // Decisions about held copies go first: they finish records that are otherwise done.
+        let mut waiting = VecDeque::new();
+        while let Some((cgf, release, seq)) = self.resolutions.pop_front() {
+            if self.cgfs[cgf].up && self.room() {
+                let s = self.alloc_seq(cgf);
+                self.launch(
+                    now,
+                    cgf,
+                    s,
+                    Kind::Resolve {
+                        release,
+                        seqs: vec![seq],
+                    },
+                    Vec::new(),
+                );
+            } else {
+                waiting.push_back((cgf, release, seq));
+            }
+        }
+        self.resolutions = waiting;
+        // Unknown packets: a possibly duplicated copy to another CGF that is up.
+        let mut stuck = VecDeque::new();
+        while let Some(u) = self.unknown.pop_front() {
+            let target = (0..self.cgfs.len())
+                .find(|&i| i != u.origin && self.cgfs[i].up && self.cgfs[i].redirected_until <= now)
+                .or_else(|| (0..self.cgfs.len()).find(|&i| i != u.origin && self.cgfs[i].up));
+            match target {
+                Some(t) if self.room() => {
+                    let s = self.alloc_seq(t);
+                    self.launch(
+                        now,
+                        t,
+                        s,
+                        Kind::Duplicate {
+                            origin: u.origin,
+                            seq: u.seq,
+                        },
+                        u.records,
+                    );
+                }
+                _ if self.cgfs[u.origin].up && self.room() => {
+                    // Only the original CGF is reachable: send the same packet number again,
+                    // which it answers as a duplicate if it already has it.
+                    let key = (u.origin, u.seq);
+                    if self.inflight.contains_key(&key) {
+                        stuck.push_back(u);
+                    } else {
+                        self.launch(now, u.origin, u.seq, Kind::Normal, u.records);
+                    }
+                }
+                _ => stuck.push_back(u),
+            }
+        }
+        // What cannot be sent now and is not already on disk goes to the spool.
+        for u in stuck {
+            if u.records.iter().all(|r| r.from_spool) {
+                self.unknown.push_back(u);
+                continue;
+            }
+            let state = SpoolState::Unknown {
+                cgf: u.origin as u8,
+                seq: u.seq,
+            };
+            for r in &u.records {
+                self.spool_one(state, r);
+            }
+        }
+        // Fresh records.
+        while !self.pending.is_empty() && self.room() {
+            let Some(cgf) = self.active(now) else { break };
+            let mut from = std::mem::take(&mut self.pending);
+            let batch = self.take_batch(&mut from);
+            self.pending = from;
+            let seq = self.alloc_seq(cgf);
+            self.launch(now, cgf, seq, Kind::Normal, batch);
+        }
+        // Records read back from the spool stay in memory (a read takes no more than the free
+        // packet slots can carry); new ones go to disk.
+        let mut keep = VecDeque::new();
+        while let Some(r) = self.pending.pop_front() {
+            if r.from_spool {
+                keep.push_back(r);
+            } else {
+                self.spool_one(SpoolState::Fresh, &r);
+            }
+        }
+        self.pending = keep;
+        self.flush_spool();
+        self.maybe_replay();
+    }
+
+    fn spool_one(&mut self, state: SpoolState, r: &Rec) {
+        spool::append(&mut self.spool_batch, state, r.closed_at, &r.cdr);
+        self.stats.spooled += 1;
+    }
+
+    fn flush_spool(&mut self) {
+        if !self.spool_batch.is_empty() {
+            let batch = std::mem::take(&mut self.spool_batch);
+            self.spool_len += batch.len() as u64;
+            self.spool_ops.push_back(SpoolOp::Append(batch));
+        }
+    }
+
+    /// Asks for the spool's unread records when a CGF is up and there is room for them.
+    fn maybe_replay(&mut self) {
+        if self.spool_reading || self.spool_read >= self.spool_len {
+            if self.spool_len > 0
+                && self.spool_read >= self.spool_len
+                && self.replay_unacked == 0
+                && !self.spool_reading
+            {
+                self.spool_ops.push_back(SpoolOp::Clear);
+                self.spool_len = 0;
+                self.spool_read = 0;
+            }
+            return;
+        }
+        let now = Micros::MAX; // redirection does not matter for "is any CGF up"
+        if self.active(now).is_some() && self.inflight.len() * 2 < self.cfg.max_unacked_packets {
+            self.spool_reading = true;
+            self.spool_ops.push_back(SpoolOp::Read {
+                from: self.spool_read,
+            });
+        }
+    }
+
+    /// The spool bytes from the offset of the last [`SpoolOp::Read`] to the end of the file.
+    /// Reads as many records as half the free packet slots can take; a torn tail is cut.
+    pub fn handle_spool_data(&mut self, now: Micros, data: &[u8]) {
+        self.spool_reading = false;
+        let free = self
+            .cfg
+            .max_unacked_packets
+            .saturating_sub(self.inflight.len())
+            .div_ceil(2)
+            .max(1);
+        let scan = spool::scan(data, free * self.cfg.max_records_per_packet);
+        self.spool_read += scan.consumed as u64;
+        if scan.torn {
+            let cut = data.len() - scan.consumed;
+            self.stats.torn_bytes += cut as u64;
+            self.spool_len = self.spool_read;
+            self.spool_ops.push_back(SpoolOp::Truncate {
+                len: self.spool_read,
+            });
+        }
+        let mut groups: Vec<Unknown> = Vec::new();
+        for SpoolRecord {
+            state,
+            closed_at,
+            cdr,
+        } in scan.records
+        {
+            self.stats.replayed += 1;
+            self.replay_unacked += 1;
+            let rec = Rec {
+                cdr,
+                closed_at,
+                from_spool: true,
+            };
+            match state {
+                SpoolState::Fresh => self.pending.push_back(rec),
+                SpoolState::Unknown { cgf, seq } => {
+                    let origin = usize::from(cgf).min(self.cgfs.len().saturating_sub(1));
+                    match groups
+                        .iter_mut()
+                        .find(|g| g.origin == origin && g.seq == seq)
+                    {
+                        Some(g) => g.records.push(rec),
+                        None => groups.push(Unknown {
+                            origin,
+                            seq,
+                            records: vec![rec],
+                        }),
+                    }
+                }
+            }
+        }
+        self.unknown.extend(groups);
+        self.pump(now);
+    }
+
+    fn cgf_of(&self, addr: SocketAddr) -> Option<usize> {
+        self.cgfs.iter().position(|c| c.addr == addr)
+    }
+
+    fn mark_up(&mut self, now: Micros, i: usize) {
+        let c = &mut self.cgfs[i];
+        if !c.up {
+            c.up = true;
+            c.echo.reset();
+            c.echo_at = None;
+            self.events.push_back(CdfEvent::CgfUp(c.addr));
+            self.start_probes(now, i);
+        }
+    }
+
+    /// Sends the empty probe packets of §6.3.4 to CGF `i` for the held copies whose original
+    /// went to it.
+    fn start_probes(&mut self, now: Micros, i: usize) {
+        let keys: Vec<(usize, u16)> = self
+            .held
+            .iter()
+            .filter(|(_, h)| h.origin == i && !h.decided)
+            .map(|(k, _)| *k)
+            .collect();
+        for (held_at, held_seq) in keys {
+            let seq = self.held[&(held_at, held_seq)].seq;
+            if !self.inflight.contains_key(&(i, seq)) {
+                self.launch(now, i, seq, Kind::Probe { held_at, held_seq }, Vec::new());
+            }
+        }
+    }
+
+    fn acked(&mut self, records: Vec<Meta>) {
+        for r in records {
+            if r.from_spool {
+                self.replay_unacked -= 1;
+            }
+            self.stats.records_acked += 1;
+            self.events.push_back(CdfEvent::Acked {
+                closed_at: r.closed_at,
+            });
+        }
+    }
+
+    /// A datagram from `src` (already known to be GTP'); malformed ones are ignored.
+    pub fn handle_datagram(&mut self, now: Micros, src: SocketAddr, data: &[u8]) {
+        let Ok((seq, msg)) = Message::parse(data) else {
+            return;
+        };
+        let from = self.cgf_of(src);
+        match msg {
+            Message::TransferResponse {
+                cause: c,
+                responded,
+            } => {
+                if let Some(i) = from {
+                    self.mark_up(now, i);
+                    for s in responded.iter() {
+                        self.on_response(now, i, s, c);
+                    }
+                }
+            }
+            Message::EchoResponse { .. } => {
+                if let Some(i) = from {
+                    self.mark_up(now, i);
+                }
+            }
+            Message::NodeAliveRequest { .. } => {
+                self.extra
+                    .push_back((src, OwnedMessage::NodeAliveResponse(seq)));
+                if let Some(i) = from {
+                    self.cgfs[i].redirected_until = Micros::ZERO;
+                    self.mark_up(now, i);
+                }
+            }
+            Message::RedirectionRequest { recommended, .. } => {
+                self.extra
+                    .push_back((src, OwnedMessage::RedirectionResponse(seq)));
+                self.stats.redirected += 1;
+                if let Some(i) = from {
+                    self.cgfs[i].redirected_until = now + self.cfg.redirect_hold;
+                }
+                if let Some(addr) = recommended {
+                    let port = src.port();
+                    let target = SocketAddr::new(addr, port);
+                    let j = match self.cgf_of(target) {
+                        Some(j) => j,
+                        None => {
+                            let n = self.cgfs.len();
+                            self.cgfs.push(Cgf::new(target, &self.cfg, n));
+                            n
+                        }
+                    };
+                    // The recommended node goes first in the preference.
+                    self.cgfs[j].redirected_until = Micros::ZERO;
+                    self.prefer(now, j);
+                }
+            }
+            _ => {}
+        }
+        self.pump(now);
+    }
+
+    /// Moves CGF `j` to the front of the preference by lowering the others' priority: done by
+    /// redirecting away every CGF ahead of it for the hold time.
+    fn prefer(&mut self, now: Micros, j: usize) {
+        let hold = now + self.cfg.redirect_hold;
+        for c in &mut self.cgfs[..j] {
+            c.redirected_until = c.redirected_until.max(hold);
+        }
+    }
+
+    fn on_response(&mut self, now: Micros, i: usize, seq: u16, c: u8) {
+        let Some(p) = self.inflight.remove(&(i, seq)) else {
+            return;
+        };
+        let ok = matches!(
+            c,
+            cause::REQUEST_ACCEPTED
+                | cause::REQUEST_ALREADY_FULFILLED
+                | cause::POSSIBLY_DUPLICATED_ALREADY_FULFILLED
+        );
+        match p.kind {
+            Kind::Normal if ok => {
+                self.stats.packets_acked += 1;
+                self.acked(p.meta);
+            }
+            Kind::Duplicate { origin, seq: oseq } if ok => {
+                self.stats.packets_acked += 1;
+                self.held.insert(
+                    (i, seq),
+                    Held {
+                        origin,
+                        seq: oseq,
+                        meta: p.meta,
+                        decided: false,
+                    },
+                );
+                if self.cgfs[origin].up {
+                    self.start_probes(now, origin);
+                }
+            }
+            Kind::Probe { held_at, held_seq } if ok => {
+                // Accepted: the original never reached the CGF, so the copy is to be stored.
+                let release = c == cause::REQUEST_ACCEPTED;
+                if let Some(h) = self.held.get_mut(&(held_at, held_seq)) {
+                    h.decided = true;
+                }
+                self.resolutions.push_back((held_at, release, held_seq));
+            }
+            Kind::Resolve { release, seqs } if ok => {
+                for s in seqs {
+                    if let Some(h) = self.held.remove(&(i, s)) {
+                        if release {
+                            self.stats.released += 1;
+                        } else {
+                            self.stats.cancelled += 1;
+                        }
+                        self.acked(h.meta);
+                    }
+                }
+            }
+            Kind::Normal | Kind::Duplicate { .. } => {
+                // Refused (not stored): queue the records again.
+                self.stats.refused += 1;
+                for r in join(p.cdrs, p.meta).into_iter().rev() {
+                    self.pending.push_front(r);
+                }
+            }
+            Kind::Probe { .. } => {
+                // The CGF cannot tell now: probe again after the retransmission wait.
+                let d = self.retry_delay(p.attempts + 1);
+                let key = (p.cgf, p.seq);
+                self.inflight.insert(
+                    key,
+                    Packet {
+                        deadline: now + d,
+                        attempts: p.attempts + 1,
+                        ..p
+                    },
+                );
+                self.to_send.push_back(key);
+            }
+            Kind::Resolve { release, seqs } => {
+                for s in seqs {
+                    self.resolutions.push_back((i, release, s));
+                }
+            }
+        }
+    }
+
+    /// Retransmits what is due, declares CGFs down after N3, probes them with Echo.
+    pub fn handle_timeout(&mut self, now: Micros) {
+        let due: Vec<(usize, u16)> = self
+            .inflight
+            .iter()
+            .filter(|(_, p)| p.deadline <= now)
+            .map(|(k, _)| *k)
+            .collect();
+        for key in due {
+            let attempts = self.inflight[&key].attempts;
+            if attempts < self.cfg.n3 {
+                let d = self.retry_delay(attempts + 1);
+                let p = self.inflight.get_mut(&key).expect("due packet");
+                p.attempts += 1;
+                p.deadline = now + d;
+                self.to_send.push_back(key);
+                self.stats.retransmitted += 1;
+            } else {
+                let p = self.inflight.remove(&key).expect("due packet");
+                self.give_up(now, p);
+            }
+        }
+        for i in 0..self.cgfs.len() {
+            if let Some(at) = self.cgfs[i].echo_at {
+                if at <= now {
+                    self.extra
+                        .push_back((self.cgfs[i].addr, OwnedMessage::Echo(0)));
+                    let d = self.cgfs[i].echo.next_delay();
+                    self.cgfs[i].echo_at = Some(now + d);
+                }
+            }
+        }
+        self.pump(now);
+    }
+
+    fn mark_down(&mut self, now: Micros, i: usize) {
+        let c = &mut self.cgfs[i];
+        if c.up {
+            c.up = false;
+            let d = c.echo.next_delay();
+            c.echo_at = Some(now + d);
+            self.events.push_back(CdfEvent::CgfDown(c.addr));
+        }
+    }
+
+    fn give_up(&mut self, now: Micros, p: Packet) {
+        self.mark_down(now, p.cgf);
+        match p.kind {
+            Kind::Normal => self.unknown.push_back(Unknown {
+                origin: p.cgf,
+                seq: p.seq,
+                records: join(p.cdrs, p.meta),
+            }),
+            // The copy's own fate is unknown too; its original's fate decides. The copy, if it
+            // arrived, stays held at that CGF and is never stored.
+            Kind::Duplicate { origin, seq } => self.unknown.push_back(Unknown {
+                origin,
+                seq,
+                records: join(p.cdrs, p.meta),
+            }),
+            Kind::Probe { held_at, held_seq } => {
+                // Probe again when the original CGF is back (mark_up starts probes).
+                let _ = (held_at, held_seq);
+            }
+            Kind::Resolve { release, seqs } => {
+                for s in seqs {
+                    self.resolutions.push_back((p.cgf, release, s));
+                }
+            }
+        }
+    }
+
+    /// The next instant `handle_timeout` wants to run.
+    pub fn poll_timeout(&self) -> Option<Micros> {
+        let packets = self.inflight.values().map(|p| p.deadline);
+        let echoes = self.cgfs.iter().filter_map(|c| c.echo_at);
+        packets.chain(echoes).min()
+    }
+
+    /// Appends the next datagram to `buf`; returns its destination and length.
+    pub fn poll_transmit(&mut self, buf: &mut Vec<u8>) -> Option<super::Datagram> {
+        if let Some((dst, m)) = self.extra.pop_front() {
+            let (msg, seq) = match m {
+                OwnedMessage::Echo(s) => (Message::EchoRequest, s),
+                OwnedMessage::NodeAliveResponse(s) => (Message::NodeAliveResponse, s),
+                OwnedMessage::RedirectionResponse(s) => (
+                    Message::RedirectionResponse {
+                        cause: cause::REQUEST_ACCEPTED,
+                    },
+                    s,
+                ),
+            };
+            return Some(append(buf, dst, &msg, seq));
+        }
+        while let Some(key) = self.to_send.pop_front() {
+            let Some(p) = self.inflight.get(&key) else {
+                continue;
+            };
+            let seqs: [u16; 1];
+            let msg = match &p.kind {
+                Kind::Normal | Kind::Duplicate { .. } => Message::Send {
+                    possibly_duplicated: matches!(p.kind, Kind::Duplicate { .. }),
+                    records: Records::List(&p.cdrs),
+                },
+                Kind::Probe { .. } => Message::Send {
+                    possibly_duplicated: false,
+                    records: Records::List(&[]),
+                },
+                Kind::Resolve { release, seqs: s } => {
+                    seqs = [s[0]];
+                    let packets = SeqList::List(&seqs);
+                    if *release {
+                        Message::Release { packets }
+                    } else {
+                        Message::Cancel { packets }
+                    }
+                }
+            };
+            let dst = self.cgfs[p.cgf].addr;
+            return Some(append(buf, dst, &msg, p.seq));
+        }
+        None
+    }
+
+    /// Next spool operation, in order.
+    pub fn poll_spool(&mut self) -> Option<SpoolOp> {
+        self.spool_ops.pop_front()
+    }
+
+    /// Next event.
+    pub fn poll_event(&mut self) -> Option<CdfEvent> {
+        self.events.pop_front()
+    }
+
+    /// Counters so far.
+    pub fn stats(&self) -> CdfStats {
+        self.stats
+    }
+
+    /// Packets waiting for an answer.
+    pub fn unacked_packets(&self) -> usize {
+        self.inflight.len()
+    }
+
+    /// Records not yet known stored: queued, in flight, held as possibly duplicated, or
+    /// spooled but not yet replayed (counted from the spool's unread bytes, so an estimate).
+    pub fn outstanding_records(&self) -> usize {
+        self.pending.len()
+            + self.unknown.iter().map(|u| u.records.len()).sum::<usize>()
+            + self.held.values().map(|h| h.meta.len()).sum::<usize>()
+            + self.inflight.values().map(|p| p.meta.len()).sum::<usize>()
+    }
+
+    /// True when the spool holds records not yet read back.
+    pub fn spool_pending(&self) -> bool {
+        self.spool_read < self.spool_len
+    }
+}
+
+impl Cgf {
+    fn new(addr: SocketAddr, cfg: &CdfConfig, i: usize) -> Cgf {
+        Cgf {
+            addr,
+            up: true,
+            next_seq: 0,
+            redirected_until: Micros::ZERO,
+            echo: Backoff::new(
+                cfg.echo_interval,
+                cfg.backoff_cap,
+                derive_seed(cfg.seed, 0x6563_686f + i as u64),
+            ),
+            echo_at: None,
+        }
+    }
+}
+
+fn append(buf: &mut Vec<u8>, dst: SocketAddr, msg: &Message<'_>, seq: u16) -> super::Datagram {
+    let start = buf.len();
+    let n = msg.buffer_len();
+    buf.resize(start + n, 0);
+    let len = msg
+        .emit(seq, &mut buf[start..])
+        .expect("sized by buffer_len, records bounded by the packer");
+    super::Datagram { dst, len }
+}
