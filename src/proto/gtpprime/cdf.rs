@@ -256,6 +256,10 @@ pub struct Cdf {
     spool_read: u64,
     spool_reading: bool,
     replay_unacked: u64,
+    /// Records were handed in since the last packing: pack before the next output.
+    dirty: bool,
+    /// `now` of the latest `handle_*` call, for packing at output time.
+    last_now: Micros,
     rng: Rng,
     stats: CdfStats,
 }
@@ -298,6 +302,8 @@ impl Cdf {
             spool_read: 0,
             spool_reading: false,
             replay_unacked: 0,
+            dirty: false,
+            last_now: Micros::ZERO,
             stats: CdfStats::default(),
         }
     }
@@ -309,7 +315,8 @@ impl Cdf {
         self.spool_read = 0;
     }
 
-    /// Hands in one closed CDR (BER) and when it was closed.
+    /// Hands in one closed CDR (BER) and when it was closed. Records handed in before the next
+    /// `poll_transmit` or `poll_spool` are packed together.
     pub fn handle_record(&mut self, now: Micros, cdr: Vec<u8>, closed_at: Micros) {
         self.stats.generated += 1;
         self.pending.push_back(Rec {
@@ -317,7 +324,16 @@ impl Cdf {
             closed_at,
             from_spool: false,
         });
-        self.pump(now);
+        self.last_now = self.last_now.max(now);
+        self.dirty = true;
+    }
+
+    /// Packs records handed in since the last output.
+    fn pack(&mut self) {
+        if self.dirty {
+            self.dirty = false;
+            self.pump(self.last_now);
+        }
     }
 
     /// The CGF in use for new packets: the first one up and not redirected away.
@@ -394,6 +410,8 @@ impl Cdf {
 
     /// Moves work into packets while there is room and a CGF, spools what cannot go.
     fn pump(&mut self, now: Micros) {
+        self.dirty = false;
+        self.last_now = self.last_now.max(now);
         // Decisions about held copies go first: they finish records that are otherwise done.
         let mut waiting = VecDeque::new();
         while let Some((cgf, release, seq)) = self.resolutions.pop_front() {
@@ -840,8 +858,11 @@ impl Cdf {
         }
     }
 
-    /// The next instant `handle_timeout` wants to run.
+    /// The next instant `handle_timeout` wants to run (at once when records wait to be packed).
     pub fn poll_timeout(&self) -> Option<Micros> {
+        if self.dirty {
+            return Some(self.last_now);
+        }
         let packets = self.inflight.values().map(|p| p.deadline);
         let echoes = self.cgfs.iter().filter_map(|c| c.echo_at);
         packets.chain(echoes).min()
@@ -849,6 +870,7 @@ impl Cdf {
 
     /// Appends the next datagram to `buf`; returns its destination and length.
     pub fn poll_transmit(&mut self, buf: &mut Vec<u8>) -> Option<super::Datagram> {
+        self.pack();
         if let Some((dst, m)) = self.extra.pop_front() {
             let (msg, seq) = match m {
                 OwnedMessage::Echo(s) => (Message::EchoRequest, s),
@@ -894,6 +916,7 @@ impl Cdf {
 
     /// Next spool operation, in order.
     pub fn poll_spool(&mut self) -> Option<SpoolOp> {
+        self.pack();
         self.spool_ops.pop_front()
     }
 
