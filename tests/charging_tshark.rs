@@ -106,6 +106,28 @@ fn tshark_fields(path: &std::path::Path, fields: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// Writes the datagrams (and their CDRs) as fuzz seeds when `ROAMSIM_WRITE_FUZZ_SEEDS` is set:
+/// how `fuzz/seeds/gtpprime` and `fuzz/seeds/cdr` were made.
+#[test]
+fn fuzz_seeds_on_request() {
+    if std::env::var_os("ROAMSIM_WRITE_FUZZ_SEEDS").is_none() {
+        return;
+    }
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/seeds");
+    for (i, p) in packets().iter().enumerate() {
+        let dir = root.join("gtpprime");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(format!("msg-{i:02}-type-{}.bin", p[1])), p).unwrap();
+        if let Ok((_, Message::Send { records, .. })) = Message::parse(p) {
+            let dir = root.join("cdr");
+            std::fs::create_dir_all(&dir).unwrap();
+            for (j, r) in records.iter().enumerate() {
+                std::fs::write(dir.join(format!("msg-{i:02}-cdr-{j}.bin")), r).unwrap();
+            }
+        }
+    }
+}
+
 #[test]
 fn gtp_prime_with_pgw_and_sgw_cdrs_dissects_clean_in_tshark() {
     if Command::new("tshark").arg("-v").output().is_err() {

@@ -609,6 +609,10 @@ fn records(v: &[u8], msg_type: u8) -> Result<Records<'_>, Error> {
         return Err(bad);
     }
     let count = v[0];
+    if count == 0 {
+        // Format and version say nothing about no records: read as the canonical empty packet.
+        return records(&[], msg_type);
+    }
     let data = &v[4..];
     let mut at = 0;
     for _ in 0..count {
