@@ -23,11 +23,34 @@ fn packets() -> Vec<Vec<u8>> {
     let mut abnormal = example(RecordKind::Sgw, 4);
     abnormal.cause_for_rec_closing = closing::ABNORMAL_RELEASE;
     abnormal.served_pdp_pdn_address = Some("2001:db8:1::1".parse().unwrap());
+    // The mandatory fields alone, over IPv6.
+    let mut bare = example(RecordKind::Pgw, 5);
+    bare.served_imsi = None;
+    bare.served_msisdn = None;
+    bare.apn_ni.clear();
+    bare.node_id.clear();
+    bare.pdp_pdn_type = None;
+    bare.served_pdp_pdn_address = None;
+    bare.dynamic_address_flag = false;
+    bare.local_sequence_number = None;
+    bare.apn_selection_mode = None;
+    bare.ch_ch_selection_mode = None;
+    bare.serving_node_plmn = None;
+    bare.rat_type = None;
+    bare.ms_time_zone = None;
+    bare.pgw_plmn = None;
+    bare.start_time = None;
+    bare.stop_time = None;
+    bare.pdn_connection_charging_id = None;
+    bare.volumes.clear();
+    bare.gw_address = "2001:db8::1".parse().unwrap();
+    bare.serving_node_address = "2001:db8::2".parse().unwrap();
     let cdrs = vec![
         example(RecordKind::Pgw, 1).to_vec().unwrap(),
         example(RecordKind::Sgw, 2).to_vec().unwrap(),
         partial.to_vec().unwrap(),
         abnormal.to_vec().unwrap(),
+        bare.to_vec().unwrap(),
     ];
     vec![
         emit(
@@ -150,7 +173,7 @@ fn gtp_prime_with_pgw_and_sgw_cdrs_dissects_clean_in_tshark() {
 
     let types = tshark_fields(&path, &["gprscdr.recordType"]);
     let first_frame: Vec<&str> = types.lines().next().unwrap().split(',').collect();
-    assert_eq!(first_frame, ["85", "84", "85", "84"], "{types}");
+    assert_eq!(first_frame, ["85", "84", "85", "84", "85"], "{types}");
 
     let fields = tshark_fields(
         &path,

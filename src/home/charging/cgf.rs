@@ -227,6 +227,8 @@ impl Cgf {
                 return;
             }
         };
+        // Every CDF that spoke is told when this CGF comes back from an outage.
+        self.peers.entry(src).or_default();
         match msg {
             Message::EchoRequest => self.reply(src, seq, Message::EchoResponse { recovery: 0 }),
             Message::NodeAliveRequest { .. } => self.reply(src, seq, Message::NodeAliveResponse),

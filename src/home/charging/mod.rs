@@ -4,4 +4,7 @@
 
 pub mod cgf;
 
+#[cfg(test)]
+mod tests;
+
 pub use cgf::{CdrFile, Cgf, CgfConfig, CgfStats};

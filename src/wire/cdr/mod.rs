@@ -20,6 +20,8 @@ mod time;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_prop;
 
 use std::net::IpAddr;
 
