@@ -32,6 +32,8 @@ struct Harness {
     wire: Vec<(Micros, u64, SocketAddr, SocketAddr, Vec<u8>)>,
     counter: u64,
     delay: Micros,
+    /// Extra delay drawn in [0, jitter): datagrams overtake each other.
+    jitter: Micros,
     loss: f64,
     rng: Rng,
     spool_file: Vec<u8>,
@@ -64,6 +66,7 @@ impl Harness {
             wire: Vec::new(),
             counter: 0,
             delay: Micros::from_millis(20),
+            jitter: Micros::ZERO,
             loss,
             rng: Rng::new(seed),
             spool_file: Vec::new(),
@@ -90,12 +93,40 @@ impl Harness {
     }
 
     fn put(&mut self, src: SocketAddr, dst: SocketAddr, bytes: Vec<u8>) {
-        if self.loss > 0.0 && self.rng.chance(self.loss) {
+        let lost = self.loss > 0.0 && self.rng.chance(self.loss);
+        // TRACE=1: every datagram, whether the link lost it, and the CDRs it carries.
+        if std::env::var_os("TRACE").is_some() {
+            if let Ok((seq, m)) = roamsim::wire::gtpprime::Message::parse(&bytes) {
+                let ids: Vec<u32> = match m {
+                    roamsim::wire::gtpprime::Message::Send { records, .. } => records
+                        .iter()
+                        .map(|r| GwRecord::parse(r).unwrap().local_sequence_number.unwrap())
+                        .collect(),
+                    _ => vec![],
+                };
+                let short = format!("{m:?}");
+                eprintln!(
+                    "{} {src}->{dst} seq {seq} lost {lost} {} ids {ids:?}",
+                    self.now,
+                    &short[..short.len().min(60)]
+                );
+            }
+        }
+        if lost {
             return;
         }
         self.counter += 1;
-        self.wire
-            .push((self.now + self.delay, self.counter, src, dst, bytes));
+        let jitter = match self.jitter.as_u64() {
+            0 => Micros::ZERO,
+            j => Micros(self.rng.below(j)),
+        };
+        self.wire.push((
+            self.now + self.delay + jitter,
+            self.counter,
+            src,
+            dst,
+            bytes,
+        ));
     }
 
     /// Drains every output of every machine.
@@ -459,4 +490,69 @@ fn a_cgf_drops_everything_while_down_and_answers_duplicates_as_fulfilled() {
     cgf.handle_datagram(Micros(2), addr(CDF), &b);
     assert!(cgf.poll_transmit(&mut out).is_none());
     assert_eq!(cgf.stats().dropped_while_down, 1);
+}
+
+#[test]
+fn random_outages_loss_reordering_and_redirects_still_store_every_cdr_exactly_once() {
+    // SEED=n runs one scenario (with TRACE=1 printing every datagram), SEEDS=n the first n.
+    let one = std::env::var("SEED")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok());
+    let count = std::env::var("SEEDS")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok());
+    let seeds = match (one, count) {
+        (Some(s), _) => s..s + 1,
+        (None, Some(n)) => 0..n,
+        (None, None) => 0..40,
+    };
+    for seed in seeds {
+        let mut plan = Rng::new(seed ^ 0x5eed);
+        let loss = plan.below(30) as f64 / 100.0;
+        let mut cfg = Harness::config(&[A, B]);
+        cfg.max_unacked_packets = 1 + plan.below(8) as usize;
+        cfg.max_records_per_packet = 1 + plan.below(12) as usize;
+        let mut h = Harness::new(cfg, loss, seed);
+        h.jitter = Micros::from_millis(plan.below(400));
+        for _ in 0..30 {
+            match plan.below(8) {
+                0 => h.set_down(A, true),
+                1 => h.set_down(B, true),
+                2 => h.set_down(A, false),
+                3 => h.set_down(B, false),
+                4 => {
+                    let (from, to) = if plan.chance(0.5) { (A, B) } else { (B, A) };
+                    let cgf = h.cgfs.get_mut(&addr(from)).unwrap();
+                    cgf.redirect(addr(CDF), cause::TRANSMIT_BUFFERS_FULL, Some(addr(to).ip()));
+                }
+                _ => {}
+            }
+            h.generate(plan.below(15) as u32);
+            let t = h.now + Micros::from_millis(plan.below(3000));
+            h.run_until(t);
+        }
+        h.set_down(A, false);
+        h.set_down(B, false);
+        h.loss = 0.0;
+        h.run_until(h.now + Micros::from_secs(3600));
+        let s = h.cdf.stats();
+        let seen = h.stored();
+        let n = h.next_n;
+        let missing = (0..n).filter(|i| !seen.contains_key(i)).count();
+        let twice = seen.values().filter(|&&c| c > 1).count();
+        if missing + twice > 0 {
+            let lost: Vec<u32> = (0..n).filter(|i| !seen.contains_key(i)).collect();
+            let dup: Vec<&u32> = seen
+                .iter()
+                .filter(|(_, &c)| c > 1)
+                .map(|(i, _)| i)
+                .collect();
+            eprintln!("missing {lost:?}, twice {dup:?}");
+        }
+        assert!(
+            missing == 0 && twice == 0,
+            "seed {seed} (loss {loss}): {missing} missing, {twice} twice of {n}; {s:?}"
+        );
+        assert_eq!(h.acked.len(), n as usize, "seed {seed}: {s:?}");
+    }
 }

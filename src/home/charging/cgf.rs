@@ -4,8 +4,11 @@
 //! them, answers the empty probe packet, and closes files on a CDR count or an age.
 //!
 //! Duplicate detection is by (peer, sequence number), over a window of the most recent
-//! `dedup_window` numbers per peer: a number seen before is answered "request already
-//! fulfilled" and its records are dropped. The window survives an outage (a CGF that stops
+//! `dedup_window` numbers per peer: a number whose packet was stored is answered "request
+//! already fulfilled" and its records are dropped. An empty packet (the CDF's probe of a number
+//! whose fate it does not know) finding the number unused is answered "request accepted" and
+//! marks it, so that the packet itself, arriving late, is refused ("request not fulfilled")
+//! rather than stored: "already fulfilled" always means stored. The window survives an outage (a CGF that stops
 //! answering keeps what it stored, and the sequence numbers that go with it).
 //!
 //! The outage switch ([`Cgf::set_down`]) makes it drop everything, as a dead node would; when
@@ -275,6 +278,13 @@ impl Cgf {
         match (prior, cdrs.is_empty()) {
             // A probe for a number already answered "accepted" gets the same answer again.
             (Some(Seen::Probed), true) => return cause::REQUEST_ACCEPTED,
+            // The packet itself, late, after a probe found its number unused: the CDF has
+            // sent or will send its records elsewhere, so they are not stored here, and the
+            // answer must not say they were.
+            (Some(Seen::Probed), false) => {
+                self.stats.duplicates_dropped += cdrs.len() as u64;
+                return cause::REQUEST_NOT_FULFILLED;
+            }
             (Some(_), _) => {
                 self.stats.duplicates_dropped += cdrs.len() as u64;
                 return cause::REQUEST_ALREADY_FULFILLED;

@@ -184,12 +184,19 @@ fn probes_are_answered_by_what_the_cgf_has() {
             ..
         }
     ));
-    // A late original after its probe was answered "accepted" is not stored.
+    // A late original after its probe was answered "accepted" is refused, not stored.
     let m = Message::Send {
         possibly_duplicated: false,
         records: Records::List(&list),
     };
-    let _ = send(&mut cgf, Micros(1), 5, m);
+    let r = send(&mut cgf, Micros(1), 5, m);
+    assert!(matches!(
+        r,
+        Message::TransferResponse {
+            cause: cause::REQUEST_NOT_FULFILLED,
+            ..
+        }
+    ));
     assert_eq!(cgf.stats().stored, 1);
 }
 

@@ -9,10 +9,14 @@
 //!   fails over to the next CGF of the list (the list's order is the preference; the first that
 //!   is up and not redirected away is used, so traffic fails back when the primary returns).
 //! - The records of a packet whose fate is unknown go to the next CGF as "send possibly
-//!   duplicated" (§6.3.3). Once the original CGF answers again, the CDF sends it an empty
-//!   packet with the original sequence number (§6.3.4): "request accepted" means it never had
-//!   the packet, so the possibly duplicated copy is released; "request already fulfilled" means
-//!   it stored it, so the copy is cancelled. Each CDR is stored once.
+//!   duplicated" (§6.3.3) while the original CGF is down. Once it answers again, the CDF sends
+//!   it an empty packet with the original sequence number (§6.3.4): "request already
+//!   fulfilled" means it stored the packet, so the copy is cancelled (or the waiting records
+//!   dropped as done); "request accepted" twice means it never had it (a single "accepted" may
+//!   be the late answer to the packet itself, so the probe is repeated), so the copy is
+//!   released (or the waiting records sent again as new). Each CDR is stored once, also when
+//!   the link reorders and loses datagrams (`tests/charging.rs` runs random outages, loss,
+//!   reordering and redirections).
 //! - A Redirection Request moves traffic off the CGF that sent it (to the recommended node
 //!   when one is named); a Node Alive Request brings a CGF back at once.
 //! - Past `max_unacked_packets` in flight, or with no CGF to send to, records go to the
@@ -195,9 +199,9 @@ enum Kind {
     Normal,
     /// Send possibly duplicated: a copy of packet `seq` of CGF `origin`.
     Duplicate { origin: usize, seq: u16 },
-    /// Empty packet with the sequence number of an unresolved one (§6.3.4); `held` is where
-    /// the possibly duplicated copy waits (CGF, sequence number).
-    Probe { held_at: usize, held_seq: u16 },
+    /// Empty packet with the sequence number of a packet whose fate is unknown (§6.3.4). The
+    /// answer decides every held copy and every waiting group of that packet.
+    Probe,
     /// Release or cancel of possibly duplicated packets at this CGF.
     Resolve { release: bool, seqs: Vec<u16> },
 }
@@ -247,6 +251,9 @@ pub struct Cdf {
     /// Release/cancel decisions waiting for their CGF: (CGF, release?, seq).
     resolutions: VecDeque<(usize, bool, u16)>,
     inflight: HashMap<(usize, u16), Packet>,
+    /// Packets given up on whose fate is not decided yet: (CGF, seq) → "request accepted"
+    /// answers seen since. See [`Cdf::verdict`].
+    verdicts: HashMap<(usize, u16), u8>,
     to_send: VecDeque<(usize, u16)>,
     extra: VecDeque<(SocketAddr, OwnedMessage)>,
     events: VecDeque<CdfEvent>,
@@ -293,6 +300,7 @@ impl Cdf {
             held: HashMap::new(),
             resolutions: VecDeque::new(),
             inflight: HashMap::new(),
+            verdicts: HashMap::new(),
             to_send: VecDeque::new(),
             extra: VecDeque::new(),
             events: VecDeque::new(),
@@ -412,6 +420,11 @@ impl Cdf {
     fn pump(&mut self, now: Micros) {
         self.dirty = false;
         self.last_now = self.last_now.max(now);
+        for i in 0..self.cgfs.len() {
+            if self.cgfs[i].up {
+                self.start_probes(now, i);
+            }
+        }
         // Decisions about held copies go first: they finish records that are otherwise done.
         let mut waiting = VecDeque::new();
         while let Some((cgf, release, seq)) = self.resolutions.pop_front() {
@@ -432,9 +445,24 @@ impl Cdf {
             }
         }
         self.resolutions = waiting;
-        // Unknown packets: a possibly duplicated copy to another CGF that is up.
+        // Packets of unknown fate: ask the original CGF when it is up (an empty packet with the
+        // same number: its answer says whether it has them); else a possibly duplicated copy
+        // to another CGF that is up; else the spool.
         let mut stuck = VecDeque::new();
+        let mut asking = VecDeque::new();
         while let Some(u) = self.unknown.pop_front() {
+            let key = (u.origin, u.seq);
+            if self.cgfs[u.origin].up {
+                if matches!(self.inflight.get(&key), Some(p) if matches!(p.kind, Kind::Probe)) {
+                    asking.push_back(u);
+                    continue;
+                }
+                if !self.inflight.contains_key(&key) && self.room() {
+                    self.launch(now, u.origin, u.seq, Kind::Probe, Vec::new());
+                    asking.push_back(u);
+                    continue;
+                }
+            }
             let target = (0..self.cgfs.len())
                 .find(|&i| i != u.origin && self.cgfs[i].up && self.cgfs[i].redirected_until <= now)
                 .or_else(|| (0..self.cgfs.len()).find(|&i| i != u.origin && self.cgfs[i].up));
@@ -452,19 +480,10 @@ impl Cdf {
                         u.records,
                     );
                 }
-                _ if self.cgfs[u.origin].up && self.room() => {
-                    // Only the original CGF is reachable: send the same packet number again,
-                    // which it answers as a duplicate if it already has it.
-                    let key = (u.origin, u.seq);
-                    if self.inflight.contains_key(&key) {
-                        stuck.push_back(u);
-                    } else {
-                        self.launch(now, u.origin, u.seq, Kind::Normal, u.records);
-                    }
-                }
                 _ => stuck.push_back(u),
             }
         }
+        self.unknown = asking;
         // What cannot be sent now and is not already on disk goes to the spool.
         for u in stuck {
             if u.records.iter().all(|r| r.from_spool) {
@@ -476,6 +495,10 @@ impl Cdf {
                 seq: u.seq,
             };
             for r in &u.records {
+                if r.from_spool {
+                    // Written again below: the copy read earlier no longer waits for its ack.
+                    self.replay_unacked -= 1;
+                }
                 self.spool_one(state, r);
             }
         }
@@ -577,6 +600,7 @@ impl Cdf {
                 SpoolState::Fresh => self.pending.push_back(rec),
                 SpoolState::Unknown { cgf, seq } => {
                     let origin = usize::from(cgf).min(self.cgfs.len().saturating_sub(1));
+                    self.verdicts.entry((origin, seq)).or_insert(0);
                     match groups
                         .iter_mut()
                         .find(|g| g.origin == origin && g.seq == seq)
@@ -611,18 +635,44 @@ impl Cdf {
     }
 
     /// Sends the empty probe packets of §6.3.4 to CGF `i` for the held copies whose original
-    /// went to it.
+    /// went to it (one probe per original packet).
     fn start_probes(&mut self, now: Micros, i: usize) {
-        let keys: Vec<(usize, u16)> = self
+        let mut seqs: Vec<u16> = self
             .held
-            .iter()
-            .filter(|(_, h)| h.origin == i && !h.decided)
-            .map(|(k, _)| *k)
+            .values()
+            .filter(|h| h.origin == i && !h.decided)
+            .map(|h| h.seq)
             .collect();
-        for (held_at, held_seq) in keys {
-            let seq = self.held[&(held_at, held_seq)].seq;
+        seqs.sort_unstable();
+        seqs.dedup();
+        for seq in seqs {
             if !self.inflight.contains_key(&(i, seq)) {
-                self.launch(now, i, seq, Kind::Probe { held_at, held_seq }, Vec::new());
+                self.launch(now, i, seq, Kind::Probe, Vec::new());
+            }
+        }
+    }
+
+    /// The fate of packet `seq` of CGF `i` is known: `had` when that CGF stored it.
+    fn decide(&mut self, i: usize, seq: u16, had: bool) {
+        self.verdicts.remove(&(i, seq));
+        for (&(held_at, held_seq), h) in self.held.iter_mut() {
+            if h.origin == i && h.seq == seq && !h.decided {
+                h.decided = true;
+                self.resolutions.push_back((held_at, !had, held_seq));
+            }
+        }
+        let waiting = std::mem::take(&mut self.unknown);
+        for u in waiting {
+            if (u.origin, u.seq) != (i, seq) {
+                self.unknown.push_back(u);
+            } else if had {
+                let (_, meta) = split(u.records);
+                self.acked(meta);
+            } else {
+                // Never stored: these are fresh records again, first in line.
+                for r in u.records.into_iter().rev() {
+                    self.pending.push_front(r);
+                }
             }
         }
     }
@@ -707,8 +757,35 @@ impl Cdf {
         }
     }
 
+    /// An answer about packet `key`, given up on earlier, from its CGF: the answer to a probe,
+    /// or a late answer to the packet itself. The CGF (§6.3.4) answers "already fulfilled" only
+    /// when it stored the packet; it answers "accepted" once to the packet itself (when it
+    /// stores it) and to every probe that finds the number unused, after which it never stores
+    /// that packet. So "already fulfilled" means stored, and two "accepted" answers mean not
+    /// stored (at most one of them can come from the packet); one "accepted" alone is asked
+    /// again.
+    fn verdict(&mut self, key: (usize, u16), c: u8) {
+        match c {
+            cause::REQUEST_ALREADY_FULFILLED | cause::POSSIBLY_DUPLICATED_ALREADY_FULFILLED => {
+                self.decide(key.0, key.1, true)
+            }
+            cause::REQUEST_ACCEPTED => {
+                let n = self.verdicts.entry(key).or_insert(0);
+                *n += 1;
+                if *n >= 2 {
+                    self.decide(key.0, key.1, false);
+                }
+            }
+            // No answer yet: the next probe asks again.
+            _ => {}
+        }
+    }
+
     fn on_response(&mut self, now: Micros, i: usize, seq: u16, c: u8) {
         let Some(p) = self.inflight.remove(&(i, seq)) else {
+            if self.verdicts.contains_key(&(i, seq)) {
+                self.verdict((i, seq), c);
+            }
             return;
         };
         let ok = matches!(
@@ -737,14 +814,7 @@ impl Cdf {
                     self.start_probes(now, origin);
                 }
             }
-            Kind::Probe { held_at, held_seq } if ok => {
-                // Accepted: the original never reached the CGF, so the copy is to be stored.
-                let release = c == cause::REQUEST_ACCEPTED;
-                if let Some(h) = self.held.get_mut(&(held_at, held_seq)) {
-                    h.decided = true;
-                }
-                self.resolutions.push_back((held_at, release, held_seq));
-            }
+            Kind::Probe => self.verdict((i, seq), c),
             Kind::Resolve { release, seqs } if ok => {
                 for s in seqs {
                     if let Some(h) = self.held.remove(&(i, s)) {
@@ -763,20 +833,6 @@ impl Cdf {
                 for r in join(p.cdrs, p.meta).into_iter().rev() {
                     self.pending.push_front(r);
                 }
-            }
-            Kind::Probe { .. } => {
-                // The CGF cannot tell now: probe again after the retransmission wait.
-                let d = self.retry_delay(p.attempts + 1);
-                let key = (p.cgf, p.seq);
-                self.inflight.insert(
-                    key,
-                    Packet {
-                        deadline: now + d,
-                        attempts: p.attempts + 1,
-                        ..p
-                    },
-                );
-                self.to_send.push_back(key);
             }
             Kind::Resolve { release, seqs } => {
                 for s in seqs {
@@ -834,11 +890,14 @@ impl Cdf {
     fn give_up(&mut self, now: Micros, p: Packet) {
         self.mark_down(now, p.cgf);
         match p.kind {
-            Kind::Normal => self.unknown.push_back(Unknown {
-                origin: p.cgf,
-                seq: p.seq,
-                records: join(p.cdrs, p.meta),
-            }),
+            Kind::Normal => {
+                self.verdicts.entry((p.cgf, p.seq)).or_insert(0);
+                self.unknown.push_back(Unknown {
+                    origin: p.cgf,
+                    seq: p.seq,
+                    records: join(p.cdrs, p.meta),
+                })
+            }
             // The copy's own fate is unknown too; its original's fate decides. The copy, if it
             // arrived, stays held at that CGF and is never stored.
             Kind::Duplicate { origin, seq } => self.unknown.push_back(Unknown {
@@ -846,9 +905,9 @@ impl Cdf {
                 seq,
                 records: join(p.cdrs, p.meta),
             }),
-            Kind::Probe { held_at, held_seq } => {
-                // Probe again when the original CGF is back (mark_up starts probes).
-                let _ = (held_at, held_seq);
+            Kind::Probe => {
+                // Probe again when the original CGF is back (mark_up starts probes; waiting
+                // groups go to another CGF or the spool meanwhile).
             }
             Kind::Resolve { release, seqs } => {
                 for s in seqs {
@@ -894,7 +953,7 @@ impl Cdf {
                     possibly_duplicated: matches!(p.kind, Kind::Duplicate { .. }),
                     records: Records::List(&p.cdrs),
                 },
-                Kind::Probe { .. } => Message::Send {
+                Kind::Probe => Message::Send {
                     possibly_duplicated: false,
                     records: Records::List(&[]),
                 },
