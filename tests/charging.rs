@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
 
 use roamsim::home::charging::{Cgf, CgfConfig};
+use roamsim::io::spool::SpoolFile;
 use roamsim::model::rng::Rng;
 use roamsim::model::Micros;
 use roamsim::proto::gtpprime::{spool, Cdf, CdfConfig, CdfEvent, SpoolOp, SpoolState};
@@ -37,6 +38,9 @@ struct Harness {
     loss: f64,
     rng: Rng,
     spool_file: Vec<u8>,
+    /// When set, the spool also goes through a real file (`io::spool::SpoolFile`), which
+    /// serves the reads.
+    disk: Option<SpoolFile>,
     acked: Vec<Micros>,
     downs: Vec<SocketAddr>,
     files: Vec<Vec<u8>>,
@@ -70,6 +74,7 @@ impl Harness {
             loss,
             rng: Rng::new(seed),
             spool_file: Vec::new(),
+            disk: None,
             acked: Vec::new(),
             downs: Vec::new(),
             files: Vec::new(),
@@ -142,13 +147,31 @@ impl Harness {
             while let Some(op) = self.cdf.poll_spool() {
                 progressed = true;
                 match op {
-                    SpoolOp::Append(b) => self.spool_file.extend_from_slice(&b),
+                    SpoolOp::Append(b) => {
+                        if let Some(d) = &mut self.disk {
+                            d.append_synced(&b).unwrap();
+                        }
+                        self.spool_file.extend_from_slice(&b)
+                    }
                     SpoolOp::Read { from } => {
-                        let data = self.spool_file[from as usize..].to_vec();
+                        let data = match &mut self.disk {
+                            Some(d) => d.read_from(from).unwrap(),
+                            None => self.spool_file[from as usize..].to_vec(),
+                        };
                         self.cdf.handle_spool_data(self.now, &data);
                     }
-                    SpoolOp::Truncate { len } => self.spool_file.truncate(len as usize),
-                    SpoolOp::Clear => self.spool_file.clear(),
+                    SpoolOp::Truncate { len } => {
+                        if let Some(d) = &mut self.disk {
+                            d.truncate(len).unwrap();
+                        }
+                        self.spool_file.truncate(len as usize)
+                    }
+                    SpoolOp::Clear => {
+                        if let Some(d) = &mut self.disk {
+                            d.clear().unwrap();
+                        }
+                        self.spool_file.clear()
+                    }
                 }
             }
             while let Some(e) = self.cdf.poll_event() {
@@ -380,9 +403,19 @@ fn a_lossy_link_never_stores_a_cdr_twice_or_loses_one() {
     );
 }
 
+fn temp_spool(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("roamsim-charging-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    let _ = std::fs::remove_file(&path);
+    path
+}
+
 #[test]
 fn when_every_cgf_is_down_records_are_spooled_and_replayed() {
     let mut h = Harness::new(Harness::config(&[A, B]), 0.0, 1);
+    let path = temp_spool("all-down.spool");
+    h.disk = Some(SpoolFile::open(&path).unwrap().0);
     h.set_down(A, true);
     h.set_down(B, true);
     for _ in 0..20 {
@@ -408,7 +441,13 @@ fn when_every_cgf_is_down_records_are_spooled_and_replayed() {
     let s = h.cdf.stats();
     assert_eq!(s.replayed, s.spooled, "{s:?}");
     assert!(h.spool_file.is_empty());
+    assert_eq!(
+        std::fs::metadata(&path).unwrap().len(),
+        0,
+        "spool file emptied"
+    );
     h.assert_exactly_once();
+    let _ = std::fs::remove_file(&path);
 }
 
 #[test]
@@ -442,9 +481,14 @@ fn a_torn_spool_tail_is_cut_and_the_whole_records_replayed() {
     let cdr = example(RecordKind::Pgw, 5).to_vec().unwrap();
     spool::append(&mut file, SpoolState::Fresh, Micros(5), &cdr);
     file.truncate(whole + 40); // a crash in the middle of the sixth record
+                               // The file an earlier run left on disk.
+    let path = temp_spool("torn.spool");
+    std::fs::write(&path, &file).unwrap();
     let mut h = Harness::new(Harness::config(&[A]), 0.0, 1);
+    let (disk, len) = SpoolFile::open(&path).unwrap();
+    h.disk = Some(disk);
     h.spool_file = file;
-    h.cdf.resume_spool(h.spool_file.len() as u64);
+    h.cdf.resume_spool(len);
     h.generate(1); // a CGF is up: the spool is read back
     h.run_until(Micros::from_secs(5));
     let s = h.cdf.stats();
@@ -457,6 +501,12 @@ fn a_torn_spool_tail_is_cut_and_the_whole_records_replayed() {
         "records 0..4 from the spool; record 0 also generated"
     );
     assert_eq!(stored[&0], 2, "one from the spool and one handed in");
+    assert_eq!(
+        std::fs::metadata(&path).unwrap().len(),
+        0,
+        "cut, replayed, emptied"
+    );
+    let _ = std::fs::remove_file(&path);
 }
 
 #[test]
