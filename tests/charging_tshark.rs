@@ -163,6 +163,25 @@ fn gtp_prime_with_pgw_and_sgw_cdrs_dissects_clean_in_tshark() {
     write_pcap(&path, L4::Udp, 40000, PORT, &slices);
     let problems = tshark_problems(&path, &[]).expect("tshark runs");
     assert!(problems.is_empty(), "{problems:?}");
+    // Nor any BER complaint or expert warning (unknown field, wrong tag, trailing bytes).
+    let verbose = Command::new("tshark")
+        .arg("-r")
+        .arg(&path)
+        .arg("-V")
+        .output()
+        .expect("run tshark");
+    let text = String::from_utf8_lossy(&verbose.stdout);
+    let complaints: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("BER Error") || l.contains("Expert Info (Warning"))
+        .collect();
+    assert!(complaints.is_empty(), "{complaints:?}");
+    assert_eq!(
+        text.matches("pGWRecord (85)").count(),
+        3,
+        "recordType shown by name"
+    );
+    assert_eq!(text.matches("sGWRecord (84)").count(), 3);
 
     let protos = tshark_fields(&path, &["frame.protocols"]);
     assert_eq!(protos.lines().count(), pkts.len());

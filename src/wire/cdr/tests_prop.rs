@@ -125,6 +125,16 @@ fn record() -> impl Strategy<Value = GwRecord> {
 
 proptest! {
     #[test]
+    fn fast_tbcd_matches_the_model(value in any::<u64>(), digits in 1u8..=15) {
+        let v = value % 10u64.pow(digits.into());
+        let imsi = Msisdn::new(v, digits).unwrap();
+        let (want, n) = imsi.to_tbcd();
+        let mut got = [0u8; 8];
+        prop_assert_eq!(super::encode::tbcd(v, digits, &mut got), n);
+        prop_assert_eq!(&got[..n], &want[..n]);
+    }
+
+    #[test]
     fn records_round_trip(r in record()) {
         let n = r.buffer_len();
         let mut a = vec![0u8; n];
