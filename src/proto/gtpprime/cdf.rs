@@ -357,7 +357,12 @@ impl Cdf {
             let c = &mut self.cgfs[cgf];
             let seq = c.next_seq;
             c.next_seq = seq.wrapping_add(1);
-            if !self.inflight.contains_key(&(cgf, seq)) && !self.held.contains_key(&(cgf, seq)) {
+            // Skip numbers still in use: in flight, a held copy, or a packet awaiting its verdict.
+            let key = (cgf, seq);
+            if !self.inflight.contains_key(&key)
+                && !self.held.contains_key(&key)
+                && !self.verdicts.contains_key(&key)
+            {
                 return seq;
             }
         }
