@@ -196,3 +196,67 @@ fn a_short_buffer_or_too_many_records_is_refused() {
     let mut buf = vec![0u8; m.buffer_len()];
     assert_eq!(m.emit(0, &mut buf), Err(Error::Unencodable));
 }
+
+mod prop {
+    //! Round trips of every message with arbitrary contents, and arbitrary bytes that decode or
+    //! fail without a panic.
+    use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+    use proptest::prelude::*;
+
+    use super::super::*;
+
+    fn ip() -> impl Strategy<Value = IpAddr> {
+        prop_oneof![
+            any::<[u8; 4]>().prop_map(|b| IpAddr::V4(Ipv4Addr::from(b))),
+            any::<[u8; 16]>().prop_map(|b| IpAddr::V6(Ipv6Addr::from(b))),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn messages_round_trip(
+            seq in any::<u16>(),
+            pick in 0u8..10,
+            c in any::<u8>(),
+            addr in ip(),
+            other in proptest::option::of(ip()),
+            records in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..300), 0..20),
+            seqs in proptest::collection::vec(any::<u16>(), 0..40),
+            dup in any::<bool>(),
+        ) {
+            let m = match pick {
+                0 => Message::EchoRequest,
+                1 => Message::EchoResponse { recovery: c },
+                2 => Message::VersionNotSupported,
+                3 => Message::NodeAliveRequest { node: addr, alternative: None },
+                4 => Message::NodeAliveResponse,
+                5 => Message::RedirectionRequest { cause: c, recommended: other },
+                6 => Message::RedirectionResponse { cause: c },
+                7 => Message::Send { possibly_duplicated: dup, records: Records::List(&records) },
+                8 if dup => Message::Release { packets: SeqList::List(&seqs) },
+                8 => Message::Cancel { packets: SeqList::List(&seqs) },
+                _ => Message::TransferResponse { cause: c, responded: SeqList::List(&seqs) },
+            };
+            let mut buf = vec![0u8; m.buffer_len()];
+            prop_assert_eq!(m.emit(seq, &mut buf), Ok(buf.len()));
+            prop_assert_eq!(Message::parse(&buf), Ok((seq, m)));
+            for cut in 0..buf.len() {
+                prop_assert!(Message::parse(&buf[..cut]).is_err());
+            }
+        }
+
+        #[test]
+        fn any_bytes_parse_or_fail_cleanly(body in proptest::collection::vec(any::<u8>(), 0..200), t in any::<u8>()) {
+            let mut b = vec![0x4e, t];
+            b.extend_from_slice(&(body.len() as u16).to_be_bytes());
+            b.extend_from_slice(&[0, 1]);
+            b.extend_from_slice(&body);
+            if let Ok((seq, m)) = Message::parse(&b) {
+                let mut out = vec![0u8; m.buffer_len()];
+                prop_assert!(m.emit(seq, &mut out).is_ok());
+                prop_assert_eq!(Message::parse(&out), Ok((seq, m)));
+            }
+        }
+    }
+}
