@@ -999,8 +999,9 @@ impl Cdf {
         self.inflight.len()
     }
 
-    /// Records not yet known stored: queued, in flight, held as possibly duplicated, or
-    /// spooled but not yet replayed (counted from the spool's unread bytes, so an estimate).
+    /// Records in memory not yet known stored: queued, in flight, held as possibly duplicated,
+    /// or waiting for the verdict on their packet. Spooled records are not counted (see
+    /// [`Cdf::spool_pending`]).
     pub fn outstanding_records(&self) -> usize {
         self.pending.len()
             + self.unknown.iter().map(|u| u.records.len()).sum::<usize>()

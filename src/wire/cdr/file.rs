@@ -144,7 +144,7 @@ impl ReleaseVersion {
         ReleaseVersion {
             // Identifiers 0..=6 name R99 (0) and Rel-4..=Rel-9; 7 defers to the extension.
             release: match id {
-                7 => 10 + extension,
+                7 => extension.saturating_add(10),
                 0 => 3,
                 n => n + 3,
             },

@@ -224,3 +224,16 @@ fn example_records_match_the_golden_vectors_of_an_independent_encoder() {
         assert_eq!(GwRecord::parse(&golden).unwrap(), r, "{file}");
     }
 }
+
+/// Found by the `cdr_decode` fuzz target: a release extension octet near 255 overflowed.
+#[test]
+fn a_release_extension_of_255_does_not_overflow() {
+    let mut header = vec![0u8; FileHeader::LEN];
+    header[4..8].copy_from_slice(&(FileHeader::LEN as u32).to_be_bytes());
+    header[8] = 0xe0;
+    header[52] = 0xff;
+    let (h, _) = FileHeader::parse(&header).unwrap();
+    assert_eq!(h.high.release, 255);
+    let (c, _) = CdrHeader::parse(&[0, 1, 0xe0, 0x27, 0xff]).unwrap();
+    assert_eq!(c.release.release, 255);
+}
