@@ -225,9 +225,10 @@ impl GwRecord {
         w.finish().map_err(|_| Error::BufferTooSmall)
     }
 
-    /// Writes the record into the unused tail of `buf` and moves it to the front, in one
-    /// encoding pass (no measuring pass first; the hot path when the buffer is known to be
-    /// large enough). Returns its length, or [`Error::BufferTooSmall`].
+    /// Writes the record into the tail of `buf` and moves it to the front, in one encoding pass
+    /// (no measuring pass first; the hot path, into a scratch buffer known to be large enough).
+    /// Returns its length, or [`Error::BufferTooSmall`]. Unlike [`emit`](GwRecord::emit), the
+    /// bytes of `buf` after the record are overwritten.
     pub fn emit_fast(&self, buf: &mut [u8]) -> Result<usize, Error> {
         self.check()?;
         let mut w = RevWriter::new(buf);

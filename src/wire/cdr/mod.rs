@@ -11,7 +11,7 @@
 //! that was wrong. The tag numbers follow the TS 32.298 v15.5.1 ASN.1 that Wireshark's `gprscdr`
 //! dissector is built from; tshark is the judge (`tests/charging_tshark.rs`).
 //!
-//! The TS 32.297 file format the CGF writes these records into is in [`file`].
+//! The TS 32.297 file format the CGF writes these records into is in [`file`](mod@file).
 
 mod decode;
 mod encode;
