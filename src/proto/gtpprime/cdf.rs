@@ -20,8 +20,8 @@
 //! - A Redirection Request moves traffic off the CGF that sent it (to the recommended node
 //!   when one is named); a Node Alive Request brings a CGF back at once.
 //! - Past `max_unacked_packets` in flight, or with no CGF to send to, records go to the
-//!   dead-letter spool (records framed by [`spool::append`](super::spool::append)) in batches the engine appends and syncs; they
-//!   are read back when a CGF answers again.
+//!   dead-letter spool (records framed by [`spool::append`]) in batches the engine appends
+//!   and syncs; they are read back when a CGF answers again.
 //!
 //! Sans-IO (CONTRIBUTING.md §2): call `handle_record`, `handle_datagram`, `handle_timeout` and
 //! `handle_spool_data` as things happen; after each, drain `poll_transmit` (datagrams),
