@@ -41,6 +41,8 @@ struct Harness {
     /// When set, the spool also goes through a real file (`io::spool::SpoolFile`), which
     /// serves the reads.
     disk: Option<SpoolFile>,
+    /// Every datagram sent, when capturing (for tshark).
+    capture: Option<Vec<Vec<u8>>>,
     acked: Vec<Micros>,
     downs: Vec<SocketAddr>,
     files: Vec<Vec<u8>>,
@@ -75,6 +77,7 @@ impl Harness {
             rng: Rng::new(seed),
             spool_file: Vec::new(),
             disk: None,
+            capture: None,
             acked: Vec::new(),
             downs: Vec::new(),
             files: Vec::new(),
@@ -99,6 +102,9 @@ impl Harness {
 
     fn put(&mut self, src: SocketAddr, dst: SocketAddr, bytes: Vec<u8>) {
         let lost = self.loss > 0.0 && self.rng.chance(self.loss);
+        if let Some(c) = &mut self.capture {
+            c.push(bytes.clone());
+        }
         // TRACE=1: every datagram, whether the link lost it, and the CDRs it carries.
         if std::env::var_os("TRACE").is_some() {
             if let Ok((seq, m)) = roamsim::wire::gtpprime::Message::parse(&bytes) {
@@ -605,4 +611,69 @@ fn random_outages_loss_reordering_and_redirects_still_store_every_cdr_exactly_on
         );
         assert_eq!(h.acked.len(), n as usize, "seed {seed}: {s:?}");
     }
+}
+
+/// Everything the CDF and the CGFs send in a failover with possibly duplicated packets, their
+/// release, a Redirection and Node Alive, dissected by tshark: no malformed packet, no expert
+/// error, every GTP' message type of the exchange present. Skips when tshark is absent.
+#[test]
+fn the_whole_exchange_dissects_clean_in_tshark() {
+    use roamsim::wire::capture::{tshark_problems, write_pcap, L4};
+    if std::process::Command::new("tshark")
+        .arg("-v")
+        .output()
+        .is_err()
+    {
+        eprintln!("skipped: tshark not installed (scripts/test-deps.sh installs it)");
+        return;
+    }
+    let mut h = Harness::new(Harness::config(&[A, B]), 0.0, 3);
+    h.capture = Some(Vec::new());
+    h.generate(12);
+    h.run_until(Micros::from_secs(1));
+    h.set_down(A, true);
+    h.generate(25);
+    h.run_until(Micros::from_secs(20));
+    // A's Node Alive is lost: the CDF finds A again with its Echo Requests.
+    h.loss = 1.0;
+    h.set_down(A, false);
+    h.drain();
+    h.loss = 0.0;
+    h.run_until(Micros::from_secs(40));
+    let cdf = addr(CDF);
+    h.cgfs
+        .get_mut(&addr(A))
+        .unwrap()
+        .redirect(cdf, cause::TRANSMIT_BUFFERS_FULL, None);
+    h.generate(5);
+    h.run_until(Micros::from_secs(60));
+    // B restarts and announces itself with Node Alive, which the CDF answers.
+    h.set_down(B, true);
+    h.set_down(B, false);
+    h.run_until(Micros::from_secs(70));
+    h.assert_exactly_once();
+    let s = h.cdf.stats();
+    assert!(s.released > 0 && s.redirected == 1, "{s:?}");
+    let pkts = h.capture.take().unwrap();
+    let types: std::collections::BTreeSet<u8> = pkts.iter().map(|p| p[1]).collect();
+    assert_eq!(
+        types.into_iter().collect::<Vec<_>>(),
+        vec![1, 2, 4, 5, 6, 7, 240, 241],
+        "Echo, Node Alive, Redirection, Data Record Transfer"
+    );
+    let slices: Vec<&[u8]> = pkts.iter().map(Vec::as_slice).collect();
+    let path = std::env::temp_dir().join(format!(
+        "roamsim-charging-exchange-{}.pcap",
+        std::process::id()
+    ));
+    write_pcap(
+        &path,
+        L4::Udp,
+        40000,
+        roamsim::wire::gtpprime::PORT,
+        &slices,
+    );
+    let problems = tshark_problems(&path, &[]).expect("tshark runs");
+    assert!(problems.is_empty(), "{problems:?}");
+    let _ = std::fs::remove_file(&path);
 }
