@@ -74,9 +74,10 @@ fn packets() -> Vec<Vec<u8>> {
             },
             2,
         ),
+        // The empty test packet a CDF sends to learn whether a CGF has an old packet.
         emit(
             Message::Send {
-                possibly_duplicated: false,
+                possibly_duplicated: true,
                 records: Records::List(&[]),
             },
             3,

@@ -1,5 +1,5 @@
 //! A simulated charging gateway function (the mediation that receives CDRs over GTP', TS 32.295
-//! §6.3, and writes CDR files, TS 32.297 §6): it acknowledges Data Record Transfer Requests,
+//! and writes CDR files, TS 32.297 §6): it acknowledges Data Record Transfer Requests,
 //! stores each CDR once, holds "possibly duplicated" packets until the CDF releases or cancels
 //! them, answers the empty probe packet, and closes files on a CDR count or an age.
 //!
@@ -25,7 +25,7 @@ use crate::model::Micros;
 use crate::proto::gtpprime::Datagram;
 use crate::wire::cdr::file::{closure, CdrHeader, FileHeader, FileTime, ReleaseVersion};
 use crate::wire::cdr::{GwRecord, TimeStamp};
-use crate::wire::gtpprime::{cause, Message, SeqList};
+use crate::wire::gtpprime::{cause, Error, Message, SeqList};
 
 /// CGF settings.
 #[derive(Debug, Clone)]
@@ -218,6 +218,13 @@ impl Cgf {
         }
         let (seq, msg) = match Message::parse(data) {
             Ok(v) => v,
+            Err(Error::UnsupportedVersion(_) | Error::LongHeader) if data.len() >= 6 => {
+                // Another GTP' version (or the 20-octet header of version 0): say which one
+                // this node speaks (TS 32.295 Version Not Supported).
+                let seq = u16::from_be_bytes([data[4], data[5]]);
+                self.reply(src, seq, Message::VersionNotSupported);
+                return;
+            }
             Err(e) => {
                 // Answer a Data Record Transfer Request we cannot read, so the CDF does not
                 // retry it forever; ignore anything else.

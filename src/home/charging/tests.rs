@@ -216,3 +216,19 @@ fn coming_back_from_an_outage_sends_node_alive_to_known_cdfs() {
         Message::NodeAliveRequest { .. }
     ));
 }
+
+#[test]
+fn another_gtp_prime_version_is_answered_version_not_supported() {
+    let mut cgf = Cgf::new(CgfConfig::default());
+    // A version 1 Echo Request, 6-octet header, sequence number 9.
+    cgf.handle_datagram(Micros(1), cdf(), &[0x2e, 1, 0, 0, 0, 9]);
+    let mut out = Vec::new();
+    cgf.poll_transmit(&mut out).expect("an answer");
+    assert_eq!(
+        Message::parse(&out).unwrap(),
+        (9, Message::VersionNotSupported)
+    );
+    // Bytes that are not GTP' at all get nothing.
+    cgf.handle_datagram(Micros(2), cdf(), &[1, 2, 3]);
+    assert!(cgf.poll_transmit(&mut out).is_none());
+}

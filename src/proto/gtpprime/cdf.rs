@@ -1,4 +1,4 @@
-//! The charging data function's side of GTP' (TS 32.295 §6.2, §6.3): what the PGW and the SGW
+//! The charging data function's side of GTP' (TS 32.295): what the PGW and the SGW
 //! run to hand their CDRs to a CGF exactly once.
 //!
 //! - Records wait in a queue and are packed into Data Record Transfer Requests, at most
@@ -9,8 +9,9 @@
 //!   fails over to the next CGF of the list (the list's order is the preference; the first that
 //!   is up and not redirected away is used, so traffic fails back when the primary returns).
 //! - The records of a packet whose fate is unknown go to the next CGF as "send possibly
-//!   duplicated" (§6.3.3) while the original CGF is down. Once it answers again, the CDF sends
-//!   it an empty packet with the original sequence number (§6.3.4): "request already
+//!   duplicated" while the original CGF is down. Once it answers again, the CDF sends
+//!   it an empty "test" packet, also "send possibly duplicated", with the original sequence
+//!   number: "request already
 //!   fulfilled" means it stored the packet, so the copy is cancelled (or the waiting records
 //!   dropped as done); "request accepted" twice means it never had it (a single "accepted" may
 //!   be the late answer to the packet itself, so the probe is repeated), so the copy is
@@ -199,7 +200,7 @@ enum Kind {
     Normal,
     /// Send possibly duplicated: a copy of packet `seq` of CGF `origin`.
     Duplicate { origin: usize, seq: u16 },
-    /// Empty packet with the sequence number of a packet whose fate is unknown (§6.3.4). The
+    /// Empty test packet with the sequence number of a packet whose fate is unknown. The
     /// answer decides every held copy and every waiting group of that packet.
     Probe,
     /// Release or cancel of possibly duplicated packets at this CGF.
@@ -639,7 +640,7 @@ impl Cdf {
         }
     }
 
-    /// Sends the empty probe packets of §6.3.4 to CGF `i` for the held copies whose original
+    /// Sends the empty test packets to CGF `i` for the held copies whose original
     /// went to it (one probe per original packet).
     fn start_probes(&mut self, now: Micros, i: usize) {
         let mut seqs: Vec<u16> = self
@@ -763,7 +764,7 @@ impl Cdf {
     }
 
     /// An answer about packet `key`, given up on earlier, from its CGF: the answer to a probe,
-    /// or a late answer to the packet itself. The CGF (§6.3.4) answers "already fulfilled" only
+    /// or a late answer to the packet itself. The CGF answers "already fulfilled" only
     /// when it stored the packet; it answers "accepted" once to the packet itself (when it
     /// stores it) and to every probe that finds the number unused, after which it never stores
     /// that packet. So "already fulfilled" means stored, and two "accepted" answers mean not
@@ -958,8 +959,9 @@ impl Cdf {
                     possibly_duplicated: matches!(p.kind, Kind::Duplicate { .. }),
                     records: Records::List(&p.cdrs),
                 },
+                // The test packet goes as "send possibly duplicated" with no records.
                 Kind::Probe => Message::Send {
-                    possibly_duplicated: false,
+                    possibly_duplicated: true,
                     records: Records::List(&[]),
                 },
                 Kind::Resolve { release, seqs: s } => {

@@ -1,7 +1,7 @@
-//! Charging data records of the EPC gateways in ASN.1 BER (TS 32.298 §5.2.2.1, module
+//! Charging data records of the EPC gateways in ASN.1 BER (TS 32.298, module
 //! `GPRSChargingDataTypes`, `DEFINITIONS IMPLICIT TAGS`): the PGW-CDR (`GPRSRecord` choice
 //! `pGWRecord [79]`, recordType 85) that the home PGW writes and the SGW-CDR (`sGWRecord [78]`,
-//! recordType 84) that the visited SGW writes, for each PDN connection (TS 32.251 §5.1.2.2).
+//! recordType 84) that the visited SGW writes, for each PDN connection (TS 32.251).
 //!
 //! [`GwRecord`] is one plain struct for both: the mandatory fields of TS 32.298 and what
 //! roaming settlement reads (served PLMN, APN NI, MSISDN, PDN address, RAT type, sequence
@@ -29,7 +29,7 @@ use crate::model::{Imsi, Msisdn, Plmn};
 
 pub use time::TimeStamp;
 
-/// `RecordType` values (TS 32.298 §5.3.0 `GenericChargingDataTypes`).
+/// `RecordType` values (TS 32.298 `GenericChargingDataTypes`).
 pub mod record_type {
     /// SGW-CDR.
     pub const SGW: u8 = 84;

@@ -1,4 +1,4 @@
-//! TS 32.298 §5.1.2.2.x `TimeStamp`: `OCTET STRING (SIZE(9))` holding `YYMMDDhhmmssShhmm`, six
+//! TS 32.298 `TimeStamp`: `OCTET STRING (SIZE(9))` holding `YYMMDDhhmmssShhmm`, six
 //! BCD octets of local time, the sign of the offset from UTC as an ASCII `+` or `-`, and the
 //! offset's hours and minutes in two BCD octets.
 

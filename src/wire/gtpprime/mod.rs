@@ -1,13 +1,13 @@
 //! GTP' version 2 (TS 32.295), the Ga transport of CDRs from a charging data function (the
 //! PGW, the SGW) to a charging gateway function, over UDP port 3386.
 //!
-//! - Header (§6.1): the 6-octet form: version 2 in bits 8-6 of octet 1, protocol type 0 (GTP')
+//! - Header: the 6-octet form: version 2 in bits 8-6 of octet 1, protocol type 0 (GTP')
 //!   in bit 5, bits 4-2 spare `111`, bit 1 `0` (6-octet header); message type; length of what
 //!   follows the header; a 16-bit sequence number.
-//! - Information elements (§6.2.4): TV ones (type below 128) with a length fixed by the type,
+//! - Information elements: TV ones (type below 128) with a length fixed by the type,
 //!   TLV ones (type 128 and above) with a 2-octet length.
-//! - Messages: Echo (§6.2.1-2, TS 29.060 §7.2), Node Alive (§6.2.3), Redirection (§6.2.4),
-//!   Data Record Transfer (§6.2.5: Packet Transfer Command "send", "send possibly duplicated",
+//! - Messages: Echo (as in TS 29.060 §7.2), Node Alive, Redirection,
+//!   Data Record Transfer (Packet Transfer Command "send", "send possibly duplicated",
 //!   "cancel", "release"; Data Record Packet; Sequence Numbers of Released/Cancelled Packets;
 //!   Requests Responded), Version Not Supported.
 //!
@@ -20,7 +20,7 @@ mod tests;
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-/// UDP port of GTP' (TS 32.295 §6.1).
+/// UDP port of GTP' (TS 32.295).
 pub const PORT: u16 = 3386;
 
 /// Bytes of the GTP' version 2 header.
@@ -29,7 +29,7 @@ pub const HEADER_LEN: usize = 6;
 /// Most records one Data Record Packet IE can count (its count field is one octet).
 pub const MAX_RECORDS: usize = 255;
 
-/// Message types (TS 32.295 §6.2, Table 6.2-1).
+/// Message types (TS 32.295).
 pub mod msg {
     /// Echo Request.
     pub const ECHO_REQUEST: u8 = 1;
@@ -51,7 +51,7 @@ pub mod msg {
     pub const DATA_RECORD_TRANSFER_RESPONSE: u8 = 241;
 }
 
-/// Information element types (TS 32.295 §6.2.4.x, and TS 29.060 for the shared ones).
+/// Information element types (TS 32.295, and TS 29.060 for the shared ones).
 pub mod ie {
     /// Cause (TV, 1 octet).
     pub const CAUSE: u8 = 1;
@@ -77,7 +77,7 @@ pub mod ie {
     pub const PRIVATE_EXTENSION: u8 = 255;
 }
 
-/// Cause values (TS 32.295 §6.2.4.1, TS 29.060 §7.7.1).
+/// Cause values (TS 32.295, TS 29.060 §7.7.1).
 pub mod cause {
     /// Request: system failure.
     pub const SYSTEM_FAILURE: u8 = 59;
@@ -117,7 +117,7 @@ pub mod cause {
     pub const REQUEST_NOT_FULFILLED: u8 = 255;
 }
 
-/// The Packet Transfer Command of a Data Record Transfer Request (§6.2.4.2).
+/// The Packet Transfer Command of a Data Record Transfer Request (TS 32.295).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Command {
     /// 1: Send Data Record Packet.
@@ -142,7 +142,7 @@ impl Command {
     }
 }
 
-/// The Data Record Format Version of a Data Record Packet (§6.2.4.5.3): application identifier
+/// The Data Record Format Version of a Data Record Packet (TS 32.295): application identifier
 /// (high nibble of octet 1), release identifier (low nibble) and version (octet 2).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct FormatVersion {
@@ -164,7 +164,7 @@ impl FormatVersion {
     };
 }
 
-/// Data record format: ASN.1 BER (§6.2.4.5.2).
+/// Data record format: ASN.1 BER.
 pub const FORMAT_BER: u8 = 1;
 
 /// The CDRs of a Data Record Packet IE: a view of received bytes or the caller's records.
@@ -194,7 +194,7 @@ impl<'a> Records<'a> {
         }
     }
 
-    /// True when there are none (an empty packet, used to probe a CGF, §6.3.4).
+    /// True when there are none (an empty "test" packet, used to probe a CGF).
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -595,7 +595,7 @@ fn records(v: &[u8], msg_type: u8) -> Result<Records<'_>, Error> {
         msg_type,
         ie: ie::DATA_RECORD_PACKET,
     };
-    // An empty Data Record Packet (the probe of §6.3.4): written with no value at all (what
+    // An empty Data Record Packet (the CDF's test packet): written with no value at all (what
     // Wireshark accepts), read also as a bare count of zero.
     if v.is_empty() || v == [0] {
         return Ok(Records::Wire {
