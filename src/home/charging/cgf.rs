@@ -1,5 +1,5 @@
 //! A simulated charging gateway function (the mediation that receives CDRs over GTP', TS 32.295
-//! and writes CDR files, TS 32.297 §6): it acknowledges Data Record Transfer Requests,
+//! and writes CDR files, TS 32.297): it acknowledges Data Record Transfer Requests,
 //! stores each CDR once, holds "possibly duplicated" packets until the CDF releases or cancels
 //! them, answers the empty probe packet, and closes files on a CDR count or an age.
 //!

@@ -1,7 +1,7 @@
-//! The CDR file format of TS 32.297 §6.1: a file header, then each CDR behind its own CDR
+//! The CDR file format of TS 32.297: a file header, then each CDR behind its own CDR
 //! header. The CGF writes these files; billing and settlement systems read them.
 //!
-//! File header (§6.1.1), big-endian, [`FileHeader::LEN`] octets as written here:
+//! File header, big-endian, [`FileHeader::LEN`] octets as written here:
 //! file length (4), header length (4), high and low release/version identifiers (1 + 1: release
 //! in bits 8-6, `7` meaning "Rel-10 or later, see the extension octet", version in bits 5-1),
 //! file opening and last-append timestamps (4 + 4, [`FileTime`]), number of CDRs (4), file
@@ -10,7 +10,7 @@
 //! extension length (2, empty here), and the high and low release identifier extensions (1 + 1:
 //! release less 10).
 //!
-//! CDR header (§6.1.2), [`CdrHeader::LEN`] octets: CDR length (2), release (bits 8-6) and
+//! CDR header, [`CdrHeader::LEN`] octets: CDR length (2), release (bits 8-6) and
 //! version (bits 5-1) (1), data record format (bits 8-6, 1 = BER) and TS number (bits 5-1,
 //! 7 = TS 32.251) (1), release identifier extension (1).
 
@@ -47,7 +47,7 @@ impl core::fmt::Display for FileError {
 
 impl std::error::Error for FileError {}
 
-/// File closure trigger reasons (§6.1.1).
+/// File closure trigger reasons of the file header.
 pub mod closure {
     /// Normal closure.
     pub const NORMAL: u8 = 0;
@@ -153,7 +153,7 @@ impl ReleaseVersion {
     }
 }
 
-/// The file header of §6.1.1 (without the optional routeing filter and private extension).
+/// The TS 32.297 file header (without the optional routeing filter and private extension).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FileHeader {
     /// Length of the whole file, header included.
@@ -253,7 +253,7 @@ impl FileHeader {
     }
 }
 
-/// The CDR header of §6.1.2.
+/// The TS 32.297 CDR header.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CdrHeader {
     /// Length of the CDR that follows.
