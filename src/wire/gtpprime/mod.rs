@@ -15,8 +15,13 @@
 //! into a caller-owned buffer sized by [`Message::buffer_len`]. Decode errors say which message
 //! and IE were wrong; nothing from the network panics.
 
+mod codes;
+mod lists;
 #[cfg(test)]
 mod tests;
+
+pub use codes::{cause, ie, msg};
+pub use lists::{RecordIter, Records, SeqList};
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -28,94 +33,6 @@ pub const HEADER_LEN: usize = 6;
 
 /// Most records one Data Record Packet IE can count (its count field is one octet).
 pub const MAX_RECORDS: usize = 255;
-
-/// Message types (TS 32.295).
-pub mod msg {
-    /// Echo Request.
-    pub const ECHO_REQUEST: u8 = 1;
-    /// Echo Response.
-    pub const ECHO_RESPONSE: u8 = 2;
-    /// Version Not Supported.
-    pub const VERSION_NOT_SUPPORTED: u8 = 3;
-    /// Node Alive Request.
-    pub const NODE_ALIVE_REQUEST: u8 = 4;
-    /// Node Alive Response.
-    pub const NODE_ALIVE_RESPONSE: u8 = 5;
-    /// Redirection Request.
-    pub const REDIRECTION_REQUEST: u8 = 6;
-    /// Redirection Response.
-    pub const REDIRECTION_RESPONSE: u8 = 7;
-    /// Data Record Transfer Request.
-    pub const DATA_RECORD_TRANSFER_REQUEST: u8 = 240;
-    /// Data Record Transfer Response.
-    pub const DATA_RECORD_TRANSFER_RESPONSE: u8 = 241;
-}
-
-/// Information element types (TS 32.295, and TS 29.060 for the shared ones).
-pub mod ie {
-    /// Cause (TV, 1 octet).
-    pub const CAUSE: u8 = 1;
-    /// Recovery (TV, 1 octet).
-    pub const RECOVERY: u8 = 14;
-    /// Packet Transfer Command (TV, 1 octet).
-    pub const PACKET_TRANSFER_COMMAND: u8 = 126;
-    /// Charging ID (TV, 4 octets).
-    pub const CHARGING_ID: u8 = 127;
-    /// Sequence Numbers of Released Packets (TLV).
-    pub const RELEASED_PACKETS: u8 = 249;
-    /// Sequence Numbers of Cancelled Packets (TLV).
-    pub const CANCELLED_PACKETS: u8 = 250;
-    /// Charging Gateway Address (TLV, 4 or 16 octets); also the Node Address of Node Alive.
-    pub const CHARGING_GATEWAY_ADDRESS: u8 = 251;
-    /// Data Record Packet (TLV).
-    pub const DATA_RECORD_PACKET: u8 = 252;
-    /// Requests Responded (TLV).
-    pub const REQUESTS_RESPONDED: u8 = 253;
-    /// Address of Recommended Node (TLV, 4 or 16 octets).
-    pub const RECOMMENDED_NODE: u8 = 254;
-    /// Private Extension (TLV).
-    pub const PRIVATE_EXTENSION: u8 = 255;
-}
-
-/// Cause values (TS 32.295, TS 29.060 §7.7.1).
-pub mod cause {
-    /// Request: system failure.
-    pub const SYSTEM_FAILURE: u8 = 59;
-    /// Request: the sender's transmit buffers are becoming full.
-    pub const TRANSMIT_BUFFERS_FULL: u8 = 60;
-    /// Request: the sender's receive buffers are becoming full.
-    pub const RECEIVE_BUFFERS_FULL: u8 = 61;
-    /// Request: another node is about to go down.
-    pub const OTHER_NODE_GOING_DOWN: u8 = 62;
-    /// Request: this node is about to go down.
-    pub const THIS_NODE_GOING_DOWN: u8 = 63;
-    /// Response: request accepted.
-    pub const REQUEST_ACCEPTED: u8 = 128;
-    /// Response: a CDR in the packet could not be decoded.
-    pub const CDR_DECODING_ERROR: u8 = 177;
-    /// Response: invalid message format.
-    pub const INVALID_MESSAGE_FORMAT: u8 = 193;
-    /// Response: version not supported.
-    pub const VERSION_NOT_SUPPORTED: u8 = 198;
-    /// Response: no resources available.
-    pub const NO_RESOURCES: u8 = 199;
-    /// Response: service not supported.
-    pub const SERVICE_NOT_SUPPORTED: u8 = 200;
-    /// Response: mandatory IE incorrect.
-    pub const MANDATORY_IE_INCORRECT: u8 = 201;
-    /// Response: mandatory IE missing.
-    pub const MANDATORY_IE_MISSING: u8 = 202;
-    /// Response: system failure.
-    pub const SYSTEM_FAILURE_RESPONSE: u8 = 204;
-    /// Response: the request about possibly duplicated packets was already fulfilled.
-    pub const POSSIBLY_DUPLICATED_ALREADY_FULFILLED: u8 = 252;
-    /// Response: request already fulfilled (a packet with this sequence number was received).
-    pub const REQUEST_ALREADY_FULFILLED: u8 = 253;
-    /// Response: the released/cancelled sequence numbers IE is incorrect.
-    pub const SEQUENCE_NUMBERS_INCORRECT: u8 = 254;
-    /// Response: request not fulfilled.
-    pub const REQUEST_NOT_FULFILLED: u8 = 255;
-}
 
 /// The Packet Transfer Command of a Data Record Transfer Request (TS 32.295).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -166,146 +83,6 @@ impl FormatVersion {
 
 /// Data record format: ASN.1 BER.
 pub const FORMAT_BER: u8 = 1;
-
-/// The CDRs of a Data Record Packet IE: a view of received bytes or the caller's records.
-#[derive(Clone, Copy, Debug)]
-pub enum Records<'a> {
-    /// Parsed from a datagram: `count` records, each a 2-octet length and its bytes, in `data`.
-    Wire {
-        /// Data record format (1 = BER).
-        format: u8,
-        /// Data record format version.
-        version: FormatVersion,
-        /// Number of records.
-        count: u8,
-        /// The length-prefixed records.
-        data: &'a [u8],
-    },
-    /// Records to send, BER-encoded, written with [`FORMAT_BER`] and [`FormatVersion::REL15`].
-    List(&'a [Vec<u8>]),
-}
-
-impl<'a> Records<'a> {
-    /// How many records.
-    pub fn len(&self) -> usize {
-        match self {
-            Records::Wire { count, .. } => *count as usize,
-            Records::List(l) => l.len(),
-        }
-    }
-
-    /// True when there are none (an empty "test" packet, used to probe a CGF).
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// The records' bytes, in order.
-    pub fn iter(&self) -> RecordIter<'a> {
-        match *self {
-            Records::Wire { data, count, .. } => RecordIter::Wire {
-                data,
-                left: count as usize,
-            },
-            Records::List(l) => RecordIter::List(l.iter()),
-        }
-    }
-
-    /// Data record format and version.
-    pub fn format(&self) -> (u8, FormatVersion) {
-        match self {
-            Records::Wire {
-                format, version, ..
-            } => (*format, *version),
-            Records::List(_) => (FORMAT_BER, FormatVersion::REL15),
-        }
-    }
-}
-
-impl PartialEq for Records<'_> {
-    fn eq(&self, other: &Self) -> bool {
-        self.format() == other.format() && self.len() == other.len() && self.iter().eq(other.iter())
-    }
-}
-
-impl Eq for Records<'_> {}
-
-/// Iterator over the records of [`Records`].
-#[derive(Clone, Debug)]
-pub enum RecordIter<'a> {
-    /// Over length-prefixed bytes (already checked by `parse`).
-    Wire {
-        /// Bytes not yet walked.
-        data: &'a [u8],
-        /// Records not yet yielded.
-        left: usize,
-    },
-    /// Over the caller's list.
-    List(std::slice::Iter<'a, Vec<u8>>),
-}
-
-impl<'a> Iterator for RecordIter<'a> {
-    type Item = &'a [u8];
-
-    fn next(&mut self) -> Option<&'a [u8]> {
-        match self {
-            RecordIter::Wire { data, left } => {
-                if *left == 0 || data.len() < 2 {
-                    return None;
-                }
-                let n = u16::from_be_bytes([data[0], data[1]]) as usize;
-                let rec = data.get(2..2 + n)?;
-                *data = &data[2 + n..];
-                *left -= 1;
-                Some(rec)
-            }
-            RecordIter::List(it) => it.next().map(Vec::as_slice),
-        }
-    }
-}
-
-/// A list of 16-bit sequence numbers (Requests Responded, Released, Cancelled): a view of
-/// received bytes or the caller's numbers.
-#[derive(Clone, Copy, Debug)]
-pub enum SeqList<'a> {
-    /// Parsed: 2 octets each.
-    Wire(&'a [u8]),
-    /// To send.
-    List(&'a [u16]),
-}
-
-impl<'a> SeqList<'a> {
-    /// The sequence numbers, in order.
-    pub fn iter(&self) -> impl Iterator<Item = u16> + 'a {
-        let (wire, list): (&'a [u8], &'a [u16]) = match *self {
-            SeqList::Wire(b) => (b, &[]),
-            SeqList::List(l) => (&[], l),
-        };
-        wire.chunks_exact(2)
-            .map(|c| u16::from_be_bytes([c[0], c[1]]))
-            .chain(list.iter().copied())
-    }
-
-    /// How many.
-    pub fn len(&self) -> usize {
-        match self {
-            SeqList::Wire(b) => b.len() / 2,
-            SeqList::List(l) => l.len(),
-        }
-    }
-
-    /// True when empty.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-}
-
-impl PartialEq for SeqList<'_> {
-    fn eq(&self, other: &Self) -> bool {
-        self.iter().eq(other.iter())
-    }
-}
-
-impl Eq for SeqList<'_> {}
 
 /// A GTP' message, without its sequence number (which [`Message::emit`] takes and
 /// [`Message::parse`] returns).

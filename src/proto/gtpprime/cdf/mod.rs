@@ -21,18 +21,21 @@
 //! - A Redirection Request moves traffic off the CGF that sent it (to the recommended node
 //!   when one is named); a Node Alive Request brings a CGF back at once.
 //! - Past `max_unacked_packets` in flight, or with no CGF to send to, records go to the
-//!   dead-letter spool (records framed by [`spool::append`]) in batches the engine appends
-//!   and syncs; they are read back when a CGF answers again.
+//!   dead-letter spool (records framed by [`append`](super::spool::append)) in batches the
+//!   engine appends and syncs; they are read back when a CGF answers again.
 //!
 //! Sans-IO (CONTRIBUTING.md §2): call `handle_record`, `handle_datagram`, `handle_timeout` and
 //! `handle_spool_data` as things happen; after each, drain `poll_transmit` (datagrams),
 //! `poll_spool` (spool operations, in order) and `poll_event` (acknowledged records with their
 //! closing time, CGF state changes), and sleep until `poll_timeout`.
 
+mod recovery;
+mod replay;
+
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 
-use super::spool::{self, SpoolRecord, SpoolState};
+use super::spool::SpoolState;
 use crate::model::rng::{derive_seed, Rng};
 use crate::model::Micros;
 use crate::proto::diameter::Backoff;
@@ -532,167 +535,8 @@ impl Cdf {
         self.maybe_replay();
     }
 
-    fn spool_one(&mut self, state: SpoolState, r: &Rec) {
-        spool::append(&mut self.spool_batch, state, r.closed_at, &r.cdr);
-        self.stats.spooled += 1;
-    }
-
-    fn flush_spool(&mut self) {
-        if !self.spool_batch.is_empty() {
-            let batch = std::mem::take(&mut self.spool_batch);
-            self.spool_len += batch.len() as u64;
-            self.spool_ops.push_back(SpoolOp::Append(batch));
-        }
-    }
-
-    /// Asks for the spool's unread records when a CGF is up and there is room for them.
-    fn maybe_replay(&mut self) {
-        if self.spool_reading || self.spool_read >= self.spool_len {
-            if self.spool_len > 0
-                && self.spool_read >= self.spool_len
-                && self.replay_unacked == 0
-                && !self.spool_reading
-            {
-                self.spool_ops.push_back(SpoolOp::Clear);
-                self.spool_len = 0;
-                self.spool_read = 0;
-            }
-            return;
-        }
-        let now = Micros::MAX; // redirection does not matter for "is any CGF up"
-        if self.active(now).is_some() && self.inflight.len() * 2 < self.cfg.max_unacked_packets {
-            self.spool_reading = true;
-            self.spool_ops.push_back(SpoolOp::Read {
-                from: self.spool_read,
-            });
-        }
-    }
-
-    /// The spool bytes from the offset of the last [`SpoolOp::Read`] to the end of the file.
-    /// Reads as many records as half the free packet slots can take; a torn tail is cut.
-    pub fn handle_spool_data(&mut self, now: Micros, data: &[u8]) {
-        self.spool_reading = false;
-        let free = self
-            .cfg
-            .max_unacked_packets
-            .saturating_sub(self.inflight.len())
-            .div_ceil(2)
-            .max(1);
-        let scan = spool::scan(data, free * self.cfg.max_records_per_packet);
-        self.spool_read += scan.consumed as u64;
-        if scan.torn {
-            let cut = data.len() - scan.consumed;
-            self.stats.torn_bytes += cut as u64;
-            self.spool_len = self.spool_read;
-            self.spool_ops.push_back(SpoolOp::Truncate {
-                len: self.spool_read,
-            });
-        }
-        let mut groups: Vec<Unknown> = Vec::new();
-        for SpoolRecord {
-            state,
-            closed_at,
-            cdr,
-        } in scan.records
-        {
-            self.stats.replayed += 1;
-            self.replay_unacked += 1;
-            let rec = Rec {
-                cdr,
-                closed_at,
-                from_spool: true,
-            };
-            match state {
-                SpoolState::Fresh => self.pending.push_back(rec),
-                SpoolState::Unknown { cgf, seq } => {
-                    let origin = usize::from(cgf).min(self.cgfs.len().saturating_sub(1));
-                    self.verdicts.entry((origin, seq)).or_insert(0);
-                    match groups
-                        .iter_mut()
-                        .find(|g| g.origin == origin && g.seq == seq)
-                    {
-                        Some(g) => g.records.push(rec),
-                        None => groups.push(Unknown {
-                            origin,
-                            seq,
-                            records: vec![rec],
-                        }),
-                    }
-                }
-            }
-        }
-        self.unknown.extend(groups);
-        self.pump(now);
-    }
-
     fn cgf_of(&self, addr: SocketAddr) -> Option<usize> {
         self.cgfs.iter().position(|c| c.addr == addr)
-    }
-
-    fn mark_up(&mut self, now: Micros, i: usize) {
-        let c = &mut self.cgfs[i];
-        if !c.up {
-            c.up = true;
-            c.echo.reset();
-            c.echo_at = None;
-            self.events.push_back(CdfEvent::CgfUp(c.addr));
-            self.start_probes(now, i);
-        }
-    }
-
-    /// Sends the empty test packets to CGF `i` for the held copies whose original
-    /// went to it (one probe per original packet).
-    fn start_probes(&mut self, now: Micros, i: usize) {
-        let mut seqs: Vec<u16> = self
-            .held
-            .values()
-            .filter(|h| h.origin == i && !h.decided)
-            .map(|h| h.seq)
-            .collect();
-        seqs.sort_unstable();
-        seqs.dedup();
-        for seq in seqs {
-            if !self.inflight.contains_key(&(i, seq)) {
-                self.launch(now, i, seq, Kind::Probe, Vec::new());
-            }
-        }
-    }
-
-    /// The fate of packet `seq` of CGF `i` is known: `had` when that CGF stored it.
-    fn decide(&mut self, i: usize, seq: u16, had: bool) {
-        self.verdicts.remove(&(i, seq));
-        for (&(held_at, held_seq), h) in self.held.iter_mut() {
-            if h.origin == i && h.seq == seq && !h.decided {
-                h.decided = true;
-                self.resolutions.push_back((held_at, !had, held_seq));
-            }
-        }
-        let waiting = std::mem::take(&mut self.unknown);
-        for u in waiting {
-            if (u.origin, u.seq) != (i, seq) {
-                self.unknown.push_back(u);
-            } else if had {
-                let (_, meta) = split(u.records);
-                self.acked(meta);
-            } else {
-                // Never stored: these are fresh records again, first in line.
-                for r in u.records.into_iter().rev() {
-                    self.pending.push_front(r);
-                }
-            }
-        }
-    }
-
-    fn acked(&mut self, records: Vec<Meta>) {
-        for r in records {
-            if r.from_spool {
-                self.replay_unacked -= 1;
-            }
-            self.stats.records_acked += 1;
-            self.events.push_back(CdfEvent::Acked {
-                closed_at: r.closed_at,
-            });
-        }
     }
 
     /// A datagram from `src` (already known to be GTP'); malformed ones are ignored.
@@ -763,91 +607,6 @@ impl Cdf {
         }
     }
 
-    /// An answer about packet `key`, given up on earlier, from its CGF: the answer to a probe,
-    /// or a late answer to the packet itself. The CGF answers "already fulfilled" only
-    /// when it stored the packet; it answers "accepted" once to the packet itself (when it
-    /// stores it) and to every probe that finds the number unused, after which it never stores
-    /// that packet. So "already fulfilled" means stored, and two "accepted" answers mean not
-    /// stored (at most one of them can come from the packet); one "accepted" alone is asked
-    /// again.
-    fn verdict(&mut self, key: (usize, u16), c: u8) {
-        match c {
-            cause::REQUEST_ALREADY_FULFILLED | cause::POSSIBLY_DUPLICATED_ALREADY_FULFILLED => {
-                self.decide(key.0, key.1, true)
-            }
-            cause::REQUEST_ACCEPTED => {
-                let n = self.verdicts.entry(key).or_insert(0);
-                *n += 1;
-                if *n >= 2 {
-                    self.decide(key.0, key.1, false);
-                }
-            }
-            // No answer yet: the next probe asks again.
-            _ => {}
-        }
-    }
-
-    fn on_response(&mut self, now: Micros, i: usize, seq: u16, c: u8) {
-        let Some(p) = self.inflight.remove(&(i, seq)) else {
-            if self.verdicts.contains_key(&(i, seq)) {
-                self.verdict((i, seq), c);
-            }
-            return;
-        };
-        let ok = matches!(
-            c,
-            cause::REQUEST_ACCEPTED
-                | cause::REQUEST_ALREADY_FULFILLED
-                | cause::POSSIBLY_DUPLICATED_ALREADY_FULFILLED
-        );
-        match p.kind {
-            Kind::Normal if ok => {
-                self.stats.packets_acked += 1;
-                self.acked(p.meta);
-            }
-            Kind::Duplicate { origin, seq: oseq } if ok => {
-                self.stats.packets_acked += 1;
-                self.held.insert(
-                    (i, seq),
-                    Held {
-                        origin,
-                        seq: oseq,
-                        meta: p.meta,
-                        decided: false,
-                    },
-                );
-                if self.cgfs[origin].up {
-                    self.start_probes(now, origin);
-                }
-            }
-            Kind::Probe => self.verdict((i, seq), c),
-            Kind::Resolve { release, seqs } if ok => {
-                for s in seqs {
-                    if let Some(h) = self.held.remove(&(i, s)) {
-                        if release {
-                            self.stats.released += 1;
-                        } else {
-                            self.stats.cancelled += 1;
-                        }
-                        self.acked(h.meta);
-                    }
-                }
-            }
-            Kind::Normal | Kind::Duplicate { .. } => {
-                // Refused (not stored): queue the records again.
-                self.stats.refused += 1;
-                for r in join(p.cdrs, p.meta).into_iter().rev() {
-                    self.pending.push_front(r);
-                }
-            }
-            Kind::Resolve { release, seqs } => {
-                for s in seqs {
-                    self.resolutions.push_back((i, release, s));
-                }
-            }
-        }
-    }
-
     /// Retransmits what is due, declares CGFs down after N3, probes them with Echo.
     pub fn handle_timeout(&mut self, now: Micros) {
         let due: Vec<(usize, u16)> = self
@@ -881,46 +640,6 @@ impl Cdf {
             }
         }
         self.pump(now);
-    }
-
-    fn mark_down(&mut self, now: Micros, i: usize) {
-        let c = &mut self.cgfs[i];
-        if c.up {
-            c.up = false;
-            let d = c.echo.next_delay();
-            c.echo_at = Some(now + d);
-            self.events.push_back(CdfEvent::CgfDown(c.addr));
-        }
-    }
-
-    fn give_up(&mut self, now: Micros, p: Packet) {
-        self.mark_down(now, p.cgf);
-        match p.kind {
-            Kind::Normal => {
-                self.verdicts.entry((p.cgf, p.seq)).or_insert(0);
-                self.unknown.push_back(Unknown {
-                    origin: p.cgf,
-                    seq: p.seq,
-                    records: join(p.cdrs, p.meta),
-                })
-            }
-            // The copy's own fate is unknown too; its original's fate decides. The copy, if it
-            // arrived, stays held at that CGF and is never stored.
-            Kind::Duplicate { origin, seq } => self.unknown.push_back(Unknown {
-                origin,
-                seq,
-                records: join(p.cdrs, p.meta),
-            }),
-            Kind::Probe => {
-                // Probe again when the original CGF is back (mark_up starts probes; waiting
-                // groups go to another CGF or the spool meanwhile).
-            }
-            Kind::Resolve { release, seqs } => {
-                for s in seqs {
-                    self.resolutions.push_back((p.cgf, release, s));
-                }
-            }
-        }
     }
 
     /// The next instant `handle_timeout` wants to run (at once when records wait to be packed).
