@@ -3,6 +3,7 @@
 //! clock; time comes in as `now`, a [`Micros`](crate::model::Micros) instant of the caller's
 //! clock, real or virtual.
 
+pub mod charging;
 mod core;
 pub mod hss;
 pub mod pgw;

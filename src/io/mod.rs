@@ -51,6 +51,7 @@ pub mod random;
 pub mod sctp;
 mod sockaddr;
 mod sockopt;
+pub mod spool;
 pub mod stream;
 pub mod tcp;
 pub mod tun;

@@ -1,5 +1,6 @@
 //! proto layer (docs/ARCHITECTURE.md §3).
 
 pub mod diameter;
+pub mod gtpprime;
 pub mod gtpv2;
 pub mod sctp;
