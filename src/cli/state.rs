@@ -7,7 +7,7 @@ use std::sync::Arc;
 use clap::{Args, Subcommand};
 
 use super::{config_error, load_profile, Exit};
-use crate::engine::state::{Folded, Folder, StateError, StateHandle, Store};
+use crate::engine::state::{Folder, StateError, StateHandle, Store};
 use crate::model::config::Profile;
 use crate::model::subscriber::export::{Export, Format};
 use crate::model::subscriber::Directory;
@@ -80,8 +80,9 @@ fn state_error(e: StateError) -> anyhow::Error {
     }
 }
 
-/// Opens a store that must already exist (`export`, `show`).
-fn open_existing(dir: &Path) -> anyhow::Result<(Store, Folded)> {
+/// Opens a store that must already exist (`export`, `show`): folds what a stopped core left,
+/// or reads alongside a running one (saying so).
+fn open_existing(dir: &Path) -> anyhow::Result<Store> {
     if !dir.join(crate::engine::state::DB_FILE).exists() {
         return Err(config_error(format!(
             "{}: no state store here (no {})",
@@ -89,7 +90,16 @@ fn open_existing(dir: &Path) -> anyhow::Result<(Store, Folded)> {
             crate::engine::state::DB_FILE
         )));
     }
-    Store::open(dir).map_err(state_error)
+    let (store, in_use) = Store::open_to_read(dir).map_err(state_error)?;
+    if !in_use {
+        drop(store);
+        return Ok(Store::open(dir).map_err(state_error)?.0);
+    }
+    eprintln!(
+        "roamsim: {} is in use by a running core: what it changed since it started is in its journal, not shown here",
+        dir.display()
+    );
+    Ok(store)
 }
 
 /// `roamsim state ...`.
@@ -114,7 +124,7 @@ pub fn run(args: &StateArgs) -> anyhow::Result<Exit> {
         }
         StateCommand::Export(a) => {
             let profile = load_profile(a.profile.as_deref())?;
-            let (store, _) = open_existing(&a.dir)?;
+            let store = open_existing(&a.dir)?;
             let out = &a.out;
             let mut export = Export::create_with_sqn(out, Format::Csv)
                 .map_err(|e| config_error(format!("--out {}: {e}", out.display())))?;
@@ -132,7 +142,7 @@ pub fn run(args: &StateArgs) -> anyhow::Result<Exit> {
             Ok(Exit::Ok)
         }
         StateCommand::Show(a) => {
-            let (store, _) = open_existing(&a.dir)?;
+            let store = open_existing(&a.dir)?;
             match store.show(&a.imsi).map_err(state_error)? {
                 Some(lines) => {
                     for l in lines {

@@ -45,6 +45,7 @@ macro_rules! fd_source {
 }
 pub(crate) use fd_source;
 
+pub mod lock;
 pub mod netns;
 pub mod poll;
 pub mod random;

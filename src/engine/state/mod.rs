@@ -99,6 +99,27 @@ pub struct Store {
     dir: PathBuf,
     db_path: PathBuf,
     db: Connection,
+    /// `DIR/lock`, held exclusively by the one process that writes (a core, an import).
+    _lock: Option<std::fs::File>,
+}
+
+/// The lock file of a state folder.
+pub const LOCK_FILE: &str = "lock";
+
+/// Takes `DIR/lock` exclusively; `Ok(None)` when another process holds it.
+fn try_lock(dir: &Path) -> Result<Option<std::fs::File>, StateError> {
+    let path = dir.join(LOCK_FILE);
+    let f = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| StateError::Io(format!("{}: {e}", path.display())))?;
+    match crate::io::lock::try_lock_exclusive(&f) {
+        Ok(true) => Ok(Some(f)),
+        Ok(false) => Ok(None),
+        Err(e) => Err(StateError::Io(format!("{}: {e}", path.display()))),
+    }
 }
 
 const SCHEMA: &str = "
@@ -142,7 +163,8 @@ create table pgw_session(
 ";
 
 impl Store {
-    /// Opens (or creates) the store in `dir` and folds the journals a previous process left.
+    /// Opens (or creates) the store in `dir` for writing and folds the journals a previous
+    /// process left. One process at a time: another that holds the folder is an error.
     pub fn open(dir: &Path) -> Result<(Store, Folded), StateError> {
         std::fs::create_dir_all(dir).map_err(|e| {
             StateError::Invalid(format!(
@@ -150,6 +172,27 @@ impl Store {
                 dir.display()
             ))
         })?;
+        let Some(lock) = try_lock(dir)? else {
+            return Err(StateError::Invalid(format!(
+                "{} is in use by another roamsim process (a serve or run with --state, or an import); stop it first (`roamsim state show` and `state export` read it meanwhile)",
+                dir.display()
+            )));
+        };
+        let mut store = Store::connect(dir)?;
+        store._lock = Some(lock);
+        let folded = store.fold_all()?;
+        Ok((store, folded))
+    }
+
+    /// Opens an existing store to read, without folding or locking: `roamsim state show` and
+    /// `state export` while a core may run. Also says whether a process holds the folder (then
+    /// what it changed since it started is still in its journal).
+    pub fn open_to_read(dir: &Path) -> Result<(Store, bool), StateError> {
+        let in_use = try_lock(dir)?.is_none();
+        Ok((Store::connect(dir)?, in_use))
+    }
+
+    fn connect(dir: &Path) -> Result<Store, StateError> {
         let db_path = dir.join(DB_FILE);
         let db = Connection::open(&db_path).map_err(sql(&db_path, "open"))?;
         let e = sql(&db_path, "open");
@@ -197,13 +240,12 @@ impl Store {
                 )))
             }
         }
-        let mut store = Store {
+        Ok(Store {
             dir: dir.to_path_buf(),
             db_path,
             db,
-        };
-        let folded = store.fold_all()?;
-        Ok((store, folded))
+            _lock: None,
+        })
     }
 
     /// The state folder.

@@ -131,3 +131,16 @@ fn full_segments_fold_while_the_writer_runs_and_the_rest_at_the_end() {
     }
     let _ = std::fs::remove_dir_all(d);
 }
+
+#[test]
+fn one_process_writes_a_store_and_others_may_read_it() {
+    let d = dir("lock");
+    let (writer, _) = Store::open(&d).unwrap();
+    let e = Store::open(&d).err().unwrap();
+    assert!(e.is_invalid() && e.to_string().contains("in use"), "{e}");
+    let (_reader, in_use) = Store::open_to_read(&d).unwrap();
+    assert!(in_use);
+    drop(writer);
+    let (_again, _) = Store::open(&d).unwrap();
+    let _ = std::fs::remove_dir_all(d);
+}
