@@ -105,5 +105,47 @@ fn shard_step(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, diameter, gtp, aka, histogram, shard_step);
+/// What `--state` adds to a turn: the changes of about 20 procedures (an SQN and a
+/// registration each) encoded and written to the journal in one `write`.
+fn state_journal(c: &mut Criterion) {
+    use roamsim::engine::state::Journal;
+    use roamsim::home::hss::PeerRef;
+    use roamsim::home::state::Change;
+    let dir = std::env::temp_dir().join(format!("roamsim-bench-journal-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut j = Journal::create(&dir, "bench").unwrap();
+    let mme = PeerRef {
+        host: "mme1.epc.mnc001.mcc208.3gppnetwork.org".into(),
+        realm: "epc.mnc001.mcc208.3gppnetwork.org".into(),
+    };
+    let changes: Vec<Change> = (0..20u64)
+        .flat_map(|i| {
+            let imsi = roamsim::model::ids::Imsi::new(310_410_000_100_000 + i, 15).unwrap();
+            [
+                Change::Sqn { imsi, sqn: 32 * i },
+                Change::Registered {
+                    imsi,
+                    mme: Some(mme.clone()),
+                },
+            ]
+        })
+        .collect();
+    c.bench_function("state journal: 40 changes appended and written", |b| {
+        b.iter(|| {
+            j.append(black_box(&changes));
+            j.commit().unwrap();
+        })
+    });
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+criterion_group!(
+    benches,
+    diameter,
+    gtp,
+    aka,
+    histogram,
+    shard_step,
+    state_journal
+);
 criterion_main!(benches);
