@@ -126,6 +126,18 @@ pub struct ServeArgs {
     /// (SQLite `state.db` and a journal); see `roamsim state`.
     #[arg(long, value_name = "DIR")]
     pub state: Option<PathBuf>,
+    /// Run a CGF (billing mediation) on GTP' (TS 32.295) at this UDP address: a PGW's or SGW's
+    /// CDRs are deduplicated, acknowledged and written as TS 32.297 CDR files.
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub cgf: Option<SocketAddr>,
+    /// Folder of the CGF's CDR files.
+    #[arg(
+        long,
+        value_name = "DIR",
+        default_value = "cgf-files",
+        requires = "cgf"
+    )]
+    pub cgf_dir: PathBuf,
 }
 
 pub(crate) fn parse_transport_arg(s: &str) -> Result<TransportChoice, String> {
@@ -268,11 +280,15 @@ fn serve(args: &ServeArgs) -> anyhow::Result<Exit> {
         // never waits for the duplicate cache to double; beyond it, it doubles as it must.
         s8_rate_hint: 10_000.0,
         state: opened.as_ref().map(|o| o.handle.clone()),
+        cgf: args.cgf.map(|a| (a, args.cgf_dir.clone())),
     };
     let stop = stop_flag()?;
-    let report = crate::engine::serve::run(cfg, &stop, |s6a, s8| {
+    let report = crate::engine::serve::run(cfg, &stop, |s6a, s8, cgf| {
         println!("s6a listening on {s6a}");
         println!("s8 listening on {s8}");
+        if let Some(cgf) = cgf {
+            println!("cgf listening on {cgf}");
+        }
         let _ = std::io::stdout().flush();
     })?;
     print!("{report}");

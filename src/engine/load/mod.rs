@@ -370,6 +370,7 @@ fn run_sockets(
                 // Create Session); the default mix makes about 1.1.
                 s8_rate_hint: 2.0 * cfg.rate / cfg.shards as f64,
                 state: cfg.state.clone(),
+                cgf: None,
             };
             (unbound, unbound, Some(core))
         }

@@ -27,6 +27,7 @@ use mio::{Events, Interest, Poll, Token};
 use crate::engine::diameter::sctp_udp::SctpTotals;
 use crate::engine::diameter::Transport;
 use crate::engine::state::{Journal, StateHandle};
+use crate::home::charging::{Cgf, CgfConfig};
 use crate::home::pgw::Cdr;
 use crate::home::s8::PgwServiceConfig;
 use crate::home::state::Change;
@@ -42,6 +43,8 @@ mod sctp;
 use listen::{S6aTransport, FIRST_CONN, S6A};
 
 const UDP: Token = Token(1);
+/// The CGF's GTP' socket (`serve --cgf`).
+const CGF: Token = Token(2);
 /// Disconnect-Cause REBOOTING (RFC 6733 §5.4.3).
 const DISCONNECT_REBOOTING: u32 = 0;
 
@@ -69,6 +72,9 @@ pub struct ServeConfig {
     pub s8_rate_hint: f64,
     /// Keep the core's state (SQNs, registrations, sessions) in a store (`--state DIR`).
     pub state: Option<StateHandle>,
+    /// Run a CGF (billing mediation) on GTP' at this address, writing its CDR files into
+    /// the folder (`serve --cgf ADDR:PORT --cgf-dir DIR`).
+    pub cgf: Option<(SocketAddr, PathBuf)>,
 }
 
 /// What the core answered, printed when `serve` stops.
@@ -128,6 +134,16 @@ struct Server {
     cdr: Option<BufWriter<File>>,
     report: ServeReport,
     persist: Option<Persist>,
+    cgf: Option<CgfSide>,
+}
+
+/// The CGF on its GTP' socket: CDF requests in, acknowledgements out, closed files to disk.
+struct CgfSide {
+    socket: UdpSocket,
+    cgf: Cgf,
+    dir: PathBuf,
+    recv: RecvBatch,
+    tx: TxBatch,
 }
 
 /// The journal the core's changes go to before the answers of the same turn are sent.
@@ -137,15 +153,19 @@ struct Persist {
     handle: StateHandle,
 }
 
-/// Runs the core until `stop` is set or the duration passes. `ready` is called once both
-/// sockets are bound, with their actual addresses (useful with port 0).
+/// Runs the core until `stop` is set or the duration passes. `ready` is called once the
+/// sockets are bound, with their actual addresses (useful with port 0): S6a, S8, the CGF's.
 pub fn run(
     cfg: ServeConfig,
     stop: &AtomicBool,
-    ready: impl FnOnce(SocketAddr, SocketAddr),
+    ready: impl FnOnce(SocketAddr, SocketAddr, Option<SocketAddr>),
 ) -> anyhow::Result<ServeReport> {
     let mut server = Server::bind(&cfg, Clock::real())?;
-    ready(server.s6a.local_addr(), server.udp.local_addr());
+    ready(
+        server.s6a.local_addr(),
+        server.udp.local_addr(),
+        server.cgf.as_ref().map(|c| c.socket.local_addr()),
+    );
     let end_us = cfg.duration.map(|d| d.as_micros() as u64);
     let mut events = Events::with_capacity(256);
     clock::precise_timers();
@@ -248,6 +268,29 @@ impl Server {
                 }
             },
         };
+        let cgf = match &cfg.cgf {
+            Some((addr, dir)) => {
+                let mut socket = UdpSocket::bind(*addr, &UdpConfig::default())
+                    .with_context(|| format!("bind the CGF (GTP'/UDP) to {addr}"))?;
+                poll.registry()
+                    .register(&mut socket, CGF, Interest::READABLE)?;
+                std::fs::create_dir_all(dir)
+                    .with_context(|| format!("create the CGF's folder {}", dir.display()))?;
+                let epoch = clock.now_us();
+                Some(CgfSide {
+                    cgf: Cgf::new(CgfConfig {
+                        node_address: socket.local_addr().ip(),
+                        epoch_unix_s: boot.saturating_sub(epoch / 1_000_000),
+                        ..CgfConfig::default()
+                    }),
+                    socket,
+                    dir: dir.clone(),
+                    recv: RecvBatch::new(crate::io::MAX_BATCH, 65_536),
+                    tx: TxBatch::new(),
+                })
+            }
+            None => None,
+        };
         let mut core = HomeCore::new(&cfg.profile, cfg.directory.clone(), &settings);
         let persist = match &cfg.state {
             Some(handle) => {
@@ -270,6 +313,7 @@ impl Server {
             s6a,
             core,
             persist,
+            cgf,
             udp,
             recv: RecvBatch::new(crate::io::MAX_BATCH, 2048),
             tx: TxBatch::new(),
@@ -290,6 +334,7 @@ impl Server {
             let s6a = self.core.s6a();
             match ev.token() {
                 UDP => self.udp_readable()?,
+                CGF => self.cgf_readable()?,
                 S6A => self.s6a.ready(s6a, registry, now, None, r, w)?,
                 Token(t) => {
                     let conn = Some(t - FIRST_CONN);
@@ -299,11 +344,51 @@ impl Server {
         }
         let now = self.clock.now_us();
         self.run_timers(now);
+        self.cgf_turn(now)?;
         self.persist()?;
         self.s6a.flush(self.core.s6a(), self.poll.registry(), now)?;
         self.flush_udp()?;
         self.drain_cdrs()?;
         Ok(())
+    }
+
+    fn cgf_readable(&mut self) -> anyhow::Result<()> {
+        let Some(c) = &mut self.cgf else {
+            return Ok(());
+        };
+        loop {
+            match c.socket.recv_batch(&mut c.recv) {
+                Ok(0) => return Ok(()),
+                Ok(_) => {}
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e).context("receive on the CGF socket"),
+            }
+            let now = Micros(self.clock.now_us());
+            for (peer, bytes) in c.recv.datagrams() {
+                c.cgf.handle_datagram(now, peer, bytes);
+            }
+            if c.recv.drained() {
+                return Ok(());
+            }
+        }
+    }
+
+    /// The CGF's timers, answers and closed files.
+    fn cgf_turn(&mut self, now: u64) -> anyhow::Result<()> {
+        let Some(c) = &mut self.cgf else {
+            return Ok(());
+        };
+        if c.cgf.poll_timeout().is_some_and(|t| t.0 <= now) {
+            c.cgf.handle_timeout(Micros(now));
+        }
+        let cgf = &mut c.cgf;
+        if let Err(e) =
+            c.tx.send_all(&mut c.socket, |buf| cgf.poll_transmit(buf).map(|d| d.dst))
+        {
+            eprintln!("roamsim serve: send on the CGF socket failed: {e}");
+        }
+        write_cdr_files(c)
     }
 
     /// Writes the state changes of this turn to the journal, before any answer leaves.
@@ -328,6 +413,10 @@ impl Server {
         [
             self.core.poll_timeout().map(u64::from),
             self.s6a.poll_timeout(),
+            self.cgf
+                .as_ref()
+                .and_then(|c| c.cgf.poll_timeout())
+                .map(u64::from),
         ]
         .into_iter()
         .flatten()
@@ -407,6 +496,10 @@ impl Server {
         if let Some(out) = self.cdr.as_mut() {
             out.flush().context("flush the CDR file")?;
         }
+        if let Some(c) = &mut self.cgf {
+            c.cgf.flush();
+            write_cdr_files(c)?;
+        }
         Ok(())
     }
 
@@ -419,9 +512,36 @@ impl Server {
         let mut lines = self.core.s6a_ref().report_lines();
         lines.extend(self.s6a.report_lines());
         lines.extend(self.core.pgw().to_string().lines().map(String::from));
+        if let Some(c) = &self.cgf {
+            let s = c.cgf.stats();
+            lines.push(format!(
+                "cgf requests {} stored {} duplicates_dropped {} released {} cancelled {} decode_errors {} files {} in {}",
+                s.requests,
+                s.stored,
+                s.duplicates_dropped,
+                s.released,
+                s.cancelled,
+                s.decode_errors,
+                s.files,
+                c.dir.display()
+            ));
+        }
         self.report.lines = lines;
         self.report
     }
+}
+
+/// Writes the CGF's closed files, each under a temporary name first so that a reader never
+/// sees half of one.
+fn write_cdr_files(c: &mut CgfSide) -> anyhow::Result<()> {
+    while let Some(f) = c.cgf.poll_file() {
+        let path = c.dir.join(&f.name);
+        let tmp = c.dir.join(format!(".{}.partial", f.name));
+        std::fs::write(&tmp, &f.bytes)
+            .and_then(|()| std::fs::rename(&tmp, &path))
+            .with_context(|| format!("write the CDR file {}", path.display()))?;
+    }
+    Ok(())
 }
 
 /// Binds the S6a side of `transport` on `addr`.
