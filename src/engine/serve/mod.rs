@@ -356,22 +356,16 @@ impl Server {
         let Some(c) = &mut self.cgf else {
             return Ok(());
         };
-        loop {
-            match c.socket.recv_batch(&mut c.recv) {
-                Ok(0) => return Ok(()),
-                Ok(_) => {}
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e).context("receive on the CGF socket"),
-            }
+        while recv_more(&mut c.socket, &mut c.recv, "CGF")? {
             let now = Micros(self.clock.now_us());
             for (peer, bytes) in c.recv.datagrams() {
                 c.cgf.handle_datagram(now, peer, bytes);
             }
             if c.recv.drained() {
-                return Ok(());
+                break;
             }
         }
+        Ok(())
     }
 
     /// The CGF's timers, answers and closed files.
@@ -431,23 +425,17 @@ impl Server {
     }
 
     fn udp_readable(&mut self) -> anyhow::Result<()> {
-        loop {
-            match self.udp.recv_batch(&mut self.recv) {
-                Ok(0) => return Ok(()),
-                Ok(_) => {}
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e).context("receive on the S8 socket"),
-            }
+        while recv_more(&mut self.udp, &mut self.recv, "S8")? {
             let now = self.clock.now_us();
             for (peer, bytes) in self.recv.datagrams() {
                 self.core.handle_datagram(Micros(now), peer, bytes);
             }
             self.flush_udp()?;
             if self.recv.drained() {
-                return Ok(());
+                break;
             }
         }
+        Ok(())
     }
 
     /// Sends every response the PGW has queued, in batches (after the journal has their state
@@ -528,6 +516,19 @@ impl Server {
         }
         self.report.lines = lines;
         self.report
+    }
+}
+
+/// One batch from `socket` into `recv`; false when nothing more is waiting.
+fn recv_more(socket: &mut UdpSocket, recv: &mut RecvBatch, what: &str) -> anyhow::Result<bool> {
+    loop {
+        match socket.recv_batch(recv) {
+            Ok(0) => return Ok(false),
+            Ok(_) => return Ok(true),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(false),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e).with_context(|| format!("receive on the {what} socket")),
+        }
     }
 }
 
