@@ -5,6 +5,7 @@
 
 mod core;
 pub mod hss;
+pub mod ocs;
 pub mod pgw;
 pub mod s6a;
 pub mod s8;
