@@ -32,6 +32,8 @@ struct Pgw<'s> {
     next: u32,
     /// The Requested-Service-Unit sent (empty: the OCS's quota).
     rsu: ServiceUnit,
+    /// Every CCR and CCA, in order.
+    log: Vec<Vec<u8>>,
 }
 
 impl<'s> Pgw<'s> {
@@ -40,6 +42,7 @@ impl<'s> Pgw<'s> {
             session,
             next: 0,
             rsu: ServiceUnit::default(),
+            log: Vec::new(),
         }
     }
 
@@ -84,19 +87,24 @@ impl<'s> Pgw<'s> {
         let mut out = Vec::new();
         let n = ocs.handle_request(now, &Packet::new_checked(&bytes[..]).unwrap(), &mut out);
         assert_eq!(n, out.len());
-        let cca = CreditControlAnswer::parse(&Packet::new_checked(&out[..]).unwrap()).unwrap();
-        assert_eq!(cca.session_id, self.session);
-        assert_eq!((cca.request_type, cca.request_number), (kind, number));
-        assert_eq!(
-            cca.failure_handling,
-            Some(2),
-            "RETRY_AND_TERMINATE by default"
-        );
-        Answer {
-            result_code: cca.result_code,
-            mscc: cca.mscc.iter().collect(),
-            error_message: cca.error_message.map(|_| "(said)"),
-        }
+        let answer = {
+            let cca = CreditControlAnswer::parse(&Packet::new_checked(&out[..]).unwrap()).unwrap();
+            assert_eq!(cca.session_id, self.session);
+            assert_eq!((cca.request_type, cca.request_number), (kind, number));
+            assert_eq!(
+                cca.failure_handling,
+                Some(2),
+                "RETRY_AND_TERMINATE by default"
+            );
+            Answer {
+                result_code: cca.result_code,
+                mscc: cca.mscc.iter().collect(),
+                error_message: cca.error_message.map(|_| "(said)"),
+            }
+        };
+        self.log.push(bytes);
+        self.log.push(out);
+        answer
     }
 
     fn send(&mut self, ocs: &mut Ocs, now: Micros, kind: u32, used: Option<u64>) -> Answer {
@@ -455,6 +463,44 @@ fn config_reads_from_toml_with_defaults_and_rejects_unknown_zones() {
     assert_eq!(
         Ocs::new(bad, "o", "r").unwrap_err(),
         UnknownZone("asia".into())
+    );
+}
+
+#[test]
+fn the_ocs_answers_dissect_clean_in_tshark() {
+    use crate::wire::capture;
+    let mut o = ocs(capped(25));
+    let mut pgw = Pgw::new(SESSION);
+    roam(&mut o, &mut pgw, DEC_7);
+    pgw.send_numbered(&mut o, DEC_7, rt::UPDATE, 9, Some(0));
+    pgw.terminate(&mut o, DEC_7, 0);
+    let path = std::env::temp_dir().join(format!("roamsim-ocs-{}.pcap", std::process::id()));
+    let slices: Vec<&[u8]> = pgw.log.iter().map(Vec::as_slice).collect();
+    capture::write_pcap(&path, capture::L4::Tcp, 40000, 3868, &slices);
+    let Some(problems) = capture::tshark_problems(&path, &[]) else {
+        eprintln!("tshark not installed: tshark check skipped");
+        return;
+    };
+    assert!(problems.is_empty(), "{problems:?}");
+    let codes = capture::tshark_fields(&path, &["diameter.Result-Code"]).unwrap();
+    let _ = std::fs::remove_file(&path);
+    // CCR/CCA pairs: 10, 10, 5 with FUI, 4010, the out-of-sequence 5004, the CCR-T's 2001.
+    let answers: Vec<&str> = codes
+        .iter()
+        .skip(1)
+        .step_by(2)
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        answers,
+        [
+            "2001,2001",
+            "2001,2001",
+            "2001,2001",
+            "4010,4010",
+            "5004",
+            "2001"
+        ]
     );
 }
 
