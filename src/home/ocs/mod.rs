@@ -1,11 +1,11 @@
 //! The simulated OCS: the server side of Gy (RFC 4006 §5, TS 32.299 §6.3-§6.4), sans-IO. A CCR
 //! arrives as bytes with the time (`now`), the CCA leaves as bytes appended to the caller's
 //! buffer; counters and bill-shock events are pulled afterwards. The PGW side and the engine's
-//! wiring are not here (docs/ONLINE_CHARGING.md).
+//! wiring are not here yet (docs/ARCHITECTURE.md §2).
 //!
 //! Call order: [`Ocs::handle_request`] for each Credit-Control request taken from a Diameter
-//! connection (its answer goes back on the same connection), then [`Ocs::poll_event`] until it
-//! returns `None`. [`Ocs::decide`] is the same decision on an already parsed request.
+//! connection, sending the [`Reply`] back on the same connection, then [`Ocs::poll_event`] until
+//! it returns `None`. [`Ocs::decide`] is the same decision on an already parsed request.
 //!
 //! Request numbers (RFC 4006 §5.2, §7). Within a session the OCS expects CC-Request-Number 0
 //! for INITIAL_REQUEST and one more for each request after it:
@@ -34,7 +34,7 @@ pub use credit::{Answer, UnknownZone};
 
 use crate::model::Micros;
 use crate::wire::diameter::codes::result as base_result;
-use crate::wire::diameter::{Emit, ErrorAnswer, Packet, Repeated, ResultCode};
+use crate::wire::diameter::{Emit, ErrorAnswer, Ids, Packet, Repeated, ResultCode, Writer};
 use crate::wire::gy::codes::{request_type, result};
 use crate::wire::gy::{CreditControlAnswer, CreditControlRequest};
 use credit::{Account, Ledger, Session, Zones};
@@ -103,6 +103,58 @@ pub enum OcsEvent {
         /// The cap, octets.
         cap_octets: u64,
     },
+}
+
+/// What [`Ocs::handle_request`] answers, ready to emit.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Reply<'a> {
+    /// A CCA.
+    Answer {
+        /// Session-Id of the request.
+        session_id: &'a str,
+        /// CC-Request-Type of the request.
+        request_type: u32,
+        /// CC-Request-Number of the request.
+        request_number: u32,
+        /// The OCS's Origin-Host.
+        origin_host: &'a str,
+        /// The OCS's Origin-Realm.
+        origin_realm: &'a str,
+        /// Credit-Control-Failure-Handling.
+        failure_handling: u32,
+        /// Result-Code, MSCCs and Error-Message.
+        answer: Answer,
+    },
+    /// The error answer to a request that did not decode (RFC 6733 §7.2).
+    Error(ErrorAnswer<'a>),
+}
+
+impl Emit for Reply<'_> {
+    fn write(&self, ids: Ids, w: &mut Writer<'_>) {
+        match self {
+            Reply::Answer {
+                session_id,
+                request_type,
+                request_number,
+                origin_host,
+                origin_realm,
+                failure_handling,
+                answer,
+            } => CreditControlAnswer {
+                session_id,
+                result_code: answer.result_code,
+                origin_host,
+                origin_realm,
+                request_type: *request_type,
+                request_number: *request_number,
+                mscc: Repeated::from_slice(&answer.mscc),
+                failure_handling: Some(*failure_handling),
+                error_message: answer.error_message,
+            }
+            .write(ids, w),
+            Reply::Error(e) => e.write(ids, w),
+        }
+    }
 }
 
 /// The OCS (see the module docs for the call order and the request-number rules).
@@ -184,9 +236,10 @@ impl Ocs {
             .or_insert_with(|| Account::new(default))
     }
 
-    /// Answers one Credit-Control request, appending the CCA (or the error answer) to `out`;
-    /// returns the answer's length.
-    pub fn handle_request(&mut self, now: Micros, req: &Packet<&[u8]>, out: &mut Vec<u8>) -> usize {
+    /// Answers one Credit-Control request: the CCA, or the error answer naming the AVP when it
+    /// does not decode. Send it with `Peer::send_answer(req.ids(), &reply)` or append it to a
+    /// stream with [`Emit::emit_to`].
+    pub fn handle_request<'a>(&'a mut self, now: Micros, req: &'a Packet<&'a [u8]>) -> Reply<'a> {
         let ccr = match CreditControlRequest::parse(req) {
             Ok(ccr) => ccr,
             Err(e) => {
@@ -198,22 +251,19 @@ impl Ocs {
                     ResultCode::Base(e.result_code()),
                 );
                 a.failed_avp = e.failed_avp(req.message_ref());
-                return a.emit_to(req.ids(), out);
+                return Reply::Error(a);
             }
         };
         let answer = self.decide(now, &ccr);
-        CreditControlAnswer {
+        Reply::Answer {
             session_id: ccr.session_id,
-            result_code: answer.result_code,
-            origin_host: &self.origin_host,
-            origin_realm: &self.origin_realm,
             request_type: ccr.request_type,
             request_number: ccr.request_number,
-            mscc: Repeated::from_slice(&answer.mscc),
-            failure_handling: Some(self.ledger.cfg.failure_handling.code()),
-            error_message: answer.error_message,
+            origin_host: &self.origin_host,
+            origin_realm: &self.origin_realm,
+            failure_handling: self.ledger.cfg.failure_handling.code(),
+            answer,
         }
-        .emit_to(req.ids(), out)
     }
 
     /// The answer to a parsed CCR, with the books updated.

@@ -46,16 +46,9 @@ impl<'s> Pgw<'s> {
         }
     }
 
-    /// Sends a request of `kind` with `used` octets reported (and more asked for unless
-    /// TERMINATION) as request number `number`; returns the CCA.
-    fn send_numbered(
-        &mut self,
-        ocs: &mut Ocs,
-        now: Micros,
-        kind: u32,
-        number: u32,
-        used: Option<u64>,
-    ) -> Answer {
+    /// The CCR of `kind` numbered `number`, reporting `used` octets of rating group 1 (and
+    /// asking for more unless TERMINATION).
+    fn ccr_bytes(&self, kind: u32, number: u32, used: Option<u64>) -> Vec<u8> {
         let mscc = [Mscc {
             requested: (kind != rt::TERMINATION).then_some(self.rsu),
             used: used.map(ServiceUnit::total),
@@ -84,9 +77,23 @@ impl<'s> Pgw<'s> {
         };
         let mut bytes = Vec::new();
         req.emit_to(Ids::default(), &mut bytes);
-        let mut out = Vec::new();
-        let n = ocs.handle_request(now, &Packet::new_checked(&bytes[..]).unwrap(), &mut out);
-        assert_eq!(n, out.len());
+        bytes
+    }
+
+    /// Sends that request to `ocs`; returns the CCA.
+    fn send_numbered(
+        &mut self,
+        ocs: &mut Ocs,
+        now: Micros,
+        kind: u32,
+        number: u32,
+        used: Option<u64>,
+    ) -> Answer {
+        let bytes = self.ccr_bytes(kind, number, used);
+        let pkt = Packet::new_checked(&bytes[..]).unwrap();
+        let reply = ocs.handle_request(now, &pkt);
+        let mut out = vec![0; reply.buffer_len()];
+        assert_eq!(reply.emit(pkt.ids(), &mut out), out.len());
         let answer = {
             let cca = CreditControlAnswer::parse(&Packet::new_checked(&out[..]).unwrap()).unwrap();
             assert_eq!(cca.session_id, self.session);
@@ -427,7 +434,8 @@ fn malformed_requests_get_an_error_answer_naming_the_avp() {
     })
     .emit_to(Ids::default(), &mut bytes);
     let mut out = Vec::new();
-    o.handle_request(DEC_7, &Packet::new_checked(&bytes[..]).unwrap(), &mut out);
+    let req = Packet::new_checked(&bytes[..]).unwrap();
+    o.handle_request(DEC_7, &req).emit_to(req.ids(), &mut out);
     let p = Packet::new_checked(&out[..]).unwrap();
     assert_eq!((p.command_code(), p.application_id()), (272, 4));
     let e = ErrorAnswer::parse(&p).unwrap();
@@ -502,6 +510,75 @@ fn the_ocs_answers_dissect_clean_in_tshark() {
             "2001"
         ]
     );
+}
+
+/// Both ends of a Gy connection over the Diameter peer machine (CONTRIBUTING.md §3): a PGW peer
+/// and an OCS peer that advertise application 4 (as a Vendor-Specific-Application-Id, all the
+/// peer can advertise today) open the connection, and a CCR-I gets its CCA through them.
+#[test]
+fn a_ccr_crosses_two_diameter_peers_to_the_ocs_and_back() {
+    use crate::proto::diameter::{Incoming, LocalIdentity, Peer, PeerConfig};
+    use crate::wire::diameter::{message_len, VendorSpecificAppId};
+    let gy = |host: &str, seed| {
+        let mut cfg = PeerConfig::s6a(
+            LocalIdentity {
+                origin_host: host.to_string(),
+                origin_realm: "example".to_string(),
+                host_ip: "127.0.0.1".parse().unwrap(),
+                origin_state_id: 1,
+                product_name: "roamsim-test".to_string(),
+            },
+            seed,
+        );
+        cfg.application = VendorSpecificAppId {
+            vendor_id: crate::wire::diameter::codes::vendor::TGPP,
+            auth_application_id: Some(crate::wire::gy::codes::APPLICATION_ID),
+            acct_application_id: None,
+        };
+        cfg
+    };
+    let now = DEC_7;
+    let mut pgw = Peer::initiate(now, gy("pgw.example", 1));
+    let mut server = Peer::accept(now, gy("ocs.example", 2), Box::new(|_, _| true));
+    let mut o = ocs(small());
+    // Moves `from`'s bytes to `to`, answering requests at the OCS; returns the answers `to` got.
+    let step = |from: &mut Peer, to: &mut Peer, o: &mut Ocs| -> Vec<Vec<u8>> {
+        let bytes = from.transmit().to_vec();
+        from.clear_transmit();
+        let (mut at, mut answers) = (0, Vec::new());
+        while at < bytes.len() {
+            let m = &bytes[at..at + message_len(&bytes[at..]).unwrap()];
+            at += m.len();
+            match to.handle_message(now, m).unwrap() {
+                Incoming::Request(req) => {
+                    let reply = o.handle_request(now, &req);
+                    to.send_answer(req.ids(), &reply);
+                }
+                Incoming::Answer { packet, token, .. } => {
+                    assert_eq!(token, 7);
+                    answers.push(packet.message().to_vec());
+                }
+                _ => {}
+            }
+        }
+        answers
+    };
+    step(&mut pgw, &mut server, &mut o); // CER
+    step(&mut server, &mut pgw, &mut o); // CEA
+    assert!(pgw.is_open() && server.is_open());
+
+    let ccr = Pgw::new(SESSION).ccr_bytes(rt::INITIAL, 0, None);
+    let msg = crate::wire::diameter::EmitFn(|ids, w: &mut crate::wire::diameter::Writer<'_>| {
+        let p = Packet::new_checked(&ccr[..]).unwrap();
+        CreditControlRequest::parse(&p).unwrap().write(ids, w)
+    });
+    pgw.send_request(now, 7, &msg).unwrap();
+    assert!(step(&mut pgw, &mut server, &mut o).is_empty());
+    let answers = step(&mut server, &mut pgw, &mut o);
+    let cca = CreditControlAnswer::parse(&Packet::new_checked(&answers[0][..]).unwrap()).unwrap();
+    assert_eq!(cca.result_code, 2001);
+    assert_eq!(cca.origin_host, "ocs.example");
+    assert_eq!(o.open_sessions(), 1);
 }
 
 #[test]
