@@ -1,11 +1,12 @@
 //! Criterion benches of the pieces on the hot path of a load run: codec decode and
-//! encode on the reference captures' bytes, one Milenage/KASME vector, and a histogram record.
+//! encode on the reference captures' bytes (and Gy CCR encode / CCA decode on built messages), one Milenage/KASME vector, and a histogram record.
 //! Figures go in closing notes, never into assertions.
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use roamsim::wire::capture;
-use roamsim::wire::diameter::{Emit, Packet};
+use roamsim::wire::diameter::{Emit, Ids, Packet, Repeated};
 use roamsim::wire::gtpv2;
+use roamsim::wire::gy;
 use roamsim::wire::s6a;
 
 fn diameter(c: &mut Criterion) {
@@ -31,6 +32,81 @@ fn diameter(c: &mut Criterion) {
         b.iter(|| {
             buf.clear();
             black_box(parsed.emit_to(p.ids(), &mut buf))
+        })
+    });
+}
+
+fn gy(c: &mut Criterion) {
+    use gy::codes::{final_unit_action, rat_type, reporting_reason, request_type};
+    let subs = [
+        gy::SubscriptionId::imsi("310410000100000"),
+        gy::SubscriptionId::msisdn("14155550100"),
+    ];
+    let used = [gy::Mscc {
+        requested: Some(gy::ServiceUnit::default()),
+        used: Some(gy::ServiceUnit::total(8_000_000)),
+        rating_group: Some(100),
+        reporting_reason: Some(reporting_reason::THRESHOLD),
+        ..gy::Mscc::default()
+    }];
+    let ccr = gy::CreditControlRequest {
+        session_id: "pgw.epc.mnc410.mcc310.3gppnetwork.org;1700000000;7",
+        origin_host: "pgw.epc.mnc410.mcc310.3gppnetwork.org",
+        origin_realm: "epc.mnc410.mcc310.3gppnetwork.org",
+        destination_realm: "epc.mnc410.mcc310.3gppnetwork.org",
+        destination_host: None,
+        service_context_id: gy::codes::SERVICE_CONTEXT_PS,
+        request_type: request_type::UPDATE,
+        request_number: 1,
+        origin_state_id: None,
+        subscription_ids: Repeated::from_slice(&subs),
+        termination_cause: None,
+        multiple_services_indicator: None,
+        mscc: Repeated::from_slice(&used),
+        ps_information: Some(gy::PsInformation {
+            charging_id: Some(7),
+            sgsn_mcc_mnc: Some("20801"),
+            rat_type: Some(rat_type::EUTRAN),
+            ..gy::PsInformation::default()
+        }),
+    };
+    let mut buf = Vec::with_capacity(1024);
+    let len = ccr.emit_to(Ids::default(), &mut buf);
+    c.bench_function(&format!("gy encode CCR-U ({len} B)"), |b| {
+        b.iter(|| {
+            buf.clear();
+            black_box(black_box(&ccr).emit_to(Ids::default(), &mut buf))
+        })
+    });
+    let grant = [gy::Mscc {
+        granted: Some(gy::ServiceUnit::total(10_000_000)),
+        rating_group: Some(100),
+        validity_time: Some(3600),
+        result_code: Some(2001),
+        final_unit: Some(gy::FinalUnitIndication {
+            action: final_unit_action::TERMINATE,
+        }),
+        volume_quota_threshold: Some(2_000_000),
+        ..gy::Mscc::default()
+    }];
+    let cca = gy::CreditControlAnswer {
+        session_id: ccr.session_id,
+        result_code: 2001,
+        origin_host: "ocs.epc.mnc410.mcc310.3gppnetwork.org",
+        origin_realm: ccr.origin_realm,
+        request_type: request_type::UPDATE,
+        request_number: 1,
+        mscc: Repeated::from_slice(&grant),
+        failure_handling: Some(gy::codes::failure_handling::RETRY_AND_TERMINATE),
+        error_message: None,
+    };
+    let mut bytes = Vec::new();
+    cca.emit_to(Ids::default(), &mut bytes);
+    c.bench_function(&format!("gy decode CCA-U ({} B)", bytes.len()), |b| {
+        b.iter(|| {
+            let p = Packet::new_checked(black_box(&bytes[..])).unwrap();
+            let a = gy::CreditControlAnswer::parse(&p).unwrap();
+            black_box(a.mscc.iter().next().and_then(|m| m.granted))
         })
     });
 }
@@ -142,6 +218,7 @@ fn state_journal(c: &mut Criterion) {
 criterion_group!(
     benches,
     diameter,
+    gy,
     gtp,
     aka,
     histogram,

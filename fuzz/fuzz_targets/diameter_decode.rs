@@ -1,4 +1,4 @@
-//! Fuzzes the Diameter and S6a decoders (RFC 6733, TS 29.272): any bytes as a `Packet`, every
+//! Fuzzes the Diameter, S6a and Gy decoders (RFC 6733, TS 29.272, RFC 4006): any bytes as a `Packet`, every
 //! AVP walked recursively, and the input re-labelled as each command roamsim models so that every
 //! `Repr` parser sees it. Whatever parses must re-emit into something that parses again, and
 //! emitting that a second time must give the same bytes.
@@ -9,10 +9,11 @@
 
 use libfuzzer_sys::fuzz_target;
 use roamsim::wire::diameter::codes::{app, command, flags};
-use roamsim::wire::diameter::{AvpIter, Emit, ErrorAnswer, Packet};
+use roamsim::wire::diameter::{AvpIter, Emit, ErrorAnswer, Ids, Packet};
+use roamsim::wire::gy::{self, CreditControlAnswer, CreditControlRequest};
 use roamsim::wire::s6a::Message;
 
-const COMMANDS: [(u32, u32); 7] = [
+const COMMANDS: [(u32, u32); 8] = [
     (command::CAPABILITIES_EXCHANGE, app::COMMON),
     (command::DEVICE_WATCHDOG, app::COMMON),
     (command::DISCONNECT_PEER, app::COMMON),
@@ -20,6 +21,7 @@ const COMMANDS: [(u32, u32); 7] = [
     (command::UPDATE_LOCATION, app::S6A),
     (command::CANCEL_LOCATION, app::S6A),
     (command::PURGE_UE, app::S6A),
+    (gy::codes::CREDIT_CONTROL, gy::codes::APPLICATION_ID),
 ];
 
 fn walk(avps: AvpIter<'_>, depth: usize) {
@@ -31,11 +33,34 @@ fn walk(avps: AvpIter<'_>, depth: usize) {
     }
 }
 
+fn emitted(m: &impl Emit, ids: Ids) -> Vec<u8> {
+    let mut out = vec![0; m.buffer_len()];
+    assert_eq!(m.emit(ids, &mut out), out.len(), "buffer_len == emitted length");
+    out
+}
+
+/// A CCR or CCA that parses re-emits into one that parses and emits the same bytes again.
+fn check_gy(p: &Packet<&[u8]>) -> Option<()> {
+    let gy_once = |p: &Packet<&[u8]>| {
+        if p.is_request() {
+            CreditControlRequest::parse(p).map(|m| emitted(&m, p.ids()))
+        } else {
+            CreditControlAnswer::parse(p).map(|m| emitted(&m, p.ids()))
+        }
+    };
+    let first = gy_once(p).ok()?;
+    let q = Packet::new_checked(&first[..]).expect("emitted CCR/CCA is well formed");
+    let second = gy_once(&q).expect("emitted CCR/CCA parses");
+    assert_eq!(first, second, "emit(parse(emit(m))) == emit(m)");
+    Some(())
+}
+
 fn check(data: &[u8]) {
     let Ok(p) = Packet::new_checked(data) else {
         return;
     };
     walk(p.avps(), 0);
+    check_gy(&p);
     if let Ok(e) = ErrorAnswer::parse(&p) {
         let mut out = Vec::new();
         e.emit_to(p.ids(), &mut out);

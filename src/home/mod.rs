@@ -6,6 +6,7 @@
 pub mod charging;
 mod core;
 pub mod hss;
+pub mod ocs;
 pub mod pgw;
 pub mod s6a;
 pub mod s8;

@@ -175,6 +175,24 @@ pub fn tshark_problems(path: &std::path::Path, decode_as: &[&str]) -> Option<Vec
     )
 }
 
+/// tshark fields for every frame of `path`, one line per frame, or `None` without tshark.
+pub fn tshark_fields(path: &std::path::Path, fields: &[&str]) -> Option<Vec<String>> {
+    let mut cmd = std::process::Command::new("tshark");
+    cmd.arg("-r")
+        .arg(path)
+        .args(["-T", "fields", "-E", "separator=|"]);
+    for f in fields {
+        cmd.args(["-e", f]);
+    }
+    let out = cmd.output().ok()?;
+    Some(
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(String::from)
+            .collect(),
+    )
+}
+
 #[test]
 fn reference_captures_are_clean_and_rewritten_frames_stay_clean() {
     let frames = payloads("gtpv2-udp.pcap");

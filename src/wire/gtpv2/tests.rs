@@ -482,24 +482,6 @@ fn temp_pcap(tag: &str) -> std::path::PathBuf {
     std::env::temp_dir().join(format!("roamsim-gtpv2-{tag}-{}.pcap", std::process::id()))
 }
 
-/// tshark fields for every frame of `path`, one line per frame, or `None` without tshark.
-fn tshark_fields(path: &std::path::Path, fields: &[&str]) -> Option<Vec<String>> {
-    let mut cmd = std::process::Command::new("tshark");
-    cmd.arg("-r")
-        .arg(path)
-        .args(["-T", "fields", "-E", "separator=|"]);
-    for f in fields {
-        cmd.args(["-e", f]);
-    }
-    let out = cmd.output().ok()?;
-    Some(
-        String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .map(String::from)
-            .collect(),
-    )
-}
-
 #[test]
 fn tshark_decodes_emitted_messages_clean() {
     let mut msgs: Vec<Vec<u8>> = Vec::new();
@@ -532,7 +514,7 @@ fn tshark_decodes_emitted_messages_clean() {
         "gtpv2.bearer_qos_gbr_down",
         "gtpv2.pdn_addr_and_prefix.ipv6",
     ];
-    let lines = tshark_fields(&path, &fields).unwrap();
+    let lines = capture::tshark_fields(&path, &fields).unwrap();
     let _ = std::fs::remove_file(&path);
     assert_eq!(lines.len(), 24, "{lines:?}");
     assert_eq!(lines[2], "32|0x000002|||||0.0.0.0||internet|0|");
