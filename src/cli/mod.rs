@@ -6,6 +6,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+mod hints;
 pub mod ipx;
 pub mod link;
 pub mod progress;

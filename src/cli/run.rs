@@ -16,10 +16,6 @@ use crate::engine::load::linkshim::LinkPlan;
 use crate::engine::load::{RunConfig, Target};
 use crate::model::slo::SloSpec;
 
-// Declared here, next to its one caller (`execute`), rather than in `cli/mod.rs`.
-#[path = "hints.rs"]
-mod hints;
-
 /// Load flags shared by `run` and `load`.
 #[derive(Debug, Clone, Args)]
 pub struct LoadFlags {
@@ -417,7 +413,7 @@ fn execute(mut cfg: RunConfig, flags: &LoadFlags) -> anyhow::Result<Exit> {
         println!("{}", transport_line(t, &outcome.core_s6a));
     }
     println!("results: {}", outcome.dir.display());
-    hints::hints(&outcome.summary)
+    super::hints::hints(&outcome.summary)
         .iter()
         .for_each(|h| eprintln!("roamsim: {h}"));
     Ok(match outcome.summary.verdict {

@@ -170,11 +170,28 @@ impl Network for SocketNet {
             }
             self.turn(vn, None)?;
         }
+        let waiting: Vec<String> = vn
+            .mmes()
+            .into_iter()
+            .filter(|m| !m.open)
+            .map(|m| m.host)
+            .collect();
+        let shown = waiting
+            .iter()
+            .take(3)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", ");
         Err(io::Error::new(
             io::ErrorKind::TimedOut,
             format!(
-                "the HSS at {} did not accept every MME within {limit:?}",
-                self.s6a
+                "the HSS at {} did not accept every MME within {limit:?} ({} of them still waiting: {shown}{}); \
+                 an HSS answers CER from a peer it does not know with 3010 DIAMETER_UNKNOWN_PEER: \
+                 add the MMEs' realms to its peer list (roamsim serve: [home.peers] or --allow-any-peer), \
+                 or give them a realm it knows with --origin-realm",
+                self.s6a,
+                waiting.len(),
+                if waiting.len() > 3 { ", ..." } else { "" }
             ),
         ))
     }
