@@ -271,6 +271,20 @@ fn bad_flags_and_slos_are_usage_errors() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2), "{out:?}");
     assert!(String::from_utf8_lossy(&out.stderr).contains("--local-ip 192.0.2.1"));
+    // A results folder that cannot be written: named, exit 2, nothing run.
+    let out = roamsim()
+        .args([
+            "run",
+            "--virtual",
+            "--duration",
+            "1s",
+            "--out",
+            "/proc/roamsim-results",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--out /proc/roamsim-results"));
     let dir = out_dir("slo");
     let (code, _) = run(&[
         "run",

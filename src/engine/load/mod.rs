@@ -135,7 +135,7 @@ pub fn run(mut cfg: RunConfig, stop: Arc<AtomicBool>) -> anyhow::Result<RunOutco
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("results").join(&id));
-    std::fs::create_dir_all(&dir).with_context(|| format!("create {}", dir.display()))?;
+    writable_results(&dir)?;
     let mut observers = std::mem::take(&mut cfg.observers);
     let _server = match cfg.metrics {
         Some(addr) => {
@@ -208,6 +208,22 @@ pub fn run(mut cfg: RunConfig, stop: Arc<AtomicBool>) -> anyhow::Result<RunOutco
 }
 
 /// Writes every report, charts read back from the `intervals.hlog` just written.
+/// Creates the results folder and proves a file can be written in it, before any load starts:
+/// a folder the run cannot write to is the user's to fix (exit 2), named.
+fn writable_results(dir: &Path) -> anyhow::Result<()> {
+    let probe = dir.join(".roamsim-write-check");
+    std::fs::create_dir_all(dir)
+        .and_then(|()| std::fs::write(&probe, b"roamsim"))
+        .and_then(|()| std::fs::remove_file(&probe))
+        .map_err(|e| {
+            crate::model::InvalidInput(format!(
+                "--out {}: the results cannot be written there: {e}",
+                dir.display()
+            ))
+        })?;
+    Ok(())
+}
+
 fn write_all(dir: &Path, summary: &Summary) -> anyhow::Result<()> {
     let hlog_path = dir.join("intervals.hlog");
     let hlog = std::fs::read(&hlog_path)
