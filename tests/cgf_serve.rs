@@ -4,12 +4,10 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::net::{SocketAddr, UdpSocket};
-use std::process::Stdio;
+use std::net::UdpSocket;
 use std::time::{Duration, Instant};
 
-use common::roamsim;
+use common::Serve;
 use roamsim::model::Micros;
 use roamsim::proto::gtpprime::{Cdf, CdfConfig};
 use roamsim::wire::cdr::file::parse_file;
@@ -19,32 +17,8 @@ use roamsim::wire::cdr::{example, GwRecord, RecordKind};
 fn serve_cgf_acknowledges_and_files_every_cdr_once() {
     let dir = std::env::temp_dir().join(format!("roamsim-cgf-serve-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    let mut serve = roamsim()
-        .args([
-            "serve",
-            "--s6a",
-            "127.0.0.1:0",
-            "--s8",
-            "127.0.0.1:0",
-            "--duration",
-            "60s",
-        ])
-        .args(["--cgf", "127.0.0.1:0", "--cgf-dir", dir.to_str().unwrap()])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(serve.stdout.take().unwrap()).lines();
-    let cgf: SocketAddr = loop {
-        let l = lines.next().expect("serve exited early").unwrap();
-        if let Some(a) = l.strip_prefix("cgf listening on ") {
-            break a.parse().unwrap();
-        }
-    };
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = tx.send(lines.map_while(Result::ok).collect::<Vec<_>>());
-    });
+    let serve = Serve::start(&["--cgf", "127.0.0.1:0", "--cgf-dir", dir.to_str().unwrap()]);
+    let cgf = serve.cgf.expect("serve printed the CGF's address");
 
     let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
     socket
@@ -79,13 +53,7 @@ fn serve_cgf_acknowledges_and_files_every_cdr_once() {
     }
 
     // SIGTERM: the CGF closes its open file and reports what it stored.
-    let pid = serve.id().to_string();
-    std::process::Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .unwrap();
-    assert!(serve.wait().unwrap().success());
-    let report = rx.recv_timeout(Duration::from_secs(10)).unwrap().join("\n");
+    let report = serve.stop();
     assert!(
         report.contains("cgf requests ") && report.contains(&format!(" stored {N} ")),
         "{report}"

@@ -53,6 +53,8 @@ pub struct Serve {
     pub child: Child,
     pub s6a: SocketAddr,
     pub s8: SocketAddr,
+    /// The CGF's address, when `extra` has `--cgf`.
+    pub cgf: Option<SocketAddr>,
     /// What serve printed before its addresses (e.g. the `transport: ...` line).
     pub banner: Vec<String>,
 }
@@ -77,10 +79,11 @@ impl Serve {
             .expect("spawn roamsim serve");
         let stdout = child.stdout.take().expect("stdout");
         let mut lines = BufReader::new(stdout).lines();
-        let (mut s6a, mut s8) = (None, None);
+        let (mut s6a, mut s8, mut cgf) = (None, None, None);
+        let want_cgf = extra.contains(&"--cgf");
         let mut banner = Vec::new();
         let deadline = Instant::now() + Duration::from_secs(20);
-        while s6a.is_none() || s8.is_none() {
+        while s6a.is_none() || s8.is_none() || (want_cgf && cgf.is_none()) {
             assert!(
                 Instant::now() < deadline,
                 "serve did not report its sockets"
@@ -90,6 +93,8 @@ impl Serve {
                 s6a = Some(a.parse().unwrap());
             } else if let Some(a) = line.strip_prefix("s8 listening on ") {
                 s8 = Some(a.parse().unwrap());
+            } else if let Some(a) = line.strip_prefix("cgf listening on ") {
+                cgf = Some(a.parse().unwrap());
             } else {
                 banner.push(line);
             }
@@ -105,6 +110,7 @@ impl Serve {
             child,
             s6a: s6a.unwrap(),
             s8: s8.unwrap(),
+            cgf,
             banner,
         }
     }

@@ -488,13 +488,19 @@ impl Store {
             let host: Option<String> = r.get(2).map_err(&e)?;
             let realm: Option<String> = r.get(3).map_err(&e)?;
             if let (Some(host), Some(realm)) = (host, realm) {
-                let next = mmes.len() as u32;
-                let i = *mmes.entry((host, realm)).or_insert(next);
-                if i == next {
-                    let (host, realm) =
-                        mmes.iter().find(|e| *e.1 == i).expect("inserted").0.clone();
-                    out.mmes.push(PeerRef { host, realm });
-                }
+                let key = (host, realm);
+                let i = match mmes.get(&key) {
+                    Some(&i) => i,
+                    None => {
+                        let i = out.mmes.len() as u32;
+                        out.mmes.push(PeerRef {
+                            host: key.0.clone(),
+                            realm: key.1.clone(),
+                        });
+                        mmes.insert(key, i);
+                        i
+                    }
+                };
                 out.registrations.push((imsi, i));
             }
         }
@@ -606,8 +612,19 @@ impl Store {
         let Some(d) = self.directory(profile)? else {
             return Ok(0);
         };
-        let restored = self.restored()?;
-        let mut sqn: std::collections::HashMap<Imsi, u64> = restored.sqn.into_iter().collect();
+        let e = sql(&self.db_path, "read the SQNs");
+        let mut st = self
+            .db
+            .prepare("select imsi, sqn from hss where sqn > 0")
+            .map_err(&e)?;
+        let mut sqn: std::collections::HashMap<Imsi, u64> = st
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))
+            .map_err(&e)?
+            .filter_map(|r| {
+                let (imsi, v) = r.ok()?;
+                Some((imsi.parse().ok()?, v as u64))
+            })
+            .collect();
         for i in 0..d.len() {
             let s = d.get(SubscriberId(i as u32)).expect("below len");
             each(&s, sqn.remove(&s.imsi).unwrap_or(0))

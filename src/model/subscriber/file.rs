@@ -205,6 +205,11 @@ impl Rows {
 
 /// Reads and checks a subscriber file (and its manifest, when one lies beside it).
 pub(super) fn read(profile: &Profile, path: &Path) -> Result<Rows, FileErrors> {
+    read_checked(profile, path).map(|(rows, _)| rows)
+}
+
+/// As [`read`], with the hash the manifest gave (and the file matched), if there was one.
+fn read_checked(profile: &Profile, path: &Path) -> Result<(Rows, Option<String>), FileErrors> {
     let name = path.display().to_string();
     let cannot = |e: std::io::Error| FileErrors::one(&name, 0, None, format!("cannot read: {e}"));
     let file = std::fs::File::open(path).map_err(cannot)?;
@@ -213,14 +218,13 @@ pub(super) fn read(profile: &Profile, path: &Path) -> Result<Rows, FileErrors> {
     // A row takes at least 82 bytes of text: reserving for that many never regrows the table
     // (a regrow would hold the old and the new copy at once), and pages never written cost nothing.
     let capacity = (size / 82) as usize + 1;
-    read_from(profile, &name, file, manifest.as_deref(), capacity)
+    let rows = read_from(profile, &name, file, manifest.as_deref(), capacity)?;
+    Ok((rows, manifest))
 }
 
 /// Checks a subscriber file without keeping it: what `roamsim subscribers check` does.
 pub fn check(profile: &Profile, path: &Path) -> Result<CheckReport, FileErrors> {
-    let name = path.display().to_string();
-    let manifest = read_manifest(path, &name)?;
-    let rows = read(profile, path)?;
+    let (rows, manifest) = read_checked(profile, path)?;
     Ok(CheckReport {
         subscribers: rows.len(),
         home_plmns: rows.plmns,
