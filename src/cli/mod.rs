@@ -268,6 +268,15 @@ fn serve(args: &ServeArgs) -> anyhow::Result<Exit> {
     };
     let transport = resolve_transport(args.transport, &profile)?;
     let localhost = std::net::Ipv4Addr::LOCALHOST.into();
+    // Every subscriber with the persona a `run` of this profile would give it, for the
+    // traffic its sessions carry.
+    let population = crate::model::population::Population::new(
+        &profile,
+        directory.clone(),
+        "profile",
+        Some(directory.len() as u64),
+    )
+    .map_err(|e| config_error(e.to_string()))?;
     let cfg = ServeConfig {
         profile,
         directory,
@@ -282,6 +291,7 @@ fn serve(args: &ServeArgs) -> anyhow::Result<Exit> {
         s8_rate_hint: 10_000.0,
         state: opened.as_ref().map(|o| o.handle.clone()),
         cgf: args.cgf.map(|a| (a, args.cgf_dir.clone())),
+        population: Some(Arc::new(population)),
     };
     let stop = stop_flag()?;
     let report = crate::engine::serve::run(cfg, &stop, |s6a, s8, cgf| {

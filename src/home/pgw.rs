@@ -28,6 +28,8 @@ use std::sync::Arc;
 use crate::model::config::PgwConfig;
 use crate::model::ids::{Imsi, Msisdn, Plmn};
 use crate::model::net::Ipv4Net;
+use crate::model::population::Population;
+use crate::model::usage::{SessionRates, UsageModel};
 use crate::model::Micros;
 
 /// GTPv2 Cause 16, Request accepted.
@@ -84,6 +86,8 @@ pub struct CreateSessionRequest<'a> {
     pub ebi: u8,
     /// S5/S8-U SGW F-TEID of the default bearer.
     pub sgw_user: Fteid,
+    /// RAT Type IE (TS 29.274 §8.17; 6 is EUTRAN).
+    pub rat_type: u8,
 }
 
 /// What a Create Session Response carries besides Cause 16.
@@ -157,7 +161,16 @@ pub struct Session {
     pub serving_network: Plmn,
     /// When it was created.
     pub start_us: Micros,
+    /// RAT Type at creation (TS 29.274 §8.17; 6 is EUTRAN). Not kept by the state store: a
+    /// restored session reads EUTRAN.
+    pub rat_type: u8,
+    /// The traffic it carries (`model::usage`): drawn at creation from the subscriber's persona
+    /// and the Charging ID, recomputed the same way when a session is restored.
+    pub rates: SessionRates,
 }
+
+/// RAT Type EUTRAN (TS 29.274 §8.17).
+pub const RAT_EUTRAN: u8 = 6;
 
 /// Start or stop of a charging record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -356,6 +369,11 @@ pub struct Pgw {
     counters: PgwCounters,
     /// Changes of the sessions, when tracked (`serve --state`).
     changes: Option<Vec<Change>>,
+    /// The traffic model the sessions' volumes come from.
+    usage: UsageModel,
+    /// Who is who: the persona of a roamer, for its traffic (`None`: every subscriber gets the
+    /// share-weighted mean persona).
+    personas: Option<Arc<Population>>,
 }
 
 impl Pgw {
@@ -376,7 +394,26 @@ impl Pgw {
             cdr_limit: DEFAULT_CDR_QUEUE_LIMIT,
             counters: PgwCounters::default(),
             changes: None,
+            usage: UsageModel::from_profile(&crate::model::config::Profile::embedded_default()),
+            personas: None,
         }
+    }
+
+    /// The traffic model of the sessions (by default the embedded profile's, with every
+    /// subscriber at the share-weighted mean): `usage` and, when known, the population that
+    /// says each subscriber's persona.
+    pub fn set_usage(&mut self, usage: UsageModel, personas: Option<Arc<Population>>) {
+        self.usage = usage;
+        self.personas = personas;
+    }
+
+    /// The rates of `imsi`'s session `charging_id`.
+    fn rates_for(&self, imsi: Imsi, charging_id: u32) -> SessionRates {
+        let persona = self
+            .personas
+            .as_ref()
+            .and_then(|p| p.roamer_of_imsi(imsi).map(|r| p.persona_of(r)));
+        self.usage.rates(persona, imsi, charging_id)
     }
 
     /// From now on, record every session created, modified or released for
@@ -424,7 +461,15 @@ impl Pgw {
             self.next_teid = self.next_teid.max(teid + 1);
             self.next_charging_id = self.next_charging_id.max(s.charging_id.wrapping_add(1));
             self.by_bearer.insert((s.imsi, s.ebi), *teid);
-            self.sessions.insert(*teid, Session { apn, ..s.clone() });
+            let rates = self.rates_for(s.imsi, s.charging_id);
+            self.sessions.insert(
+                *teid,
+                Session {
+                    apn,
+                    rates,
+                    ..s.clone()
+                },
+            );
             restored += 1;
         }
         self.pool.reserve(&mut used);
@@ -544,6 +589,8 @@ impl Pgw {
             pgw_user_teid: teid | USER_TEID_BIT,
             serving_network: req.serving_network,
             start_us: now,
+            rat_type: req.rat_type,
+            rates: self.rates_for(req.imsi, charging_id),
         };
         self.push_cdr(cdr(&session, CdrKind::Start, None));
         self.by_bearer.insert((session.imsi, session.ebi), teid);

@@ -657,6 +657,7 @@ fn csr_model<'b>(
         sgw_control,
         ebi: bearer.ebi,
         sgw_user,
+        rat_type: req.rat_type,
     })
 }
 

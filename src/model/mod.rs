@@ -18,6 +18,7 @@ pub mod subscriber;
 pub mod time;
 pub mod transport;
 pub mod units;
+pub mod usage;
 
 pub use ids::{Imei, Imsi, Msisdn, Plmn};
 pub use procedure::{Outcome, Procedure};

@@ -68,6 +68,11 @@ pub struct PersonaConfig {
     /// Type Allocation Code (8 digits) of the persona's devices' IMEIs.
     #[serde(default = "default_tac")]
     pub imei_tac: u32,
+    /// Octets per second of connected time, up and down, with a per-session spread
+    /// (`data = { uplink = 400, downlink = 4000, spread = 0.5 }`): what the charging records
+    /// and credit control report (see [`super::usage`]).
+    #[serde(default)]
+    pub data: super::usage::DataUsage,
 }
 
 fn default_tac() -> u32 {
@@ -184,6 +189,7 @@ impl PersonaConfig {
         if !(10_000_000..=99_999_999).contains(&self.imei_tac) {
             return Err(format!("imei_tac {} is not 8 digits", self.imei_tac));
         }
+        self.data.check()?;
         if self.anomaly == Some(Anomaly::NoAgreement) && self.visited.is_empty() {
             return Err("a no_agreement persona needs `visited` (PLMNs without agreement)".into());
         }
@@ -204,6 +210,7 @@ pub fn default_personas() -> Vec<PersonaConfig> {
         data_sessions_per_hour: data,
         visited: Vec::new(),
         imei_tac: tac,
+        data: super::usage::DataUsage::default(),
     };
     vec![
         p(

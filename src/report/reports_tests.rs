@@ -234,6 +234,7 @@ fn persona(name: &str, mean_attached_s: Option<f64>, lu: f64) -> PersonaConfig {
         data_sessions_per_hour: 0.0,
         visited: Vec::new(),
         imei_tac: 35_209_900,
+        data: Default::default(),
     }
 }
 

@@ -387,6 +387,7 @@ fn run_sockets(
                 s8_rate_hint: 2.0 * cfg.rate / cfg.shards as f64,
                 state: cfg.state.clone(),
                 cgf: None,
+                population: Some(population.clone()),
             };
             (unbound, unbound, Some(core))
         }

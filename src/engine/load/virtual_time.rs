@@ -223,7 +223,6 @@ impl VirtualRun {
             derive_seed(opts.seed, 0x5653),
         );
         let drain = cfg.procedure_timeout_us + Micros::from_secs(1);
-        let vn = VisitedNetwork::new(Micros::ZERO, cfg, population);
         let settings = HomeSettings {
             host_ip: "10.0.0.3".parse().expect("literal"),
             boot: 1,
@@ -231,7 +230,9 @@ impl VirtualRun {
             allow_any_peer: false,
             seed: opts.seed,
             pgw: PgwServiceConfig::default(),
+            population: Some(population.clone()),
         };
+        let vn = VisitedNetwork::new(Micros::ZERO, cfg, population);
         let mut home = HomeCore::new(&profile, directory, &settings);
         // One simulated connection per MME instance, opened at time 0: connection i is MME i's.
         for i in 0..vn.mme_count() {

@@ -75,6 +75,9 @@ pub struct ServeConfig {
     /// Run a CGF (billing mediation) on GTP' at this address, writing its CDR files into
     /// the folder (`serve --cgf ADDR:PORT --cgf-dir DIR`).
     pub cgf: Option<(SocketAddr, PathBuf)>,
+    /// The roamers, for their personas' traffic in the charging records; `None`: every
+    /// subscriber at the share-weighted mean persona.
+    pub population: Option<std::sync::Arc<crate::model::population::Population>>,
 }
 
 /// What the core answered, printed when `serve` stops.
@@ -267,6 +270,7 @@ impl Server {
                     ..d
                 }
             },
+            population: cfg.population.clone(),
         };
         let cgf = match &cfg.cgf {
             Some((addr, dir)) => {

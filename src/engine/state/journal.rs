@@ -304,6 +304,8 @@ fn decode(payload: &[u8]) -> Result<Change, Bad> {
                 pgw_user_teid: c.u32()?,
                 serving_network: Plmn::from_tbcd(c.take()?).map_err(|_| Bad)?,
                 start_us: Micros(c.u64()?),
+                rat_type: crate::home::pgw::RAT_EUTRAN,
+                rates: Default::default(),
             };
             Change::Session { teid, session }
         }
@@ -430,6 +432,8 @@ mod tests {
             pgw_user_teid: 0x8000_0001,
             serving_network: "208-01".parse().unwrap(),
             start_us: Micros(123),
+            rat_type: crate::home::pgw::RAT_EUTRAN,
+            rates: Default::default(),
         };
         vec![
             Change::Sqn {

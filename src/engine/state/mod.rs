@@ -655,6 +655,8 @@ fn session_row(r: &rusqlite::Row<'_>) -> Option<(u32, Session)> {
         pgw_user_teid: r.get(11).ok()?,
         serving_network: r.get::<_, String>(12).ok()?.parse::<Plmn>().ok()?,
         start_us: Micros(r.get::<_, i64>(13).ok()? as u64),
+        rat_type: crate::home::pgw::RAT_EUTRAN,
+        rates: Default::default(),
     };
     Some((r.get(0).ok()?, s))
 }

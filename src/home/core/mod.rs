@@ -44,6 +44,9 @@ pub struct HomeSettings {
     pub seed: u64,
     /// The PGW front's settings (duplicate cache, CDR bound).
     pub pgw: PgwServiceConfig,
+    /// The roamers, for their personas' traffic (`model::usage`); `None`: every subscriber
+    /// at the share-weighted mean.
+    pub population: Option<std::sync::Arc<crate::model::population::Population>>,
 }
 
 /// The HSS and the PGW of one home network, without sockets or clock.
@@ -71,10 +74,12 @@ impl HomeCore {
             settings.allow_any_peer || profile.home.peers.allow_any,
             settings.seed,
         );
-        HomeCore {
-            s6a,
-            pgw: PgwService::new(profile, settings.recovery, settings.pgw.clone()),
-        }
+        let mut pgw = PgwService::new(profile, settings.recovery, settings.pgw.clone());
+        pgw.pgw_mut().set_usage(
+            crate::model::usage::UsageModel::from_profile(profile),
+            settings.population.clone(),
+        );
+        HomeCore { s6a, pgw }
     }
 
     /// The HSS's side: its Diameter connections.

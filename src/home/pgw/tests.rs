@@ -17,6 +17,7 @@ fn req(imsi: &str, apn: &'static str) -> CreateSessionRequest<'static> {
         sgw_control: sgw(0x1111),
         ebi: 5,
         sgw_user: sgw(0x2222),
+        rat_type: RAT_EUTRAN,
     }
 }
 

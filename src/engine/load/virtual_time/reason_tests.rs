@@ -21,6 +21,7 @@ impl VirtualRun {
             allow_any_peer: false,
             seed,
             pgw: PgwServiceConfig::default(),
+            population: None,
         };
         let mut home = HomeCore::new(&other, Directory::from_profile(&other), &settings);
         for _ in 0..self.vn.mme_count() {
