@@ -117,9 +117,6 @@ pub struct ServeArgs {
     /// Accept any Diameter peer, not only the Origin-Hosts/realms configured in the profile.
     #[arg(long)]
     pub allow_any_peer: bool,
-    /// Write charging records (one JSON object per line) to this file.
-    #[arg(long, value_name = "FILE")]
-    pub cdr: Option<PathBuf>,
     /// Stop by itself after this long (e.g. `30s`); runs until Ctrl-C/SIGTERM when absent.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration_arg)]
     pub duration: Option<std::time::Duration>,
@@ -128,7 +125,8 @@ pub struct ServeArgs {
     #[arg(long, value_name = "DIR")]
     pub state: Option<PathBuf>,
     /// Run a CGF (billing mediation) on GTP' (TS 32.295) at this UDP address: a PGW's or SGW's
-    /// CDRs are deduplicated, acknowledged and written as TS 32.297 CDR files.
+    /// CDRs are deduplicated, acknowledged and written as TS 32.297 CDR files. The core's own
+    /// PGW sends its PGW-CDRs there too (spool: `DIR/pgw.spool`).
     #[arg(long, value_name = "ADDR:PORT")]
     pub cgf: Option<SocketAddr>,
     /// Folder of the CGF's CDR files.
@@ -284,13 +282,18 @@ fn serve(args: &ServeArgs) -> anyhow::Result<Exit> {
         transport,
         s8: args.s8,
         allow_any_peer: args.allow_any_peer,
-        cdr: args.cdr.clone(),
         duration: args.duration,
         // Sized for 10k new S8 requests/s (about 10 MB of tables): a `load` up to that rate
         // never waits for the duplicate cache to double; beyond it, it doubles as it must.
         s8_rate_hint: 10_000.0,
         state: opened.as_ref().map(|o| o.handle.clone()),
         cgf: args.cgf.map(|a| (a, args.cgf_dir.clone())),
+        charging: args.cgf.map(|_| crate::engine::serve::PgwCharging {
+            cgfs: Vec::new(),
+            spool: Some(args.cgf_dir.join("pgw.spool")),
+            node_id: "pgw".into(),
+            epoch_unix_us: crate::engine::serve::unix_now_us(),
+        }),
         population: Some(Arc::new(population)),
     };
     let stop = stop_flag()?;

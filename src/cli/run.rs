@@ -78,6 +78,11 @@ pub struct LoadFlags {
     /// starts its embedded HSS on the same transport.
     #[arg(long, value_name = "NAME", value_parser = parse_transport_arg)]
     pub transport: Option<TransportChoice>,
+    /// Send the gateways' CDRs (GTP', TS 32.295) to these CGFs instead of the embedded one,
+    /// primary first (`--cgf 10.0.0.5:3386,10.0.0.6:3386`): `run` sends its PGW's and SGW's,
+    /// `load` its SGW's (a PGW under test charges by itself).
+    #[arg(long, value_name = "ADDR:PORT[,ADDR:PORT]", value_delimiter = ',')]
+    pub cgf: Vec<SocketAddr>,
 }
 
 /// Flags of `roamsim run`.
@@ -308,6 +313,7 @@ fn resolve_with(
         metrics: flags.metrics,
         observers: Vec::new(),
         state: None,
+        cgf: flags.cgf.clone(),
     })
 }
 

@@ -16,6 +16,7 @@
 //!   microsecond, that every loop uses.
 
 pub mod bench;
+pub mod charging;
 pub mod clock;
 pub mod diameter;
 pub mod link;

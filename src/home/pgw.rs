@@ -202,6 +202,16 @@ pub struct Cdr {
     pub start_us: Micros,
     /// Session stop (`Stop` records only).
     pub stop_us: Option<Micros>,
+    /// The session's PGW control TEID (its key while it lives).
+    pub teid: u32,
+    /// The SGW's S5/S8-C address: the serving node of the PGW-CDR.
+    pub sgw: Ipv4Addr,
+    /// RAT Type.
+    pub rat_type: u8,
+    /// The traffic the session carries.
+    pub rates: SessionRates,
+    /// A stop that is not a Delete Session: a collision or the SGW's restart.
+    pub abnormal: bool,
 }
 
 /// GTPv2-C messages the PGW counts, named as in `summary.json`.
@@ -506,6 +516,11 @@ impl Pgw {
         self.sessions.len()
     }
 
+    /// Every session held, by PGW control TEID.
+    pub fn sessions(&self) -> impl Iterator<Item = (&u32, &Session)> + '_ {
+        self.sessions.iter()
+    }
+
     /// The session with this PGW control TEID.
     pub fn session(&self, control_teid: u32) -> Option<&Session> {
         self.sessions.get(&control_teid)
@@ -570,7 +585,7 @@ impl Pgw {
         // TS 29.274 §7.2.1: a request colliding with an existing PDN connection (same IMSI and
         // EPS Bearer ID) is a new session; the existing one is deleted locally first.
         if let Some(&old) = self.by_bearer.get(&(req.imsi, req.ebi)) {
-            self.remove(now, old);
+            self.remove(now, old, true);
             self.counters.replaced_on_collision += 1;
         }
         let teid = self.allocate_teid().ok_or(PgwError::NoResources)?;
@@ -592,7 +607,7 @@ impl Pgw {
             rat_type: req.rat_type,
             rates: self.rates_for(req.imsi, charging_id),
         };
-        self.push_cdr(cdr(&session, CdrKind::Start, None));
+        self.push_cdr(cdr(teid, &session, CdrKind::Start, None, false));
         self.by_bearer.insert((session.imsi, session.ebi), teid);
         self.sessions.insert(teid, session);
         self.record_session(teid);
@@ -642,14 +657,15 @@ impl Pgw {
         self.counted(PgwMessage::ModifyBearer, r)
     }
 
-    /// Forgets session `teid`: its address back to the pool, its stop record queued.
-    fn remove(&mut self, now: Micros, teid: u32) -> Option<Session> {
+    /// Forgets session `teid`: its address back to the pool, its stop record queued (`abnormal`:
+    /// not ended by a Delete Session).
+    fn remove(&mut self, now: Micros, teid: u32, abnormal: bool) -> Option<Session> {
         let s = self.sessions.remove(&teid)?;
         if self.by_bearer.get(&(s.imsi, s.ebi)) == Some(&teid) {
             self.by_bearer.remove(&(s.imsi, s.ebi));
         }
         self.pool.release(s.paa);
-        self.push_cdr(cdr(&s, CdrKind::Stop, Some(now)));
+        self.push_cdr(cdr(teid, &s, CdrKind::Stop, Some(now), abnormal));
         if let Some(c) = &mut self.changes {
             c.push(Change::SessionGone { teid });
         }
@@ -667,7 +683,7 @@ impl Pgw {
             .map(|(&teid, _)| teid)
             .collect();
         for &teid in &gone {
-            self.remove(now, teid);
+            self.remove(now, teid, true);
         }
         self.counters.released_on_peer_restart += gone.len() as u64;
         gone.len()
@@ -680,7 +696,7 @@ impl Pgw {
         now: Micros,
         control_teid: u32,
     ) -> Result<SessionDeleted, PgwError> {
-        let r = match self.remove(now, control_teid) {
+        let r = match self.remove(now, control_teid, false) {
             Some(s) => Ok(SessionDeleted {
                 sgw_control_teid: s.sgw_control.teid,
             }),
@@ -690,8 +706,13 @@ impl Pgw {
     }
 }
 
-fn cdr(s: &Session, kind: CdrKind, stop_us: Option<Micros>) -> Cdr {
+fn cdr(teid: u32, s: &Session, kind: CdrKind, stop_us: Option<Micros>, abnormal: bool) -> Cdr {
     Cdr {
+        teid,
+        sgw: s.sgw_control.ipv4,
+        rat_type: s.rat_type,
+        rates: s.rates,
+        abnormal,
         kind,
         imsi: s.imsi,
         msisdn: s.msisdn,

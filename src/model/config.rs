@@ -16,6 +16,10 @@ use serde::{Deserialize, Serialize};
 use super::ids::{Imsi, Msisdn, Plmn};
 use super::net::Ipv4Net;
 
+mod charging;
+
+pub use charging::{CgfSettings, ChargingConfig, Outage};
+
 /// A profile that could not be loaded: where, which field, and why.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub struct ConfigError {
@@ -139,6 +143,9 @@ pub struct Profile {
     /// Service-level objectives checked after a run (`[[slo]]`, docs/ARCHITECTURE.md §7).
     #[serde(default)]
     pub slo: Vec<super::slo::SloSpec>,
+    /// Charging: `[charging]` (offline records and their transfer, the embedded CGF).
+    #[serde(default)]
+    pub charging: ChargingConfig,
 }
 
 fn default_seed() -> u64 {
@@ -450,6 +457,9 @@ impl Profile {
     /// home PLMNs, sane QoS values, a usable address pool.
     pub fn validate(&self, file: &str) -> Result<(), ConfigError> {
         let bad = |field: String, msg: String| Err(ConfigError::invalid(file, field, msg));
+        if let Err((field, msg)) = self.charging.check() {
+            return bad(field, msg);
+        }
         let home = &self.home;
         if home.plmns.is_empty() {
             return bad(

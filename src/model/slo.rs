@@ -40,7 +40,31 @@ pub enum SloTarget {
     Procedure(Procedure),
     /// A message kind (`s6a.ulr`, ...).
     Message(MessageKind),
+    /// Offline charging's counts (`charging:lost==0`, `charging:spooled_max<10000`).
+    Charging,
+    /// Offline charging's close→acknowledgement latency (`charging.ack:p95<200ms`).
+    ChargingAck,
 }
+
+/// The counts `charging:` SLOs can name (`summary.json` `charging`).
+pub const CHARGING_COUNTS: &[&str] = &[
+    "lost",
+    "outstanding",
+    "spooled_max",
+    "generated",
+    "packets_sent",
+    "acknowledged",
+    "retransmitted",
+    "redirected",
+    "sent_possibly_duplicated",
+    "released",
+    "cancelled",
+    "spooled",
+    "replayed",
+    "stored",
+    "duplicates_dropped",
+    "dropped_while_down",
+];
 
 impl SloTarget {
     /// The name used in reports: `attach`, `s6a.ulr`.
@@ -48,6 +72,8 @@ impl SloTarget {
         match self {
             SloTarget::Procedure(p) => p.as_str(),
             SloTarget::Message(m) => m.name(),
+            SloTarget::Charging => "charging",
+            SloTarget::ChargingAck => "charging.ack",
         }
     }
 }
@@ -122,6 +148,8 @@ pub enum SloMetric {
     Timeout,
     /// Error ratio (failed / started), compared with `<` or `<=`; procedures only.
     Error,
+    /// A count of `charging` (one of [`CHARGING_COUNTS`]), compared with any operator.
+    Count(&'static str),
 }
 
 impl SloMetric {
@@ -135,6 +163,7 @@ impl SloMetric {
             SloMetric::Success => "success",
             SloMetric::Timeout => "timeout",
             SloMetric::Error => "error",
+            SloMetric::Count(name) => name,
         }
     }
 
@@ -142,6 +171,13 @@ impl SloMetric {
     pub fn allowed(self) -> &'static [Comparison] {
         match self {
             SloMetric::Success => &[Comparison::Ge, Comparison::Gt],
+            SloMetric::Count(_) => &[
+                Comparison::Eq,
+                Comparison::Lt,
+                Comparison::Le,
+                Comparison::Gt,
+                Comparison::Ge,
+            ],
             _ => &[Comparison::Lt, Comparison::Le],
         }
     }
@@ -157,7 +193,11 @@ impl FromStr for SloMetric {
             "success" => Ok(SloMetric::Success),
             "timeout" => Ok(SloMetric::Timeout),
             "error" => Ok(SloMetric::Error),
-            _ => Err(()),
+            _ => CHARGING_COUNTS
+                .iter()
+                .find(|c| **c == text)
+                .map(|c| SloMetric::Count(c))
+                .ok_or(()),
         }
     }
 }
@@ -173,6 +213,8 @@ pub enum Comparison {
     Gt,
     /// observed >= threshold
     Ge,
+    /// observed == threshold (counts only)
+    Eq,
 }
 
 impl Comparison {
@@ -183,6 +225,7 @@ impl Comparison {
             Comparison::Le => "<=",
             Comparison::Gt => ">",
             Comparison::Ge => ">=",
+            Comparison::Eq => "==",
         }
     }
 }
@@ -297,6 +340,7 @@ impl SloSpec {
             .ok_or_else(|| syntax("missing comparison (<, <=, >, >=)"))?;
         let (metric, rest) = rest.split_at(op_at);
         let (op, value) = [
+            ("==", Comparison::Eq),
             ("<=", Comparison::Le),
             (">=", Comparison::Ge),
             ("<", Comparison::Lt),
@@ -304,7 +348,7 @@ impl SloSpec {
         ]
         .into_iter()
         .find_map(|(sym, op)| rest.strip_prefix(sym).map(|v| (op, v)))
-        .ok_or_else(|| syntax("the comparison must be <, <=, > or >="))?;
+        .ok_or_else(|| syntax("the comparison must be <, <=, >, >= or == (counts)"))?;
         let target = parse_target(target.trim()).ok_or_else(|| SloError::UnknownTarget {
             text: text.to_string(),
             target: target.trim().to_string(),
@@ -325,6 +369,10 @@ impl SloSpec {
             SloMetric::Latency(_) => {
                 parse_duration(value).map_err(threshold_err)?.as_secs_f64() * 1e6
             }
+            SloMetric::Count(_) => value.trim().parse::<u64>().map_err(|_| SloError::Syntax {
+                text: text.to_string(),
+                why: "a count threshold is a whole number",
+            })? as f64,
             _ => parse_percent(value).map_err(threshold_err)?,
         };
         Ok(SloSpec {
@@ -349,6 +397,11 @@ impl SloSpec {
 }
 
 fn parse_target(name: &str) -> Option<SloTarget> {
+    match name {
+        "charging" => return Some(SloTarget::Charging),
+        "charging.ack" => return Some(SloTarget::ChargingAck),
+        _ => {}
+    }
     if let Ok(p) = name.parse::<Procedure>() {
         return Some(SloTarget::Procedure(p));
     }
@@ -361,6 +414,18 @@ fn check_combination(
     metric: SloMetric,
     op: Comparison,
 ) -> Result<(), SloError> {
+    let fits = match (target, metric) {
+        (SloTarget::Charging, SloMetric::Count(_)) => true,
+        (SloTarget::Charging, _) | (_, SloMetric::Count(_)) => false,
+        (SloTarget::ChargingAck, m) => matches!(m, SloMetric::Latency(_)),
+        _ => true,
+    };
+    if !fits {
+        return Err(SloError::Syntax {
+            text: text.to_string(),
+            why: "`charging:` takes a count (lost, spooled_max, stored, ...) and `charging.ack:` a latency (p95, ...)",
+        });
+    }
     if !metric.allowed().contains(&op) {
         return Err(SloError::Comparison {
             text: text.to_string(),
@@ -404,6 +469,7 @@ impl fmt::Display for SloSpec {
                 format!("{}ms", trim_float(self.threshold / 1000.0, 3))
             }
             SloMetric::Latency(_) => format!("{}us", trim_float(self.threshold, 3)),
+            SloMetric::Count(_) => format!("{}", self.threshold as u64),
             _ => format!("{}%", trim_float(self.threshold * 100.0, 6)),
         };
         write!(

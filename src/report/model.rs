@@ -60,6 +60,9 @@ pub struct Summary {
     /// The steps and knee of a rate sweep (an extra key of v1, in a sweep's own summary).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sweep: Option<Sweep>,
+    /// Offline charging: records, transfer, storage, loss (an extra key of v1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub charging: Option<super::recorder::ChargingSummary>,
 }
 
 impl Summary {

@@ -15,7 +15,10 @@ use crate::model::message::MessageKind;
 use crate::model::reason::ReasonExample;
 use crate::model::{Outcome, Procedure};
 
+mod charging;
 mod reasons;
+
+pub use charging::{ChargingCounter, ChargingPoint, ChargingStats, ChargingSummary};
 
 pub use reasons::{ReasonCount, ReasonTable, MAX_KEYS as MAX_REASON_KEYS, OTHER as OTHER_REASON};
 
@@ -200,6 +203,8 @@ pub struct Recorder {
     reasons: ReasonTable<Procedure>,
     /// The same reasons by the message whose answer (or its absence) ended the procedure.
     message_reasons: ReasonTable<MessageKind>,
+    /// Offline charging.
+    pub charging: ChargingStats,
 }
 
 impl Default for Recorder {
@@ -221,6 +226,7 @@ impl Recorder {
             links: Vec::new(),
             reasons: ReasonTable::default(),
             message_reasons: ReasonTable::default(),
+            charging: ChargingStats::default(),
         }
     }
 
@@ -369,6 +375,7 @@ impl Recorder {
         }
         self.reasons.merge(&other.reasons);
         self.message_reasons.merge(&other.message_reasons);
+        self.charging.merge(&other.charging);
     }
 
     /// Clears every counter and histogram, keeping allocations and link names, so that a shard
@@ -380,6 +387,7 @@ impl Recorder {
         self.links.iter_mut().for_each(|(_, link)| link.reset());
         self.reasons.clear();
         self.message_reasons.clear();
+        self.charging.reset();
     }
 
     /// The measurements of `procedure`.

@@ -20,6 +20,7 @@ pub fn metric_key(spec: &SloSpec) -> String {
         SloMetric::Success => "success_ratio",
         SloMetric::Timeout => "timeout_ratio",
         SloMetric::Error => "error_ratio",
+        SloMetric::Count(name) => name,
     };
     format!("{}:{key}", spec.target.name())
 }
@@ -35,6 +36,7 @@ pub fn observe(summary: &Summary, spec: &SloSpec) -> Option<f64> {
                 SloMetric::Success => ratio(s.ok + s.rejected_expected, s.started),
                 SloMetric::Timeout => ratio(s.timed_out, s.started),
                 SloMetric::Error => ratio(s.failed, s.started),
+                SloMetric::Count(_) => None,
             }
         }
         SloTarget::Message(k) => {
@@ -43,7 +45,23 @@ pub fn observe(summary: &Summary, spec: &SloSpec) -> Option<f64> {
                 SloMetric::Latency(stat) => (s.answered > 0).then(|| s.latency_us.get(stat)),
                 SloMetric::Success => ratio(s.answered, s.sent),
                 SloMetric::Timeout => ratio(s.sent.saturating_sub(s.answered), s.sent),
-                SloMetric::Error => None,
+                SloMetric::Error | SloMetric::Count(_) => None,
+            }
+        }
+        SloTarget::Charging => {
+            let c = summary.charging.as_ref()?;
+            let SloMetric::Count(name) = spec.metric else {
+                return None;
+            };
+            c.count(name).map(|v| v as f64)
+        }
+        SloTarget::ChargingAck => {
+            let c = summary.charging.as_ref()?;
+            match spec.metric {
+                SloMetric::Latency(stat) => {
+                    (c.count("acknowledged")? > 0).then(|| c.ack_latency_us.get(stat))
+                }
+                _ => None,
             }
         }
     }
@@ -58,6 +76,7 @@ pub(crate) fn holds(op: Comparison, observed: f64, threshold: f64) -> bool {
         Comparison::Le => observed <= threshold + eps,
         Comparison::Gt => observed > threshold + eps,
         Comparison::Ge => observed >= threshold - eps,
+        Comparison::Eq => (observed - threshold).abs() <= eps,
     }
 }
 

@@ -48,6 +48,7 @@ use crate::model::{Micros, Outcome, Procedure};
 use crate::proto::gtpv2::{Requester, RequesterConfig};
 
 mod arrivals;
+mod charging;
 mod counters;
 mod mme;
 mod pool;
@@ -292,6 +293,8 @@ pub struct VisitedNetwork {
     realms: Vec<(crate::model::Plmn, String)>,
     /// Transmitted GTPv2-C datagrams per message kind (first sends and retransmissions).
     gtp_transmitted: [u64; MessageKind::COUNT],
+    /// SGW-CDRs, when offline charging is on (`charging`).
+    charging: Option<Box<charging::SgwCharging>>,
 }
 
 impl VisitedNetwork {
@@ -349,6 +352,7 @@ impl VisitedNetwork {
             scratch: String::with_capacity(96),
             realms: Vec::new(),
             gtp_transmitted: [0; MessageKind::COUNT],
+            charging: None,
         }
     }
 

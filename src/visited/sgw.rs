@@ -265,32 +265,46 @@ impl VisitedNetwork {
         };
         let slot = self.flight_of(resp.token);
         let parsed = Packet::new_checked(bytes).ok().and_then(|p| {
-            let (cause, teid) = match h.msg_type {
-                msg::CREATE_SESSION_RESPONSE => CreateSessionResponse::parse(&p)
-                    .ok()
-                    .map(|r| (r.cause, r.sender_fteid.map(|f| f.teid)))?,
+            let (cause, teid, charging_id) = match h.msg_type {
+                msg::CREATE_SESSION_RESPONSE => CreateSessionResponse::parse(&p).ok().map(|r| {
+                    let charging = r.bearer_contexts.first().and_then(|b| b.charging_id);
+                    (r.cause, r.sender_fteid.map(|f| f.teid), charging)
+                })?,
                 msg::MODIFY_BEARER_RESPONSE => ModifyBearerResponse::parse(&p)
                     .ok()
-                    .map(|r| (r.cause, None))?,
+                    .map(|r| (r.cause, None, None))?,
                 _ => DeleteSessionResponse::parse(&p)
                     .ok()
-                    .map(|r| (r.cause, None))?,
+                    .map(|r| (r.cause, None, None))?,
             };
-            Some((cause, teid))
+            Some((cause, teid, charging_id))
         });
-        let accepted = parsed.is_some_and(|(c, _)| c.is_accepted());
+        let accepted = parsed.is_some_and(|(c, _, _)| c.is_accepted());
         self.counters.answered(kind, resp.rtt_us, accepted);
         let Some(slot) = slot else {
             self.counters.late += 1;
             return;
         };
         self.flights[slot as usize].gtp_seq = None;
+        let f = &self.flights[slot as usize];
+        let (step, roamer, visited, deleting) = (f.step, f.roamer, f.visited, f.delete_teid);
         match parsed {
             None => self.finish(now, slot, Outcome::Failed, Reason::Malformed(Interface::S8)),
-            Some((c, _)) if !c.is_accepted() && !self.previous_session_gone(slot, c.value) => {
+            Some((c, _, _)) if !c.is_accepted() && !self.previous_session_gone(slot, c.value) => {
                 self.finish(now, slot, Outcome::Failed, Reason::GtpCause(c.value))
             }
-            Some((_, teid)) => self.after_s8(now, slot, teid),
+            Some((c, teid, charging_id)) => {
+                match (step, teid) {
+                    (Step::Csr, Some(t)) => {
+                        self.charging_open(now, roamer, visited, t, charging_id)
+                    }
+                    (Step::Dsr, _) if deleting != 0 => {
+                        self.charging_close(now, deleting, c.is_accepted())
+                    }
+                    _ => {}
+                }
+                self.after_s8(now, slot, teid)
+            }
         }
     }
 

@@ -30,6 +30,8 @@ pub struct Collector {
     capacity: CapacityTracker,
     observers: Vec<Observer>,
     intervals: u64,
+    charging: Vec<crate::report::recorder::ChargingPoint>,
+    charging_outstanding: u64,
 }
 
 /// What a collector gathered over the run.
@@ -44,6 +46,10 @@ pub struct Collected {
     pub hlog_error: Option<io::Error>,
     /// Intervals merged.
     pub intervals: u64,
+    /// Offline charging per interval (empty without charging).
+    pub charging: Vec<crate::report::recorder::ChargingPoint>,
+    /// Charging records still outstanding at the end of the last interval.
+    pub charging_outstanding: u64,
 }
 
 /// Where and how a collector works.
@@ -77,6 +83,8 @@ impl Collector {
             capacity: CapacityTracker::default(),
             observers,
             intervals: 0,
+            charging: Vec::new(),
+            charging_outstanding: 0,
         })
     }
 
@@ -102,6 +110,15 @@ impl Collector {
         self.capacity.push(&interval);
         self.total.merge(&interval.recorder);
         self.intervals += 1;
+        let c = &interval.recorder.charging;
+        if c.active {
+            self.charging
+                .push(crate::report::recorder::ChargingPoint::of(
+                    interval.end_us,
+                    c,
+                ));
+            self.charging_outstanding = c.outstanding;
+        }
         for o in &mut self.observers {
             o(&interval, &self.total);
         }
@@ -115,6 +132,8 @@ impl Collector {
             capacity: self.capacity,
             hlog_error: self.hlog_error,
             intervals: self.intervals,
+            charging: self.charging,
+            charging_outstanding: self.charging_outstanding,
         }
     }
 }

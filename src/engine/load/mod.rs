@@ -103,6 +103,8 @@ pub struct RunConfig {
     /// The embedded cores keep their state in a store (`run --state DIR`); each shard's core
     /// journals as `shard-N`.
     pub state: Option<crate::engine::state::StateHandle>,
+    /// CGFs the gateways' CDRs go to instead of the embedded ones (`--cgf`, primary first).
+    pub cgf: Vec<SocketAddr>,
 }
 
 /// What a run produced.
@@ -164,7 +166,14 @@ pub fn run(mut cfg: RunConfig, stop: Arc<AtomicBool>) -> anyhow::Result<RunOutco
     let m = if cfg.virtual_time {
         run_virtual(&cfg, tx, rx, &mut collector)?
     } else {
-        run_sockets(&cfg, population.clone(), &stop, (tx, rx), &mut collector)?
+        run_sockets(
+            &cfg,
+            &dir,
+            population.clone(),
+            &stop,
+            (tx, rx),
+            &mut collector,
+        )?
     };
     let collected = collector.finish();
     let mut recorder = collected.total;
@@ -174,6 +183,13 @@ pub fn run(mut cfg: RunConfig, stop: Arc<AtomicBool>) -> anyhow::Result<RunOutco
     }
     let info = run_info(&cfg, &recorder, id, started_ms, m.elapsed, m.intended);
     let mut summary = Summary::new(&recorder, info);
+    if recorder.charging.active {
+        summary.charging = Some(report::recorder::ChargingSummary::new(
+            &recorder.charging,
+            collected.charging.clone(),
+            collected.charging_outstanding,
+        ));
+    }
     summary.evaluate_slos(&cfg.slos);
     if !cfg.virtual_time {
         summary.run.transport = Some(TransportSummary {
@@ -362,6 +378,7 @@ fn run_virtual(
 /// The real-socket run: the embedded core (if any) on a thread, then one thread per shard.
 fn run_sockets(
     cfg: &RunConfig,
+    dir: &Path,
     population: Arc<Population>,
     stop: &Arc<AtomicBool>,
     (tx, rx): (Sender<Snapshot>, Receiver<Snapshot>),
@@ -369,17 +386,16 @@ fn run_sockets(
 ) -> anyhow::Result<Measured> {
     // `run`: every shard binds its own home core (see `ShardSpec::core`); `load`: the
     // external cores' addresses.
+    let unbound: SocketAddr = "127.0.0.1:0".parse().expect("literal");
     let (s6a, s8, core) = match &cfg.target {
         Target::External { s6a, s8, .. } => (*s6a, *s8, None),
         Target::Embedded => {
-            let unbound: SocketAddr = "127.0.0.1:0".parse().expect("literal");
             let core = ServeConfig {
                 profile: cfg.profile.clone(),
                 directory: cfg.directory.clone(),
                 s6a: unbound,
                 s8: unbound,
                 allow_any_peer: false,
-                cdr: None,
                 duration: None,
                 transport: cfg.transport,
                 // Each procedure makes at most two S8 requests (plmn_change: Delete and
@@ -387,6 +403,7 @@ fn run_sockets(
                 s8_rate_hint: 2.0 * cfg.rate / cfg.shards as f64,
                 state: cfg.state.clone(),
                 cgf: None,
+                charging: None,
                 population: Some(population.clone()),
             };
             (unbound, unbound, Some(core))
@@ -394,6 +411,9 @@ fn run_sockets(
     };
     let per_shard = cfg.rate / cfg.shards as f64;
     let started = Instant::now();
+    let epoch_unix_us = crate::engine::serve::unix_now_us();
+    let offline = cfg.profile.charging.offline;
+    let usage = crate::model::usage::UsageModel::from_profile(&cfg.profile);
     // This run's restart counter, the same on every shard (one SGW/MME node per process):
     // the Recovery IE and Origin-State-Id change from one run to the next, so a long-running
     // core sees each run as a restart of the previous one and releases what it left behind
@@ -440,7 +460,31 @@ fn run_sockets(
                 if let Some(st) = &mut c.state {
                     st.writer = format!("shard-{i}");
                 }
+                if offline {
+                    // Each shard's core has its own CGF (files in cdr/shard-N) unless the
+                    // records go to the user's (`--cgf`).
+                    if cfg.cgf.is_empty() {
+                        c.cgf = Some((unbound, dir.join("cdr").join(format!("shard-{i}"))));
+                    }
+                    c.charging = Some(crate::engine::serve::PgwCharging {
+                        cgfs: cfg.cgf.clone(),
+                        spool: Some(dir.join("spool").join(format!("pgw-{i}.spool"))),
+                        node_id: format!("pgw-{i}"),
+                        epoch_unix_us,
+                    });
+                }
                 c
+            }),
+            charging: (offline && (core.is_some() || !cfg.cgf.is_empty())).then(|| {
+                shard::ShardCharging {
+                    cgfs: cfg.cgf.clone(),
+                    spool: dir.join("spool").join(format!("sgw-{i}.spool")),
+                    node_id: format!("sgw-{i}"),
+                    epoch_unix_us,
+                    config: cfg.profile.charging.clone(),
+                    usage: usage.clone(),
+                    seed: derive_seed(cfg.seed, 0x5347_4344 + i as u64),
+                }
             }),
         };
         let stop = stop.clone();

@@ -21,7 +21,7 @@ use crate::model::Micros;
 /// Token of the S6a listener or socket.
 pub(super) const S6A: Token = Token(0);
 /// Token of the first connection (`FIRST_CONN + id`).
-pub(super) const FIRST_CONN: usize = 3;
+pub(super) const FIRST_CONN: usize = 8;
 
 /// What the serve loop needs from an S6a transport.
 pub(super) trait S6aTransport {

@@ -12,10 +12,9 @@
 //! its Origin-Host. On stop (Ctrl-C, SIGTERM, `--duration`) every open connection gets DPR
 //! (REBOOTING) and up to one second to answer before the sockets close.
 
-use std::fs::File;
-use std::io::{self, BufWriter, Write};
+use std::io;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
@@ -24,11 +23,10 @@ use crate::engine::clock::{self, Clock, Moderation};
 use anyhow::Context;
 use mio::{Events, Interest, Poll, Token};
 
+use crate::engine::charging::{cdf_config, ledger_config, CdfDriver, CgfNode};
 use crate::engine::diameter::sctp_udp::SctpTotals;
 use crate::engine::diameter::Transport;
 use crate::engine::state::{Journal, StateHandle};
-use crate::home::charging::{Cgf, CgfConfig};
-use crate::home::pgw::Cdr;
 use crate::home::s8::PgwServiceConfig;
 use crate::home::state::Change;
 use crate::home::{HomeCore, HomeSettings};
@@ -36,6 +34,8 @@ use crate::io::{RecvBatch, TxBatch, UdpConfig, UdpSocket};
 use crate::model::config::Profile;
 use crate::model::subscriber::Directory;
 use crate::model::Micros;
+use crate::report::recorder::ChargingStats;
+use crate::wire::cdr::RecordKind;
 
 mod listen;
 mod sctp;
@@ -43,8 +43,10 @@ mod sctp;
 use listen::{S6aTransport, FIRST_CONN, S6A};
 
 const UDP: Token = Token(1);
-/// The CGF's GTP' socket (`serve --cgf`).
+/// The CGFs' GTP' sockets (`serve --cgf`): the primary, then the secondary.
 const CGF: Token = Token(2);
+/// The PGW's CDF's GTP' socket.
+const CDF: Token = Token(4);
 /// Disconnect-Cause REBOOTING (RFC 6733 §5.4.3).
 const DISCONNECT_REBOOTING: u32 = 0;
 
@@ -63,8 +65,6 @@ pub struct ServeConfig {
     pub s8: SocketAddr,
     /// Accept any Diameter peer.
     pub allow_any_peer: bool,
-    /// Where to append charging records (JSON lines).
-    pub cdr: Option<PathBuf>,
     /// Stop after this long.
     pub duration: Option<Duration>,
     /// New S8 requests a second the PGW should expect (0: unknown), to size its duplicate
@@ -73,11 +73,34 @@ pub struct ServeConfig {
     /// Keep the core's state (SQNs, registrations, sessions) in a store (`--state DIR`).
     pub state: Option<StateHandle>,
     /// Run a CGF (billing mediation) on GTP' at this address, writing its CDR files into
-    /// the folder (`serve --cgf ADDR:PORT --cgf-dir DIR`).
+    /// the folder (`serve --cgf ADDR:PORT --cgf-dir DIR`); with `[charging.cgf] secondary`, a
+    /// second one beside it (files in `DIR/secondary`).
     pub cgf: Option<(SocketAddr, PathBuf)>,
+    /// Offline charging of the PGW: where its PGW-CDRs go. `None`: no records.
+    pub charging: Option<PgwCharging>,
     /// The roamers, for their personas' traffic in the charging records; `None`: every
     /// subscriber at the share-weighted mean persona.
     pub population: Option<std::sync::Arc<crate::model::population::Population>>,
+}
+
+/// Where the PGW's charging data function sends its records.
+#[derive(Clone, Debug)]
+pub struct PgwCharging {
+    /// The CGFs, primary first; empty: the core's own CGFs ([`ServeConfig::cgf`]).
+    pub cgfs: Vec<SocketAddr>,
+    /// Its dead-letter spool file; `None`: in memory.
+    pub spool: Option<PathBuf>,
+    /// Its `nodeID` (e.g. `pgw-0`).
+    pub node_id: String,
+    /// Unix time, in µs, of the clock's zero (the records' time stamps).
+    pub epoch_unix_us: u64,
+}
+
+/// The Unix time now in µs: the epoch of a clock started now (record time stamps).
+pub fn unix_now_us() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_micros() as u64)
 }
 
 /// What the core answered, printed when `serve` stops.
@@ -89,8 +112,10 @@ pub struct ServeReport {
     pub refused: u64,
     /// Malformed Diameter messages received.
     pub diameter_malformed: u64,
-    /// Charging records written or counted.
+    /// PGW-CDRs written.
     pub cdrs: u64,
+    /// Offline charging, all of it (the PGW's CDF and the CGFs).
+    pub charging: ChargingStats,
     /// SCTP association counters (`sctp-udp` only).
     pub sctp: Option<SctpTotals>,
     /// Human-readable lines: per-message counts of the HSS and the PGW.
@@ -104,6 +129,7 @@ impl ServeReport {
         self.refused += other.refused;
         self.diameter_malformed += other.diameter_malformed;
         self.cdrs += other.cdrs;
+        self.charging.merge(&other.charging);
         if let Some(t) = &other.sctp {
             self.sctp.get_or_insert_with(SctpTotals::default).merge(t);
         }
@@ -134,17 +160,27 @@ struct Server {
     recv: RecvBatch,
     tx: TxBatch,
     clock: Clock,
-    cdr: Option<BufWriter<File>>,
     report: ServeReport,
     persist: Option<Persist>,
-    cgf: Option<CgfSide>,
+    cgfs: Vec<CgfSide>,
+    cdf: Option<CdfSide>,
+    /// Charging measured since the host last took it ([`EmbeddedCore::take_charging`]).
+    charging: ChargingStats,
 }
 
-/// The CGF on its GTP' socket: CDF requests in, acknowledgements out, closed files to disk.
+/// A CGF on its GTP' socket: CDF requests in, acknowledgements out, closed files to disk.
 struct CgfSide {
     socket: UdpSocket,
-    cgf: Cgf,
+    node: CgfNode,
     dir: PathBuf,
+    recv: RecvBatch,
+    tx: TxBatch,
+}
+
+/// The PGW's charging data function on its GTP' socket.
+struct CdfSide {
+    socket: UdpSocket,
+    driver: CdfDriver,
     recv: RecvBatch,
     tx: TxBatch,
 }
@@ -167,7 +203,7 @@ pub fn run(
     ready(
         server.s6a.local_addr(),
         server.udp.local_addr(),
-        server.cgf.as_ref().map(|c| c.socket.local_addr()),
+        server.cgfs.first().map(|c| c.socket.local_addr()),
     );
     let end_us = cfg.duration.map(|d| d.as_micros() as u64);
     let mut events = Events::with_capacity(256);
@@ -207,6 +243,33 @@ impl EmbeddedCore {
         (self.server.s6a.local_addr(), self.server.udp.local_addr())
     }
 
+    /// The core's own CGFs' addresses, primary first.
+    pub fn cgf_addrs(&self) -> Vec<SocketAddr> {
+        self.server
+            .cgfs
+            .iter()
+            .map(|c| c.socket.local_addr())
+            .collect()
+    }
+
+    /// Adds the charging measured since the last call (the PGW's CDF, the CGFs) to `stats`.
+    pub fn take_charging(&mut self, stats: &mut ChargingStats) {
+        self.server.report_charging();
+        stats.merge(&self.server.charging);
+        self.server.charging.reset();
+    }
+
+    /// Closes the PGW's open records (the run ends with those sessions open).
+    pub fn close_records(&mut self) {
+        let now = Micros(self.server.clock.now_us());
+        self.server.core.close_records(now);
+    }
+
+    /// Nothing left to send: the PGW's CDF has every record stored.
+    pub fn charging_drained(&self) -> bool {
+        self.server.cdf.as_ref().is_none_or(|c| c.driver.drained())
+    }
+
     /// The core's poll descriptor: readable when the core has input.
     pub fn as_raw_fd(&self) -> std::os::fd::RawFd {
         use std::os::fd::AsRawFd;
@@ -244,14 +307,6 @@ impl Server {
         let boot = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
-        let cdr = match &cfg.cdr {
-            Some(path) => {
-                Some(BufWriter::new(File::create(path).with_context(|| {
-                    format!("create CDR file {}", path.display())
-                })?))
-            }
-            None => None,
-        };
         let settings = HomeSettings {
             host_ip: cfg.s6a.ip(),
             boot: boot as u32,
@@ -272,30 +327,58 @@ impl Server {
             },
             population: cfg.population.clone(),
         };
-        let cgf = match &cfg.cgf {
-            Some((addr, dir)) => {
-                let mut socket = UdpSocket::bind(*addr, &UdpConfig::default())
-                    .with_context(|| format!("bind the CGF (GTP'/UDP) to {addr}"))?;
+        let epoch = clock.now_us();
+        let epoch_unix_s = boot.saturating_sub(epoch / 1_000_000);
+        let mut cgfs = Vec::new();
+        if let Some((addr, dir)) = &cfg.cgf {
+            let charging = &cfg.profile.charging;
+            cgfs.push(bind_cgf(&poll, *addr, dir, charging, epoch_unix_s, false)?);
+            if charging.cgf.secondary {
+                let any = SocketAddr::new(addr.ip(), 0);
+                let dir = dir.join("secondary");
+                cgfs.push(bind_cgf(&poll, any, &dir, charging, epoch_unix_s, true)?);
+            }
+        }
+        let mut core = HomeCore::new(&cfg.profile, cfg.directory.clone(), &settings);
+        let cdf = match &cfg.charging {
+            Some(c) if cfg.profile.charging.offline => {
+                let targets = if c.cgfs.is_empty() {
+                    cgfs.iter().map(|g| g.socket.local_addr()).collect()
+                } else {
+                    c.cgfs.clone()
+                };
+                if targets.is_empty() {
+                    anyhow::bail!("offline charging needs a CGF: give --cgf ADDR or embed one");
+                }
+                let pgw_ip = cfg.profile.home.pgw.control_ipv4;
+                let mut socket =
+                    UdpSocket::bind(SocketAddr::new(cfg.s8.ip(), 0), &UdpConfig::default())
+                        .with_context(|| format!("bind the PGW's CDF (GTP') on {}", cfg.s8.ip()))?;
                 poll.registry()
-                    .register(&mut socket, CGF, Interest::READABLE)?;
-                std::fs::create_dir_all(dir)
-                    .with_context(|| format!("create the CGF's folder {}", dir.display()))?;
-                let epoch = clock.now_us();
-                Some(CgfSide {
-                    cgf: Cgf::new(CgfConfig {
-                        node_address: socket.local_addr().ip(),
-                        epoch_unix_s: boot.saturating_sub(epoch / 1_000_000),
-                        ..CgfConfig::default()
-                    }),
+                    .register(&mut socket, CDF, Interest::READABLE)?;
+                let charging = &cfg.profile.charging;
+                core.enable_charging(
+                    ledger_config(
+                        charging,
+                        RecordKind::Pgw,
+                        &c.node_id,
+                        pgw_ip.into(),
+                        c.epoch_unix_us,
+                    ),
+                    Micros(epoch),
+                );
+                let seed = crate::model::rng::derive_seed(cfg.profile.seed, 0xcdf0);
+                let driver =
+                    CdfDriver::new(cdf_config(charging, targets, seed), c.spool.as_deref())?;
+                Some(CdfSide {
                     socket,
-                    dir: dir.clone(),
-                    recv: RecvBatch::new(crate::io::MAX_BATCH, 65_536),
+                    driver,
+                    recv: RecvBatch::new(crate::io::MAX_BATCH, 2048),
                     tx: TxBatch::new(),
                 })
             }
-            None => None,
+            _ => None,
         };
-        let mut core = HomeCore::new(&cfg.profile, cfg.directory.clone(), &settings);
         let persist = match &cfg.state {
             Some(handle) => {
                 core.restore(
@@ -317,12 +400,13 @@ impl Server {
             s6a,
             core,
             persist,
-            cgf,
+            cgfs,
+            cdf,
+            charging: ChargingStats::default(),
             udp,
             recv: RecvBatch::new(crate::io::MAX_BATCH, 2048),
             tx: TxBatch::new(),
             clock,
-            cdr,
             report: ServeReport::default(),
         })
     }
@@ -338,7 +422,8 @@ impl Server {
             let s6a = self.core.s6a();
             match ev.token() {
                 UDP => self.udp_readable()?,
-                CGF => self.cgf_readable()?,
+                CDF => self.cdf_readable()?,
+                Token(t) if (CGF.0..CGF.0 + 2).contains(&t) => self.cgf_readable(t - CGF.0)?,
                 S6A => self.s6a.ready(s6a, registry, now, None, r, w)?,
                 Token(t) => {
                     let conn = Some(t - FIRST_CONN);
@@ -348,22 +433,23 @@ impl Server {
         }
         let now = self.clock.now_us();
         self.run_timers(now);
+        self.cdf_turn(now)?;
         self.cgf_turn(now)?;
         self.persist()?;
         self.s6a.flush(self.core.s6a(), self.poll.registry(), now)?;
         self.flush_udp()?;
-        self.drain_cdrs()?;
+        self.drain_notices();
         Ok(())
     }
 
-    fn cgf_readable(&mut self) -> anyhow::Result<()> {
-        let Some(c) = &mut self.cgf else {
+    fn cgf_readable(&mut self, i: usize) -> anyhow::Result<()> {
+        let Some(c) = self.cgfs.get_mut(i) else {
             return Ok(());
         };
         while recv_more(&mut c.socket, &mut c.recv, "CGF")? {
             let now = Micros(self.clock.now_us());
             for (peer, bytes) in c.recv.datagrams() {
-                c.cgf.handle_datagram(now, peer, bytes);
+                c.node.cgf.handle_datagram(now, peer, bytes);
             }
             if c.recv.drained() {
                 break;
@@ -372,21 +458,72 @@ impl Server {
         Ok(())
     }
 
-    /// The CGF's timers, answers and closed files.
-    fn cgf_turn(&mut self, now: u64) -> anyhow::Result<()> {
-        let Some(c) = &mut self.cgf else {
+    fn cdf_readable(&mut self) -> anyhow::Result<()> {
+        let Some(c) = &mut self.cdf else {
             return Ok(());
         };
-        if c.cgf.poll_timeout().is_some_and(|t| t.0 <= now) {
-            c.cgf.handle_timeout(Micros(now));
+        while recv_more(&mut c.socket, &mut c.recv, "CDF")? {
+            let now = Micros(self.clock.now_us());
+            for (peer, bytes) in c.recv.datagrams() {
+                c.driver.cdf().handle_datagram(now, peer, bytes);
+            }
+            if c.recv.drained() {
+                break;
+            }
         }
-        let cgf = &mut c.cgf;
+        Ok(())
+    }
+
+    /// The CGFs' schedules, timers, answers and closed files.
+    fn cgf_turn(&mut self, now: u64) -> anyhow::Result<()> {
+        for c in &mut self.cgfs {
+            c.node.follow_schedule(Micros(now));
+            if c.node.cgf.poll_timeout().is_some_and(|t| t.0 <= now) {
+                c.node.cgf.handle_timeout(Micros(now));
+            }
+            let cgf = &mut c.node.cgf;
+            if let Err(e) =
+                c.tx.send_all(&mut c.socket, |buf| cgf.poll_transmit(buf).map(|d| d.dst))
+            {
+                eprintln!("roamsim serve: send on the CGF socket failed: {e}");
+            }
+            write_cdr_files(c)?;
+        }
+        Ok(())
+    }
+
+    /// The PGW's new records to its CDF, the CDF's timers, spool and datagrams.
+    fn cdf_turn(&mut self, now: u64) -> anyhow::Result<()> {
+        let Some(c) = &mut self.cdf else {
+            while self.core.poll_cdr().is_some() {}
+            return Ok(());
+        };
+        let now = Micros(now);
+        while let Some((cdr, closed_at)) = self.core.poll_cdr() {
+            self.report.cdrs += 1;
+            c.driver.cdf().handle_record(now, cdr, closed_at);
+        }
+        if c.driver.cdf().poll_timeout().is_some_and(|t| t <= now) {
+            c.driver.cdf().handle_timeout(now);
+        }
+        c.driver.pump(now, &mut self.charging)?;
+        let cdf = c.driver.cdf();
         if let Err(e) =
-            c.tx.send_all(&mut c.socket, |buf| cgf.poll_transmit(buf).map(|d| d.dst))
+            c.tx.send_all(&mut c.socket, |buf| cdf.poll_transmit(buf).map(|d| d.dst))
         {
-            eprintln!("roamsim serve: send on the CGF socket failed: {e}");
+            eprintln!("roamsim serve: send on the CDF socket failed: {e}");
         }
-        write_cdr_files(c)
+        c.driver.pump(now, &mut self.charging)
+    }
+
+    /// Moves the CDF's and the CGFs' counters into `self.charging`.
+    fn report_charging(&mut self) {
+        if let Some(c) = &mut self.cdf {
+            c.driver.report(&mut self.charging);
+        }
+        for c in &mut self.cgfs {
+            c.node.report(&mut self.charging);
+        }
     }
 
     /// Writes the state changes of this turn to the journal, before any answer leaves.
@@ -411,9 +548,20 @@ impl Server {
         [
             self.core.poll_timeout().map(u64::from),
             self.s6a.poll_timeout(),
-            self.cgf
-                .as_ref()
-                .and_then(|c| c.cgf.poll_timeout())
+            self.cgfs
+                .iter()
+                .filter_map(|c| {
+                    let now = Micros(self.clock.now_us());
+                    [c.node.cgf.poll_timeout(), c.node.next_change(now)]
+                        .into_iter()
+                        .flatten()
+                        .min()
+                })
+                .min()
+                .map(u64::from),
+            self.cdf
+                .as_mut()
+                .and_then(|c| c.driver.cdf().poll_timeout())
                 .map(u64::from),
         ]
         .into_iter()
@@ -457,17 +605,10 @@ impl Server {
         Ok(())
     }
 
-    fn drain_cdrs(&mut self) -> anyhow::Result<()> {
+    fn drain_notices(&mut self) {
         while let Some(notice) = self.core.poll_notice() {
             eprintln!("roamsim serve: {notice}");
         }
-        while let Some(cdr) = self.core.poll_cdr() {
-            self.report.cdrs += 1;
-            if let Some(out) = self.cdr.as_mut() {
-                writeln!(out, "{}", cdr_json(&cdr)).context("write a CDR")?;
-            }
-        }
-        Ok(())
     }
 
     /// DPR to every open peer, then up to one second for the DPAs.
@@ -484,12 +625,9 @@ impl Server {
         let now = self.clock.now_us();
         self.s6a
             .close_all(self.core.s6a(), self.poll.registry(), now);
-        self.drain_cdrs()?;
-        if let Some(out) = self.cdr.as_mut() {
-            out.flush().context("flush the CDR file")?;
-        }
-        if let Some(c) = &mut self.cgf {
-            c.cgf.flush();
+        self.drain_notices();
+        for c in &mut self.cgfs {
+            c.node.cgf.flush();
             write_cdr_files(c)?;
         }
         Ok(())
@@ -504,8 +642,20 @@ impl Server {
         let mut lines = self.core.s6a_ref().report_lines();
         lines.extend(self.s6a.report_lines());
         lines.extend(self.core.pgw().to_string().lines().map(String::from));
-        if let Some(c) = &self.cgf {
-            let s = c.cgf.stats();
+        self.report_charging();
+        self.report.charging = std::mem::take(&mut self.charging);
+        if let Some(c) = &self.cdf {
+            let s = c.driver.outstanding();
+            lines.push(format!(
+                "cdf outstanding {s}{}",
+                c.driver
+                    .spool_path()
+                    .map(|p| format!(" spool {}", p.display()))
+                    .unwrap_or_default()
+            ));
+        }
+        for c in &self.cgfs {
+            let s = c.node.cgf.stats();
             lines.push(format!(
                 "cgf requests {} stored {} duplicates_dropped {} released {} cancelled {} decode_errors {} files {} in {}",
                 s.requests,
@@ -539,7 +689,7 @@ fn recv_more(socket: &mut UdpSocket, recv: &mut RecvBatch, what: &str) -> anyhow
 /// Writes the CGF's closed files, each under a temporary name first so that a reader never
 /// sees half of one.
 fn write_cdr_files(c: &mut CgfSide) -> anyhow::Result<()> {
-    while let Some(f) = c.cgf.poll_file() {
+    while let Some(f) = c.node.cgf.poll_file() {
         let path = c.dir.join(&f.name);
         let tmp = c.dir.join(format!(".{}.partial", f.name));
         std::fs::write(&tmp, &f.bytes)
@@ -547,6 +697,36 @@ fn write_cdr_files(c: &mut CgfSide) -> anyhow::Result<()> {
             .with_context(|| format!("write the CDR file {}", path.display()))?;
     }
     Ok(())
+}
+
+/// Binds a CGF on `addr` writing its files into `dir`; the secondary follows
+/// `[charging.cgf] secondary_outages`.
+fn bind_cgf(
+    poll: &Poll,
+    addr: SocketAddr,
+    dir: &Path,
+    charging: &crate::model::config::ChargingConfig,
+    epoch_unix_s: u64,
+    secondary: bool,
+) -> anyhow::Result<CgfSide> {
+    let mut socket = UdpSocket::bind(addr, &UdpConfig::default())
+        .with_context(|| format!("bind the CGF (GTP'/UDP) to {addr}"))?;
+    let token = Token(CGF.0 + usize::from(secondary));
+    poll.registry()
+        .register(&mut socket, token, Interest::READABLE)?;
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("create the CGF's folder {}", dir.display()))?;
+    let outages = match secondary {
+        false => &charging.cgf.outages,
+        true => &charging.cgf.secondary_outages,
+    };
+    Ok(CgfSide {
+        node: CgfNode::new(charging, socket.local_addr().ip(), epoch_unix_s, outages),
+        socket,
+        dir: dir.to_path_buf(),
+        recv: RecvBatch::new(crate::io::MAX_BATCH, 65_536),
+        tx: TxBatch::new(),
+    })
 }
 
 /// Binds the S6a side of `transport` on `addr`.
@@ -564,19 +744,5 @@ fn bind_s6a(transport: Transport, addr: SocketAddr) -> anyhow::Result<Box<dyn S6
         Transport::SctpUdp => {
             Box::new(sctp::SctpUdpS6a::bind(addr).with_context(|| what("SCTP over UDP, RFC 6951"))?)
         }
-    })
-}
-
-fn cdr_json(c: &Cdr) -> serde_json::Value {
-    serde_json::json!({
-        "record": format!("{:?}", c.kind).to_ascii_lowercase(),
-        "imsi": c.imsi.to_string(),
-        "msisdn": c.msisdn.map(|m| m.to_string()),
-        "apn": &*c.apn,
-        "charging_id": c.charging_id,
-        "paa": c.paa.to_string(),
-        "serving_network": c.serving_network.to_string(),
-        "start_us": c.start_us.as_u64(),
-        "stop_us": c.stop_us.map(Micros::as_u64),
     })
 }

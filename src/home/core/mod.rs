@@ -19,10 +19,12 @@ use crate::proto::diameter::LocalIdentity;
 use crate::proto::gtpv2::Datagram;
 
 use super::hss::Hss;
-use super::pgw::Cdr;
+use super::pgw::{CdrKind, Session};
 use super::s6a::HssService;
 use super::s8::{Handled, PgwService, PgwServiceConfig};
 use super::state::{Change, RestoreCounts, Restored};
+use crate::proto::gtpprime::{Connection, Ledger, LedgerConfig};
+use crate::wire::cdr::closing;
 
 mod s6a;
 
@@ -53,6 +55,10 @@ pub struct HomeSettings {
 pub struct HomeCore {
     s6a: S6aCore,
     pgw: PgwService,
+    /// The PGW's charging records (PGW-CDRs), when offline charging is on.
+    ledger: Option<Ledger>,
+    /// The first home PLMN: the PGW's, in its records.
+    home_plmn: Option<crate::model::Plmn>,
 }
 
 impl HomeCore {
@@ -79,7 +85,66 @@ impl HomeCore {
             crate::model::usage::UsageModel::from_profile(profile),
             settings.population.clone(),
         );
-        HomeCore { s6a, pgw }
+        HomeCore {
+            s6a,
+            pgw,
+            ledger: None,
+            home_plmn: profile.home.plmns.first().map(|p| p.plmn),
+        }
+    }
+
+    /// Writes PGW-CDRs from now on (`proto::gtpprime::Ledger`): take them from
+    /// [`HomeCore::poll_cdr`]. Sessions already held (restored) open their records now.
+    pub fn enable_charging(&mut self, cfg: LedgerConfig, now: Micros) {
+        let mut ledger = Ledger::new(cfg);
+        for (&teid, s) in self.pgw.pgw().sessions() {
+            ledger.open(u64::from(teid), connection(s, self.home_plmn, now));
+        }
+        self.ledger = Some(ledger);
+    }
+
+    /// The PGW's record keeper, when charging is on.
+    pub fn ledger(&self) -> Option<&Ledger> {
+        self.ledger.as_ref()
+    }
+
+    /// Moves the PGW's session starts and stops into the ledger.
+    fn charge(&mut self) {
+        let Some(ledger) = &mut self.ledger else {
+            // Without charging the starts and stops are counted and dropped.
+            while self.pgw.poll_cdr().is_some() {}
+            return;
+        };
+        while let Some(c) = self.pgw.poll_cdr() {
+            let key = u64::from(c.teid);
+            match c.kind {
+                CdrKind::Start => {
+                    let conn = Connection {
+                        imsi: c.imsi,
+                        msisdn: c.msisdn,
+                        apn: c.apn,
+                        charging_id: c.charging_id,
+                        paa: Some(c.paa),
+                        serving_node: c.sgw.into(),
+                        serving_plmn: c.serving_network,
+                        pgw_plmn: self.home_plmn,
+                        pgw_address: None,
+                        rat_type: c.rat_type,
+                        rates: c.rates,
+                        start: c.start_us,
+                    };
+                    ledger.open(key, conn);
+                }
+                CdrKind::Stop => {
+                    let cause = if c.abnormal {
+                        closing::ABNORMAL_RELEASE
+                    } else {
+                        closing::NORMAL_RELEASE
+                    };
+                    ledger.close(c.stop_us.unwrap_or(c.start_us), key, cause);
+                }
+            }
+        }
     }
 
     /// The HSS's side: its Diameter connections.
@@ -102,6 +167,7 @@ impl HomeCore {
         let handled = self.pgw.handle_datagram(now, from, bytes);
         // A peer's restart is counted in the PGW's statistics; nothing else follows from it.
         while self.pgw.poll_event().is_some() {}
+        self.charge();
         handled
     }
 
@@ -112,7 +178,8 @@ impl HomeCore {
 
     /// The earliest timer of the HSS's connections and of the PGW.
     pub fn poll_timeout(&mut self) -> Option<Micros> {
-        [self.s6a.poll_timeout(), self.pgw.poll_timeout()]
+        let partial = self.ledger.as_mut().and_then(Ledger::poll_timeout);
+        [self.s6a.poll_timeout(), self.pgw.poll_timeout(), partial]
             .into_iter()
             .flatten()
             .min()
@@ -124,11 +191,23 @@ impl HomeCore {
         if self.pgw.poll_timeout().is_some_and(|t| t <= now) {
             self.pgw.handle_timeout(now);
         }
+        if let Some(l) = &mut self.ledger {
+            l.handle_timeout(now);
+        }
     }
 
-    /// The next charging record the PGW produced.
-    pub fn poll_cdr(&mut self) -> Option<Cdr> {
-        self.pgw.poll_cdr()
+    /// The next PGW-CDR (BER) and when it closed, when charging is on.
+    pub fn poll_cdr(&mut self) -> Option<(Vec<u8>, Micros)> {
+        self.ledger.as_mut()?.poll_record()
+    }
+
+    /// Closes the records of every session still open (abnormal release: the run ends with
+    /// them), so that a run's records cover its whole traffic.
+    pub fn close_records(&mut self, now: Micros) {
+        self.charge();
+        if let Some(l) = &mut self.ledger {
+            l.close_all(now, closing::ABNORMAL_RELEASE);
+        }
     }
 
     /// The next line worth logging (malformed Diameter input).
@@ -177,5 +256,24 @@ impl HomeCore {
     /// DPR with `cause` on every open Diameter connection (RFC 6733 §5.4).
     pub fn disconnect_all(&mut self, now: Micros, cause: u32) {
         self.s6a.disconnect_all(now, cause);
+    }
+}
+
+/// A held session as a record keeper's connection, opened at `now` (a restored session's
+/// records start over).
+fn connection(s: &Session, home: Option<crate::model::Plmn>, now: Micros) -> Connection {
+    Connection {
+        imsi: s.imsi,
+        msisdn: s.msisdn,
+        apn: s.apn.clone(),
+        charging_id: s.charging_id,
+        paa: Some(s.paa),
+        serving_node: s.sgw_control.ipv4.into(),
+        serving_plmn: s.serving_network,
+        pgw_plmn: home,
+        pgw_address: None,
+        rat_type: s.rat_type,
+        rates: s.rates,
+        start: now.max(s.start_us),
     }
 }

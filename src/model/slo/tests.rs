@@ -71,7 +71,27 @@ fn errors_name_the_offending_word() {
     assert!(e.contains("`error`") && e.contains("`s6a.air`"), "{e}");
     assert!(err("attach p99<1s").contains("missing `:`"));
     assert!(err("attach:p99 1s").contains("missing comparison"));
-    assert!(err("attach:p99==1s").contains("must be <, <=, > or >="));
+    assert!(err("attach:p99==1s").contains("`<` or `<=`"));
+    assert!(err("attach:p99=1s").contains("must be"));
+}
+
+#[test]
+fn charging_counts_and_latency() {
+    let lost = SloSpec::parse("charging:lost==0").unwrap();
+    assert_eq!(lost.target, SloTarget::Charging);
+    assert_eq!(lost.metric, SloMetric::Count("lost"));
+    assert_eq!(lost.op, Comparison::Eq);
+    assert_eq!(lost.to_string(), "charging:lost==0");
+    let depth = SloSpec::parse("charging:spooled_max<10000").unwrap();
+    assert_eq!((depth.threshold, depth.op), (10_000.0, Comparison::Lt));
+    let ack = SloSpec::parse("charging.ack:p95<200ms").unwrap();
+    assert_eq!(ack.target, SloTarget::ChargingAck);
+    assert_eq!(ack.threshold, 200_000.0);
+    assert!(err("charging:lose==0").contains("unknown metric `lose`"));
+    assert!(err("charging:p95<1s").contains("takes a count"));
+    assert!(err("attach:lost==0").contains("takes a count"));
+    assert!(err("charging.ack:lost==0").contains("takes a count"));
+    assert!(err("charging:lost==0.5").contains("whole number"));
 }
 
 #[test]

@@ -4,6 +4,7 @@
 //! network (`home::charging`).
 
 pub mod cdf;
+pub mod ledger;
 pub mod spool;
 
 #[cfg(test)]
@@ -12,4 +13,5 @@ mod tests;
 /// A datagram `poll_transmit` appended to the caller's buffer (the same type as GTPv2-C's).
 pub use crate::proto::gtpv2::Datagram;
 pub use cdf::{Cdf, CdfConfig, CdfEvent, CdfStats, SpoolOp};
+pub use ledger::{Connection, Ledger, LedgerConfig, LedgerStats};
 pub use spool::{SpoolRecord, SpoolState};

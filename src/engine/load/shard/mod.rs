@@ -46,6 +46,10 @@ use mmes::MmeTransport;
 const UDP: Token = Token(0);
 /// Readiness of the shard's own home core (its poll descriptor).
 const CORE: Token = Token(usize::MAX - 1);
+/// The SGW's charging data function (GTP' towards the CGFs).
+const CDF: Token = Token(usize::MAX - 2);
+/// Longest wait, after the last procedure, for the CGFs to acknowledge every record.
+const CHARGING_DRAIN: Duration = Duration::from_secs(20);
 /// What a shard needs to start.
 pub struct ShardSpec {
     /// Index of this shard.
@@ -84,6 +88,35 @@ pub struct ShardSpec {
     /// addresses replace `s6a` and the PGW of `visited`. The roamers are partitioned by
     /// shard, and so are the registrations, CLRs and sessions they cause. `None` for `load`.
     pub core: Option<crate::engine::serve::ServeConfig>,
+    /// Offline charging of the SGW: where its SGW-CDRs go. `None`: no records.
+    pub charging: Option<ShardCharging>,
+}
+
+/// Where a shard's SGW sends its records.
+#[derive(Clone, Debug)]
+pub struct ShardCharging {
+    /// The CGFs, primary first; empty: the shard's own core's CGFs.
+    pub cgfs: Vec<SocketAddr>,
+    /// The dead-letter spool file.
+    pub spool: std::path::PathBuf,
+    /// `nodeID` of the SGW's records.
+    pub node_id: String,
+    /// Unix time, in µs, of the shard's clock zero.
+    pub epoch_unix_us: u64,
+    /// `[charging]`.
+    pub config: crate::model::config::ChargingConfig,
+    /// The traffic model.
+    pub usage: crate::model::usage::UsageModel,
+    /// Seed of the CDF's jitter.
+    pub seed: u64,
+}
+
+/// The SGW's CDF on its socket.
+struct SgwCdf {
+    socket: UdpSocket,
+    driver: crate::engine::charging::CdfDriver,
+    recv: RecvBatch,
+    tx: TxBatch,
 }
 
 /// What a shard measured.
@@ -133,6 +166,9 @@ struct SocketNet {
     clock: Clock,
     moderation: Moderation,
     core: Option<crate::engine::serve::EmbeddedCore>,
+    cdf: Option<SgwCdf>,
+    /// Charging measured since the last interval.
+    charging: crate::report::recorder::ChargingStats,
 }
 
 /// Runs one shard to the end of its arrivals plus the drain time, or until `stop` is set.
@@ -216,6 +252,10 @@ impl Network for SocketNet {
             self.mmes.poll_timeout(),
             self.links.as_ref().and_then(ShardLinks::next_release_at),
             core_wake,
+            self.cdf
+                .as_mut()
+                .and_then(|c| c.driver.cdf().poll_timeout())
+                .map(u64::from),
         ]
         .into_iter()
         .flatten()
@@ -237,6 +277,7 @@ impl Network for SocketNet {
             match Token(token) {
                 UDP => self.udp_readable(vn)?,
                 CORE => {}
+                CDF => self.cdf_readable()?,
                 Token(t) => {
                     let now = self.clock.now_us();
                     self.mmes.ready(
@@ -263,6 +304,7 @@ impl Network for SocketNet {
                 .handle_timeout(&mut side, self.poll.registry(), now)?;
         }
         self.flush(vn)?;
+        self.cdf_turn(vn)?;
         // The requests just written are answered now rather than a turn later.
         self.turn_core()
     }
@@ -271,6 +313,15 @@ impl Network for SocketNet {
         if let Some(l) = self.links.as_mut() {
             l.record(rec);
         }
+        // Charging goes with the interval too: the SGW's CDF, the core's CDF and CGFs.
+        if let Some(c) = &mut self.cdf {
+            c.driver.report(&mut self.charging);
+        }
+        if let Some(core) = &mut self.core {
+            core.take_charging(&mut self.charging);
+        }
+        rec.charging.merge(&self.charging);
+        self.charging.reset();
     }
 
     /// Closes the MMEs' connections gracefully (SCTP SHUTDOWN), waiting up to a second.
@@ -281,6 +332,17 @@ impl Network for SocketNet {
         self.flush(vn)?;
         while !self.mmes.is_closed() && Instant::now() < until {
             self.turn(vn, None)?;
+        }
+        // The gateways close their records of the sessions still open, then the CDFs get
+        // every record acknowledged (spools replayed) or the drain time runs out.
+        let now = self.clock.now();
+        vn.close_records(now);
+        if let Some(core) = &mut self.core {
+            core.close_records();
+        }
+        let until = Instant::now() + CHARGING_DRAIN;
+        while !self.charging_drained() && Instant::now() < until {
+            self.turn(vn, Some(self.clock.now() + Micros::from_millis(10)))?;
         }
         Ok(())
     }
@@ -312,7 +374,41 @@ impl SocketNet {
             }
             None => None,
         };
+        let cgfs_of_core = core.as_ref().map(|c| c.cgf_addrs()).unwrap_or_default();
         let mut vn = VisitedNetwork::new(Micros::ZERO, visited, spec.population.clone());
+        let cdf = match &spec.charging {
+            Some(ch) if ch.config.offline => {
+                use crate::engine::charging::{cdf_config, ledger_config, CdfDriver};
+                let targets = if ch.cgfs.is_empty() {
+                    cgfs_of_core
+                } else {
+                    ch.cgfs.clone()
+                };
+                let mut socket = UdpSocket::bind(spec.sgw_bind, &UdpConfig::default())?;
+                poll.registry()
+                    .register(&mut socket, CDF, Interest::READABLE)?;
+                vn.enable_charging(
+                    ledger_config(
+                        &ch.config,
+                        crate::wire::cdr::RecordKind::Sgw,
+                        &ch.node_id,
+                        udp.local_addr().ip(),
+                        ch.epoch_unix_us,
+                    ),
+                    ch.usage.clone(),
+                );
+                let driver =
+                    CdfDriver::new(cdf_config(&ch.config, targets, ch.seed), Some(&ch.spool))
+                        .map_err(|e| io::Error::other(format!("{e:#}")))?;
+                Some(SgwCdf {
+                    socket,
+                    driver,
+                    recv: RecvBatch::new(crate::io::MAX_BATCH, 2048),
+                    tx: TxBatch::new(),
+                })
+            }
+            _ => None,
+        };
         let links = ShardLinks::new(&spec.links, &vn, spec.seed, spec.index)
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, format!("link: {e}")))?;
         let mmes = mme_transport(spec.transport, s6a, spec.sgw_bind);
@@ -329,11 +425,63 @@ impl SocketNet {
             clock,
             moderation: Moderation::from_env(),
             core,
+            cdf,
+            charging: Default::default(),
         };
         let now = net.clock.now_us();
         let mut side = MmeSide::new(&mut vn, net.links.as_mut());
         net.mmes.start(&mut side, net.poll.registry(), now)?;
         Ok((net, vn))
+    }
+
+    fn charging_drained(&self) -> bool {
+        self.cdf.as_ref().is_none_or(|c| c.driver.drained())
+            && self.core.as_ref().is_none_or(|c| c.charging_drained())
+    }
+
+    fn cdf_readable(&mut self) -> io::Result<()> {
+        let Some(c) = &mut self.cdf else {
+            return Ok(());
+        };
+        loop {
+            match c.socket.recv_batch(&mut c.recv) {
+                Ok(0) => return Ok(()),
+                Ok(_) => {}
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            }
+            let now = self.clock.now();
+            for (from, bytes) in c.recv.datagrams() {
+                c.driver.cdf().handle_datagram(now, from, bytes);
+            }
+            if c.recv.drained() {
+                return Ok(());
+            }
+        }
+    }
+
+    /// The SGW's new records to its CDF; the CDF's timers, spool and datagrams.
+    fn cdf_turn(&mut self, vn: &mut VisitedNetwork) -> io::Result<()> {
+        let Some(c) = &mut self.cdf else {
+            return Ok(());
+        };
+        let now = self.clock.now();
+        while let Some((cdr, closed_at)) = vn.poll_cdr() {
+            c.driver.cdf().handle_record(now, cdr, closed_at);
+        }
+        if c.driver.cdf().poll_timeout().is_some_and(|t| t <= now) {
+            c.driver.cdf().handle_timeout(now);
+        }
+        let charging = &mut self.charging;
+        c.driver
+            .pump(now, charging)
+            .map_err(|e| io::Error::other(format!("{e:#}")))?;
+        let cdf = c.driver.cdf();
+        c.tx.send_all(&mut c.socket, |buf| cdf.poll_transmit(buf).map(|d| d.dst))?;
+        c.driver
+            .pump(now, charging)
+            .map_err(|e| io::Error::other(format!("{e:#}")))
     }
 
     fn turn_core(&mut self) -> io::Result<()> {

@@ -1,0 +1,260 @@
+//! Offline charging in the event loops (docs/charging.md): a gateway's charging data function
+//! ([`CdfDriver`]: the sans-IO [`Cdf`] and its dead-letter spool file) and the embedded CGFs
+//! with their scheduled outages ([`CgfNode`]). The loops own the sockets; these own the state
+//! and turn what happened into the run's [`ChargingStats`].
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+
+use crate::home::charging::{Cgf, CgfConfig, CgfStats};
+use crate::io::spool::SpoolFile;
+use crate::model::config::{ChargingConfig, Outage};
+use crate::model::Micros;
+use crate::proto::gtpprime::{Cdf, CdfConfig, CdfEvent, CdfStats, LedgerConfig, SpoolOp};
+use crate::report::recorder::{ChargingCounter, ChargingStats};
+use crate::wire::cdr::RecordKind;
+
+/// The CDF settings of `[charging]` towards `cgfs` (primary first).
+pub fn cdf_config(c: &ChargingConfig, cgfs: Vec<SocketAddr>, seed: u64) -> CdfConfig {
+    CdfConfig {
+        cgfs,
+        max_records_per_packet: c.max_records_per_packet,
+        t3: Micros::from_millis(c.t3_ms),
+        n3: c.n3,
+        backoff_cap: Micros::from_millis(c.backoff_cap_ms),
+        echo_interval: Micros::from_millis(c.echo_interval_ms),
+        max_unacked_packets: c.max_unacked_packets,
+        seed,
+        ..CdfConfig::default()
+    }
+}
+
+/// The record settings of `[charging]` for a gateway of `kind` named `node_id` at `address`;
+/// `epoch_unix_us` is the Unix time of the loop's clock zero.
+pub fn ledger_config(
+    c: &ChargingConfig,
+    kind: RecordKind,
+    node_id: &str,
+    address: IpAddr,
+    epoch_unix_us: u64,
+) -> LedgerConfig {
+    let mut cfg = LedgerConfig::new(kind, node_id, address);
+    cfg.time_limit = (c.time_limit_s > 0.0).then(|| Micros((c.time_limit_s * 1e6).round() as u64));
+    cfg.volume_limit = (c.volume_limit_octets > 0).then_some(c.volume_limit_octets);
+    cfg.epoch_unix_us = epoch_unix_us;
+    cfg
+}
+
+/// Where a CDF keeps its dead-letter records.
+enum Spool {
+    /// A file (real runs, `serve`, `charging replay`): survives the process.
+    File(SpoolFile),
+    /// Memory (virtual runs: nothing on disk, deterministic).
+    Memory(Vec<u8>),
+}
+
+/// One gateway's charging data function with its spool. See the module docs.
+pub struct CdfDriver {
+    cdf: Cdf,
+    spool: Spool,
+    /// The counters already added to a [`ChargingStats`].
+    reported: CdfStats,
+}
+
+impl CdfDriver {
+    /// A CDF spooling to the file at `spool` (created, or resumed when a run left records in
+    /// it), or to memory when `None`.
+    pub fn new(cfg: CdfConfig, spool: Option<&Path>) -> anyhow::Result<CdfDriver> {
+        let mut cdf = Cdf::new(cfg);
+        let spool = match spool {
+            Some(path) => {
+                if let Some(dir) = path.parent() {
+                    std::fs::create_dir_all(dir)
+                        .with_context(|| format!("create the spool folder {}", dir.display()))?;
+                }
+                let (file, len) = SpoolFile::open(path)
+                    .with_context(|| format!("open the charging spool {}", path.display()))?;
+                if len > 0 {
+                    cdf.resume_spool(len);
+                }
+                Spool::File(file)
+            }
+            None => Spool::Memory(Vec::new()),
+        };
+        Ok(CdfDriver {
+            cdf,
+            spool,
+            reported: CdfStats::default(),
+        })
+    }
+
+    /// The CDF, to hand records and datagrams to and to poll for datagrams.
+    pub fn cdf(&mut self) -> &mut Cdf {
+        &mut self.cdf
+    }
+
+    /// The spool file's path, when it has one.
+    pub fn spool_path(&self) -> Option<PathBuf> {
+        match &self.spool {
+            Spool::File(f) => Some(f.path().to_path_buf()),
+            Spool::Memory(_) => None,
+        }
+    }
+
+    /// Applies the spool operations the CDF asked for (in order) and takes its events: each
+    /// acknowledged record's close→ack latency goes to `stats`. Call after every input.
+    pub fn pump(&mut self, now: Micros, stats: &mut ChargingStats) -> anyhow::Result<()> {
+        while let Some(op) = self.cdf.poll_spool() {
+            match (&mut self.spool, op) {
+                (Spool::File(f), SpoolOp::Append(b)) => f
+                    .append_synced(&b)
+                    .with_context(|| format!("append to the spool {}", f.path().display()))?,
+                (Spool::Memory(m), SpoolOp::Append(b)) => m.extend_from_slice(&b),
+                (Spool::File(f), SpoolOp::Read { from }) => {
+                    let data = f
+                        .read_from(from)
+                        .with_context(|| format!("read the spool {}", f.path().display()))?;
+                    self.cdf.handle_spool_data(now, &data);
+                }
+                (Spool::Memory(m), SpoolOp::Read { from }) => {
+                    let data = m[(from as usize).min(m.len())..].to_vec();
+                    self.cdf.handle_spool_data(now, &data);
+                }
+                (Spool::File(f), SpoolOp::Truncate { len }) => f
+                    .truncate(len)
+                    .with_context(|| format!("cut the spool {}", f.path().display()))?,
+                (Spool::Memory(m), SpoolOp::Truncate { len }) => m.truncate(len as usize),
+                (Spool::File(f), SpoolOp::Clear) => f
+                    .clear()
+                    .with_context(|| format!("empty the spool {}", f.path().display()))?,
+                (Spool::Memory(m), SpoolOp::Clear) => m.clear(),
+            }
+        }
+        while let Some(e) = self.cdf.poll_event() {
+            if let CdfEvent::Acked { closed_at } = e {
+                stats.record_ack(now.as_u64().saturating_sub(closed_at.as_u64()));
+            }
+        }
+        Ok(())
+    }
+
+    /// Adds the counters since the last call to `stats`, and the spool depth and the records
+    /// still outstanding now.
+    pub fn report(&mut self, stats: &mut ChargingStats) {
+        let s = self.cdf.stats();
+        let r = self.reported;
+        for (counter, now, before) in [
+            (ChargingCounter::Generated, s.generated, r.generated),
+            (ChargingCounter::PacketsSent, s.packets_sent, r.packets_sent),
+            (
+                ChargingCounter::PacketsAcked,
+                s.packets_acked,
+                r.packets_acked,
+            ),
+            (
+                ChargingCounter::Retransmitted,
+                s.retransmitted,
+                r.retransmitted,
+            ),
+            (ChargingCounter::Redirected, s.redirected, r.redirected),
+            (
+                ChargingCounter::SentPossiblyDuplicated,
+                s.sent_possibly_duplicated,
+                r.sent_possibly_duplicated,
+            ),
+            (ChargingCounter::Released, s.released, r.released),
+            (ChargingCounter::Cancelled, s.cancelled, r.cancelled),
+            (ChargingCounter::Spooled, s.spooled, r.spooled),
+            (ChargingCounter::Replayed, s.replayed, r.replayed),
+        ] {
+            stats.add(counter, now.saturating_sub(before));
+        }
+        self.reported = s;
+        stats.spool_depth += self.spool_depth();
+        stats.outstanding += self.outstanding();
+    }
+
+    /// Records written to the spool and not read back yet.
+    pub fn spool_depth(&self) -> u64 {
+        let s = self.cdf.stats();
+        s.spooled.saturating_sub(s.replayed)
+    }
+
+    /// Records not known stored: in memory or in the spool.
+    pub fn outstanding(&self) -> u64 {
+        self.cdf.outstanding_records() as u64 + self.spool_depth()
+    }
+
+    /// Nothing left to send: every record handed in is stored (or refused).
+    pub fn drained(&self) -> bool {
+        self.cdf.outstanding_records() == 0 && !self.cdf.spool_pending()
+    }
+}
+
+/// An embedded CGF and its outage schedule.
+pub struct CgfNode {
+    /// The CGF.
+    pub cgf: Cgf,
+    outages: Vec<Outage>,
+    reported: CgfStats,
+}
+
+impl CgfNode {
+    /// A CGF at `address` with `[charging.cgf]`'s files, down during `outages`; `epoch_unix_s`
+    /// is the Unix time of the loop's clock zero.
+    pub fn new(c: &ChargingConfig, address: IpAddr, epoch_unix_s: u64, outages: &[Outage]) -> Self {
+        let cgf = Cgf::new(CgfConfig {
+            node_address: address,
+            epoch_unix_s,
+            max_cdrs_per_file: c.cgf.max_cdrs_per_file,
+            max_file_age: Micros((c.cgf.max_file_age_s * 1e6).round() as u64),
+            ..CgfConfig::default()
+        });
+        CgfNode {
+            cgf,
+            outages: outages.to_vec(),
+            reported: CgfStats::default(),
+        }
+    }
+
+    /// Goes down or comes back as the schedule says at `elapsed` from the start of the run.
+    pub fn follow_schedule(&mut self, elapsed: Micros) {
+        let t = elapsed.as_u64() as f64 / 1e6;
+        let down = self.outages.iter().any(|o| o.covers(t));
+        if down != self.cgf.is_down() {
+            self.cgf.set_down(down);
+        }
+    }
+
+    /// When the schedule next changes after `elapsed` (an outage starting or ending).
+    pub fn next_change(&self, elapsed: Micros) -> Option<Micros> {
+        let t = elapsed.as_u64();
+        self.outages
+            .iter()
+            .flat_map(|o| {
+                let at = (o.at_s * 1e6) as u64;
+                [at, at + (o.for_s * 1e6) as u64]
+            })
+            .filter(|&x| x > t)
+            .min()
+            .map(Micros)
+    }
+
+    /// Adds the counters since the last call to `stats`.
+    pub fn report(&mut self, stats: &mut ChargingStats) {
+        let s = self.cgf.stats();
+        let r = self.reported;
+        stats.add(ChargingCounter::Stored, s.stored.saturating_sub(r.stored));
+        stats.add(
+            ChargingCounter::DuplicatesDropped,
+            s.duplicates_dropped.saturating_sub(r.duplicates_dropped),
+        );
+        stats.add(
+            ChargingCounter::DroppedWhileDown,
+            s.dropped_while_down.saturating_sub(r.dropped_while_down),
+        );
+        self.reported = s;
+    }
+}
