@@ -37,6 +37,7 @@ use crate::report::Recorder;
 use crate::visited::{MessageCounters, MmeInfo, VisitedConfig, VisitedNetwork};
 use crate::wire::diameter::message_len;
 
+mod charging;
 mod links;
 
 pub use crate::engine::load::linkshim::LinkPlan;
@@ -173,6 +174,8 @@ pub struct VirtualNet {
     links: Option<VirtualLinks>,
     events: u64,
     cdrs: u64,
+    /// Offline charging (`[charging] offline`).
+    charging: Option<charging::VirtualCharging>,
 }
 
 /// A virtual-time run being set up.
@@ -234,12 +237,18 @@ impl VirtualRun {
         };
         let vn = VisitedNetwork::new(Micros::ZERO, cfg, population);
         let mut home = HomeCore::new(&profile, directory, &settings);
+        let mut vn = vn;
         // One simulated connection per MME instance, opened at time 0: connection i is MME i's.
         for i in 0..vn.mme_count() {
             let id = home.s6a().open(Micros::ZERO);
             debug_assert_eq!(id, i);
         }
         let links = VirtualLinks::new(&opts.links, &vn, opts.seed)?;
+        let delay = Micros(opts.one_way_delay_us);
+        let charging = profile
+            .charging
+            .offline
+            .then(|| charging::VirtualCharging::new(&profile, &mut home, &mut vn, delay));
         let net = VirtualNet {
             clock: Clock::simulated(),
             delay: Micros(opts.one_way_delay_us),
@@ -253,6 +262,7 @@ impl VirtualRun {
             links,
             events: 0,
             cdrs: 0,
+            charging,
         };
         Ok(VirtualRun {
             net,
@@ -349,7 +359,10 @@ impl Network for VirtualNet {
     }
 
     fn settled(&self) -> bool {
-        self.queue.is_empty()
+        self.charging
+            .as_ref()
+            .is_none_or(charging::VirtualCharging::drained)
+            && self.queue.is_empty()
             && self
                 .links
                 .as_ref()
@@ -357,9 +370,33 @@ impl Network for VirtualNet {
                 .is_none()
     }
 
+    fn record_links(&mut self, rec: &mut Recorder) {
+        if let Some(c) = &mut self.charging {
+            c.report(&mut rec.charging);
+        }
+    }
+
+    /// Sends what is left; then the gateways close the records of the sessions still open and
+    /// the CDFs get them all acknowledged (or [`charging::DRAIN`] of virtual time passes).
     fn close(&mut self, vn: &mut VisitedNetwork) -> io::Result<()> {
         self.send(vn);
-        Ok(())
+        if self.charging.is_none() {
+            return Ok(());
+        }
+        let now = self.clock.now();
+        vn.close_records(now);
+        self.home.close_records(now);
+        let until = now + charging::DRAIN;
+        loop {
+            self.step(vn);
+            self.send(vn);
+            let c = self.charging.as_mut().expect("checked");
+            let next = c.next_event(self.clock.now());
+            match next {
+                Some(t) if !c.drained() && t <= until => self.clock.advance_to(t.max(self.clock.now())),
+                _ => return Ok(()),
+            }
+        }
     }
 }
 
@@ -373,7 +410,9 @@ impl VirtualNet {
             .as_ref()
             .and_then(VirtualLinks::next_release_at)
             .map(Micros);
-        let deliveries = deliveries.into_iter().chain(on_links).min();
+        let now = self.clock.now();
+        let charging = self.charging.as_mut().and_then(|c| c.next_event(now));
+        let deliveries = deliveries.into_iter().chain(on_links).chain(charging).min();
         if deadline.is_none() && deliveries.is_none() && vn.in_flight() == 0 {
             return None;
         }
@@ -405,6 +444,9 @@ impl VirtualNet {
             vn.handle_timeout(now);
         }
         self.home.handle_timeout(now);
+        if let Some(c) = &mut self.charging {
+            self.events += c.step(now);
+        }
     }
 
     /// Sends a message: over its partner's link if it has one, then the hop's own delay.
@@ -458,8 +500,13 @@ impl VirtualNet {
             buf.clear();
         }
         self.buf = buf;
-        while self.home.poll_cdr().is_some() {
-            self.cdrs += 1;
+        match &mut self.charging {
+            Some(c) => c.send(self.clock.now(), &mut self.home, vn),
+            None => {
+                while self.home.poll_cdr().is_some() {
+                    self.cdrs += 1;
+                }
+            }
         }
         // Malformed input is counted by the core; a virtual run has no log to write it to.
         while self.home.poll_notice().is_some() {}
