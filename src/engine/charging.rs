@@ -12,8 +12,10 @@ use crate::home::charging::{Cgf, CgfConfig, CgfStats};
 use crate::io::spool::SpoolFile;
 use crate::model::config::{ChargingConfig, Outage};
 use crate::model::Micros;
-use crate::proto::gtpprime::{Cdf, CdfConfig, CdfEvent, CdfStats, LedgerConfig, SpoolOp};
-use crate::report::recorder::{ChargingCounter, ChargingStats};
+use crate::proto::gtpprime::{
+    Cdf, CdfConfig, CdfEvent, CdfStats, Ledger, LedgerConfig, LedgerStats, SpoolOp,
+};
+use crate::report::recorder::{ChargingCounter, ChargingStats, LedgerCounts};
 use crate::wire::cdr::RecordKind;
 
 /// The CDF settings of `[charging]` towards `cgfs` (primary first).
@@ -45,6 +47,42 @@ pub fn ledger_config(
     cfg.volume_limit = (c.volume_limit_octets > 0).then_some(c.volume_limit_octets);
     cfg.epoch_unix_us = epoch_unix_us;
     cfg
+}
+
+/// The report layer's copy of a record keeper's counters.
+pub fn ledger_counts(s: LedgerStats) -> LedgerCounts {
+    LedgerCounts {
+        records: s.records,
+        partial_time: s.partial_time,
+        partial_volume: s.partial_volume,
+        octets: s.octets,
+    }
+}
+
+/// What a gateway's record keeper wrote since the last report.
+#[derive(Debug, Default)]
+pub struct RecordTally {
+    before: LedgerCounts,
+    sessions_before: u64,
+}
+
+impl RecordTally {
+    /// Adds the records of `ledger` (a PGW's when `pgw`) since the last call to `stats`.
+    pub fn report(&mut self, pgw: bool, ledger: Option<&Ledger>, stats: &mut ChargingStats) {
+        let Some(l) = ledger else { return };
+        let now = ledger_counts(l.stats());
+        stats.add_records(pgw, &now, &self.before);
+        self.before = now;
+    }
+
+    /// Adds the PGW's ended sessions since the last call (`ended`: its running total).
+    pub fn report_sessions(&mut self, ended: u64, stats: &mut ChargingStats) {
+        stats.add(
+            ChargingCounter::PgwSessionsEnded,
+            ended.saturating_sub(self.sessions_before),
+        );
+        self.sessions_before = ended;
+    }
 }
 
 /// Where a CDF keeps its dead-letter records.

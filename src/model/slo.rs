@@ -64,6 +64,13 @@ pub const CHARGING_COUNTS: &[&str] = &[
     "stored",
     "duplicates_dropped",
     "dropped_while_down",
+    "pgw_records",
+    "pgw_partial_time",
+    "pgw_partial_volume",
+    "pgw_sessions_ended",
+    "sgw_records",
+    "pgw_octets",
+    "sgw_octets",
 ];
 
 impl SloTarget {

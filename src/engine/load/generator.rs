@@ -50,8 +50,9 @@ pub(crate) trait Network {
         true
     }
 
-    /// Adds what the GRX/IPX links did since the last call to `rec` (before every interval).
-    fn record_links(&mut self, _rec: &mut Recorder) {}
+    /// Adds what the GRX/IPX links and offline charging did since the last call to `rec`
+    /// (before every interval).
+    fn record_links(&mut self, _vn: &VisitedNetwork, _rec: &mut Recorder) {}
 
     /// Closes the MMEs' connections gracefully, after the last procedure.
     fn close(&mut self, vn: &mut VisitedNetwork) -> io::Result<()>;
@@ -138,7 +139,7 @@ pub(crate) fn run<N: Network>(
         let now = net.now();
         if g.tap.due(now.as_u64()) {
             // The links' counters and delays since the last interval go with it.
-            net.record_links(&mut g.rec);
+            net.record_links(&g.vn, &mut g.rec);
         }
         g.tap.poll(now.as_u64(), &mut g.rec, &g.vn);
         if stopped_at.is_none() && (stop.load(Ordering::Relaxed) || arrivals.peek().is_none()) {
@@ -180,7 +181,7 @@ pub(crate) fn run<N: Network>(
     let _ = net.close(&mut g.vn);
     g.collect();
     let now = net.now();
-    net.record_links(&mut g.rec);
+    net.record_links(&g.vn, &mut g.rec);
     g.tap.finish(now.as_u64(), &mut g.rec, &g.vn);
     Ok(Generated {
         recorder: g.rec,

@@ -370,9 +370,9 @@ impl Network for VirtualNet {
                 .is_none()
     }
 
-    fn record_links(&mut self, rec: &mut Recorder) {
+    fn record_links(&mut self, vn: &VisitedNetwork, rec: &mut Recorder) {
         if let Some(c) = &mut self.charging {
-            c.report(&mut rec.charging);
+            c.report(&self.home, vn, &mut rec.charging);
         }
     }
 
@@ -393,7 +393,9 @@ impl Network for VirtualNet {
             let c = self.charging.as_mut().expect("checked");
             let next = c.next_event(self.clock.now());
             match next {
-                Some(t) if !c.drained() && t <= until => self.clock.advance_to(t.max(self.clock.now())),
+                Some(t) if !c.drained() && t <= until => {
+                    self.clock.advance_to(t.max(self.clock.now()))
+                }
                 _ => return Ok(()),
             }
         }

@@ -23,7 +23,7 @@ use crate::engine::clock::{self, Clock, Moderation};
 use anyhow::Context;
 use mio::{Events, Interest, Poll, Token};
 
-use crate::engine::charging::{cdf_config, ledger_config, CdfDriver, CgfNode};
+use crate::engine::charging::{cdf_config, ledger_config, CdfDriver, CgfNode, RecordTally};
 use crate::engine::diameter::sctp_udp::SctpTotals;
 use crate::engine::diameter::Transport;
 use crate::engine::state::{Journal, StateHandle};
@@ -166,6 +166,8 @@ struct Server {
     cdf: Option<CdfSide>,
     /// Charging measured since the host last took it ([`EmbeddedCore::take_charging`]).
     charging: ChargingStats,
+    /// The PGW's records already reported.
+    tally: RecordTally,
 }
 
 /// A CGF on its GTP' socket: CDF requests in, acknowledgements out, closed files to disk.
@@ -403,6 +405,7 @@ impl Server {
             cgfs,
             cdf,
             charging: ChargingStats::default(),
+            tally: RecordTally::default(),
             udp,
             recv: RecvBatch::new(crate::io::MAX_BATCH, 2048),
             tx: TxBatch::new(),
@@ -520,6 +523,10 @@ impl Server {
     fn report_charging(&mut self) {
         if let Some(c) = &mut self.cdf {
             c.driver.report(&mut self.charging);
+            self.tally
+                .report(true, self.core.ledger(), &mut self.charging);
+            self.tally
+                .report_sessions(self.core.sessions_ended(), &mut self.charging);
         }
         for c in &mut self.cgfs {
             c.node.report(&mut self.charging);

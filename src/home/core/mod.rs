@@ -19,7 +19,7 @@ use crate::proto::diameter::LocalIdentity;
 use crate::proto::gtpv2::Datagram;
 
 use super::hss::Hss;
-use super::pgw::{CdrKind, Session};
+use super::pgw::{CdrKind, PgwMessage, Session};
 use super::s6a::HssService;
 use super::s8::{Handled, PgwService, PgwServiceConfig};
 use super::state::{Change, RestoreCounts, Restored};
@@ -59,6 +59,8 @@ pub struct HomeCore {
     ledger: Option<Ledger>,
     /// The first home PLMN: the PGW's, in its records.
     home_plmn: Option<crate::model::Plmn>,
+    /// Sessions whose records [`HomeCore::close_records`] closed while the PGW still held them.
+    closed_at_end: u64,
 }
 
 impl HomeCore {
@@ -90,6 +92,7 @@ impl HomeCore {
             pgw,
             ledger: None,
             home_plmn: profile.home.plmns.first().map(|p| p.plmn),
+            closed_at_end: 0,
         }
     }
 
@@ -206,8 +209,22 @@ impl HomeCore {
     pub fn close_records(&mut self, now: Micros) {
         self.charge();
         if let Some(l) = &mut self.ledger {
+            self.closed_at_end += l.open_count() as u64;
             l.close_all(now, closing::ABNORMAL_RELEASE);
         }
+    }
+
+    /// PDN connections the PGW ended, by its own counters: Delete Sessions accepted, sessions
+    /// released locally (a peer's restart, a collision), and those still held when
+    /// [`HomeCore::close_records`] closed their records.
+    pub fn sessions_ended(&self) -> u64 {
+        let c = self.pgw.pgw().counters();
+        c.get(
+            PgwMessage::DeleteSession,
+            crate::home::pgw::CAUSE_REQUEST_ACCEPTED,
+        ) + c.released_on_peer_restart
+            + c.replaced_on_collision
+            + self.closed_at_end
     }
 
     /// The next line worth logging (malformed Diameter input).

@@ -36,6 +36,21 @@ pub enum ChargingCounter {
     DuplicatesDropped,
     /// Requests the embedded CGFs dropped while down.
     DroppedWhileDown,
+    /// PGW-CDRs written (partial and final).
+    PgwRecords,
+    /// PGW-CDRs closed as partial on the time limit.
+    PgwPartialTime,
+    /// PGW-CDRs closed as partial on the volume limit.
+    PgwPartialVolume,
+    /// PDN connections the PGW ended (Delete Session accepted, local release, collision, or
+    /// still open when the run ended), counted by the PGW itself.
+    PgwSessionsEnded,
+    /// SGW-CDRs written (partial and final).
+    SgwRecords,
+    /// Octets in the PGW-CDRs' containers.
+    PgwOctets,
+    /// Octets in the SGW-CDRs' containers.
+    SgwOctets,
 }
 
 impl ChargingCounter {
@@ -54,6 +69,13 @@ impl ChargingCounter {
         ChargingCounter::Stored,
         ChargingCounter::DuplicatesDropped,
         ChargingCounter::DroppedWhileDown,
+        ChargingCounter::PgwRecords,
+        ChargingCounter::PgwPartialTime,
+        ChargingCounter::PgwPartialVolume,
+        ChargingCounter::PgwSessionsEnded,
+        ChargingCounter::SgwRecords,
+        ChargingCounter::PgwOctets,
+        ChargingCounter::SgwOctets,
     ];
 
     /// The key in `summary.json` and the SLO grammar (`charging:stored`).
@@ -72,6 +94,13 @@ impl ChargingCounter {
             ChargingCounter::Stored => "stored",
             ChargingCounter::DuplicatesDropped => "duplicates_dropped",
             ChargingCounter::DroppedWhileDown => "dropped_while_down",
+            ChargingCounter::PgwRecords => "pgw_records",
+            ChargingCounter::PgwPartialTime => "pgw_partial_time",
+            ChargingCounter::PgwPartialVolume => "pgw_partial_volume",
+            ChargingCounter::PgwSessionsEnded => "pgw_sessions_ended",
+            ChargingCounter::SgwRecords => "sgw_records",
+            ChargingCounter::PgwOctets => "pgw_octets",
+            ChargingCounter::SgwOctets => "sgw_octets",
         }
     }
 
@@ -80,10 +109,26 @@ impl ChargingCounter {
     }
 }
 
+const COUNTERS: usize = 20;
+
+/// What a gateway's record keeper counted (the report layer's copy of
+/// `proto::gtpprime::LedgerStats`, which it cannot name).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LedgerCounts {
+    /// Records written.
+    pub records: u64,
+    /// Partial records on the time limit.
+    pub partial_time: u64,
+    /// Partial records on the volume limit.
+    pub partial_volume: u64,
+    /// Octets in their containers.
+    pub octets: u64,
+}
+
 /// Charging measurements of one shard and interval (or, merged, of a run).
 #[derive(Debug, Clone)]
 pub struct ChargingStats {
-    counters: [u64; 13],
+    counters: [u64; COUNTERS],
     /// From a record's closing to its acknowledgement by a CGF, µs.
     pub ack_latency_us: Histogram<u64>,
     /// Records in the dead-letter spools at the end of the interval, all shards together.
@@ -97,7 +142,7 @@ pub struct ChargingStats {
 impl Default for ChargingStats {
     fn default() -> Self {
         ChargingStats {
-            counters: [0; 13],
+            counters: [0; COUNTERS],
             ack_latency_us: latency_histogram(),
             spool_depth: 0,
             outstanding: 0,
@@ -107,6 +152,26 @@ impl Default for ChargingStats {
 }
 
 impl ChargingStats {
+    /// Adds what a gateway's record keeper wrote since `before` (PGW or SGW).
+    pub fn add_records(&mut self, pgw: bool, now: &LedgerCounts, before: &LedgerCounts) {
+        let (records, octets) = match pgw {
+            true => (ChargingCounter::PgwRecords, ChargingCounter::PgwOctets),
+            false => (ChargingCounter::SgwRecords, ChargingCounter::SgwOctets),
+        };
+        self.add(records, now.records.saturating_sub(before.records));
+        self.add(octets, now.octets.saturating_sub(before.octets));
+        if pgw {
+            self.add(
+                ChargingCounter::PgwPartialTime,
+                now.partial_time.saturating_sub(before.partial_time),
+            );
+            self.add(
+                ChargingCounter::PgwPartialVolume,
+                now.partial_volume.saturating_sub(before.partial_volume),
+            );
+        }
+    }
+
     /// Adds `n` to `counter`.
     pub fn add(&mut self, counter: ChargingCounter, n: u64) {
         self.counters[counter.index()] += n;
@@ -140,7 +205,7 @@ impl ChargingStats {
 
     /// Clears everything but the allocation.
     pub fn reset(&mut self) {
-        self.counters = [0; 13];
+        self.counters = [0; COUNTERS];
         self.ack_latency_us.reset();
         self.spool_depth = 0;
         self.outstanding = 0;
@@ -202,7 +267,10 @@ impl ChargingSummary {
             .iter()
             .map(|&c| (c.name().to_string(), total.get(c)))
             .collect();
-        let generated = total.get(ChargingCounter::Generated);
+        // Records the gateways closed; a record never handed to a CDF is lost too.
+        let written =
+            total.get(ChargingCounter::PgwRecords) + total.get(ChargingCounter::SgwRecords);
+        let generated = written.max(total.get(ChargingCounter::Generated));
         let stored = total.get(ChargingCounter::Stored);
         let delivered = if stored > 0 || total.get(ChargingCounter::DroppedWhileDown) > 0 {
             stored

@@ -169,6 +169,8 @@ struct SocketNet {
     cdf: Option<SgwCdf>,
     /// Charging measured since the last interval.
     charging: crate::report::recorder::ChargingStats,
+    /// The SGW's records already reported.
+    tally: crate::engine::charging::RecordTally,
 }
 
 /// Runs one shard to the end of its arrivals plus the drain time, or until `stop` is set.
@@ -309,10 +311,11 @@ impl Network for SocketNet {
         self.turn_core()
     }
 
-    fn record_links(&mut self, rec: &mut Recorder) {
+    fn record_links(&mut self, vn: &VisitedNetwork, rec: &mut Recorder) {
         if let Some(l) = self.links.as_mut() {
             l.record(rec);
         }
+        self.tally.report(false, vn.ledger(), &mut self.charging);
         // Charging goes with the interval too: the SGW's CDF, the core's CDF and CGFs.
         if let Some(c) = &mut self.cdf {
             c.driver.report(&mut self.charging);
@@ -341,6 +344,8 @@ impl Network for SocketNet {
             core.close_records();
         }
         let until = Instant::now() + CHARGING_DRAIN;
+        // One turn hands the records just closed to the CDFs.
+        self.turn(vn, Some(self.clock.now()))?;
         while !self.charging_drained() && Instant::now() < until {
             self.turn(vn, Some(self.clock.now() + Micros::from_millis(10)))?;
         }
@@ -427,6 +432,7 @@ impl SocketNet {
             core,
             cdf,
             charging: Default::default(),
+            tally: Default::default(),
         };
         let now = net.clock.now_us();
         let mut side = MmeSide::new(&mut vn, net.links.as_mut());

@@ -6,7 +6,7 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::net::SocketAddr;
 
-use crate::engine::charging::{cdf_config, ledger_config, CdfDriver, CgfNode};
+use crate::engine::charging::{cdf_config, ledger_config, CdfDriver, CgfNode, RecordTally};
 use crate::home::HomeCore;
 use crate::model::config::Profile;
 use crate::model::rng::derive_seed;
@@ -36,6 +36,8 @@ pub(super) struct VirtualCharging {
     delay: Micros,
     stats: ChargingStats,
     buf: Vec<u8>,
+    pgw_records: RecordTally,
+    sgw_records: RecordTally,
 }
 
 impl VirtualCharging {
@@ -55,7 +57,12 @@ impl VirtualCharging {
             CgfNode::new(c, addr("10.0.0.4:0").ip(), EPOCH_UNIX_S, &c.cgf.outages),
         )];
         if c.cgf.secondary {
-            let node = CgfNode::new(c, addr("10.0.0.5:0").ip(), EPOCH_UNIX_S, &c.cgf.secondary_outages);
+            let node = CgfNode::new(
+                c,
+                addr("10.0.0.5:0").ip(),
+                EPOCH_UNIX_S,
+                &c.cgf.secondary_outages,
+            );
             cgfs.push((addr("10.0.0.5:3386"), node));
         }
         let targets: Vec<SocketAddr> = cgfs.iter().map(|g| g.0).collect();
@@ -65,7 +72,13 @@ impl VirtualCharging {
             Micros::ZERO,
         );
         vn.enable_charging(
-            ledger_config(c, RecordKind::Sgw, "sgw-0", addr("10.0.0.1:0").ip(), epoch_us),
+            ledger_config(
+                c,
+                RecordKind::Sgw,
+                "sgw-0",
+                addr("10.0.0.1:0").ip(),
+                epoch_us,
+            ),
             UsageModel::from_profile(profile),
         );
         let driver = |label: u64| {
@@ -81,6 +94,8 @@ impl VirtualCharging {
             delay,
             stats: ChargingStats::default(),
             buf: Vec::new(),
+            pgw_records: RecordTally::default(),
+            sgw_records: RecordTally::default(),
         }
     }
 
@@ -155,11 +170,20 @@ impl VirtualCharging {
         if self.drained() {
             return queued;
         }
-        let timers = [self.pgw.1.cdf().poll_timeout(), self.sgw.1.cdf().poll_timeout()];
-        let cgfs = self.cgfs.iter().flat_map(|(_, n)| {
-            [n.cgf.poll_timeout(), n.next_change(now)]
-        });
-        [queued].into_iter().chain(timers).chain(cgfs).flatten().min()
+        let timers = [
+            self.pgw.1.cdf().poll_timeout(),
+            self.sgw.1.cdf().poll_timeout(),
+        ];
+        let cgfs = self
+            .cgfs
+            .iter()
+            .flat_map(|(_, n)| [n.cgf.poll_timeout(), n.next_change(now)]);
+        [queued]
+            .into_iter()
+            .chain(timers)
+            .chain(cgfs)
+            .flatten()
+            .min()
     }
 
     /// Nothing on its way and every record stored.
@@ -168,7 +192,17 @@ impl VirtualCharging {
     }
 
     /// Moves the counters since the last call into `stats`.
-    pub(super) fn report(&mut self, stats: &mut ChargingStats) {
+    pub(super) fn report(
+        &mut self,
+        home: &HomeCore,
+        vn: &VisitedNetwork,
+        stats: &mut ChargingStats,
+    ) {
+        self.pgw_records
+            .report(true, home.ledger(), &mut self.stats);
+        self.pgw_records
+            .report_sessions(home.sessions_ended(), &mut self.stats);
+        self.sgw_records.report(false, vn.ledger(), &mut self.stats);
         self.pgw.1.report(&mut self.stats);
         self.sgw.1.report(&mut self.stats);
         for (_, node) in &mut self.cgfs {
