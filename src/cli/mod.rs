@@ -6,6 +6,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+pub mod charging;
 mod hints;
 pub mod ipx;
 pub mod link;
@@ -68,6 +69,8 @@ pub enum Command {
     Subscribers(subscribers::SubscribersArgs),
     /// The home core's persistent state (`--state DIR`): import, export, show.
     State(state::StateArgs),
+    /// Offline charging: replay the CDRs a run left in its dead-letter spools.
+    Charging(charging::ChargingArgs),
     /// UDP relay through the link emulator (GTPv2-C, SCTP over UDP, any UDP protocol).
     Link(link::LinkArgs),
     /// Join namespaces roamsim-visited and roamsim-home through TUN devices and the link emulator (root).
@@ -195,6 +198,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Serve(args) => serve(&args),
         Command::Subscribers(args) => subscribers::run(&args),
         Command::State(args) => state::run(&args),
+        Command::Charging(args) => charging::run(&args),
         Command::Link(args) => link::run(&args).map(|()| Exit::Ok),
         Command::Ipx(args) => ipx::run(&args).map(|()| Exit::Ok),
         Command::Report(args) => report::report(&args),

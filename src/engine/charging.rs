@@ -296,3 +296,80 @@ impl CgfNode {
         self.reported = s;
     }
 }
+
+/// What `roamsim charging replay` did with one spool file.
+#[derive(Debug, Clone, Default)]
+pub struct Replayed {
+    /// The spool file.
+    pub file: PathBuf,
+    /// Records read back from it.
+    pub replayed: u64,
+    /// Records a CGF acknowledged.
+    pub acknowledged: u64,
+    /// Records still in the spool when the time ran out (0: the file is empty now).
+    pub left: u64,
+}
+
+/// Sends the records left in the spool file `spool` (by a run that was killed, or that ended
+/// with every CGF down) to `cgfs`, until every one is acknowledged or `limit` passes; the file
+/// is emptied once all are stored.
+pub fn replay_spool(
+    spool: &Path,
+    cgfs: &[SocketAddr],
+    c: &ChargingConfig,
+    limit: std::time::Duration,
+) -> anyhow::Result<Replayed> {
+    let bind: SocketAddr = match cgfs.first() {
+        Some(SocketAddr::V6(_)) => "[::]:0".parse().expect("literal"),
+        _ => "0.0.0.0:0".parse().expect("literal"),
+    };
+    let socket = std::net::UdpSocket::bind(bind).context("bind a UDP socket for GTP'")?;
+    socket
+        .set_read_timeout(Some(std::time::Duration::from_millis(5)))
+        .context("set the socket's read timeout")?;
+    let seed = crate::model::rng::derive_seed(0x7265_706c, spool.as_os_str().len() as u64);
+    let mut driver = CdfDriver::new(cdf_config(c, cgfs.to_vec(), seed), Some(spool))?;
+    let clock = crate::engine::clock::Clock::real();
+    let until = std::time::Instant::now() + limit;
+    let mut stats = ChargingStats::default();
+    let mut buf = Vec::new();
+    let mut packet = vec![0u8; 65_536];
+    driver.cdf().handle_timeout(clock.now());
+    loop {
+        let now = clock.now();
+        driver.pump(now, &mut stats)?;
+        buf.clear();
+        while let Some(d) = driver.cdf().poll_transmit(&mut buf) {
+            let at = buf.len() - d.len;
+            socket
+                .send_to(&buf[at..], d.dst)
+                .with_context(|| format!("send GTP' to {}", d.dst))?;
+        }
+        driver.pump(now, &mut stats)?;
+        if driver.drained() || std::time::Instant::now() >= until {
+            break;
+        }
+        match socket.recv_from(&mut packet) {
+            Ok((n, from)) => driver
+                .cdf()
+                .handle_datagram(clock.now(), from, &packet[..n]),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) => {}
+            Err(e) => return Err(e).context("receive GTP'"),
+        }
+        let now = clock.now();
+        if driver.cdf().poll_timeout().is_some_and(|t| t <= now) {
+            driver.cdf().handle_timeout(now);
+        }
+    }
+    let s = driver.cdf().stats();
+    Ok(Replayed {
+        file: spool.to_path_buf(),
+        replayed: s.replayed,
+        acknowledged: stats.ack_latency_us.len(),
+        left: driver.outstanding(),
+    })
+}
