@@ -359,6 +359,25 @@ fn retransmissions_back_off_with_jitter_under_a_cap_then_the_cgf_is_down() {
 }
 
 #[test]
+fn copies_are_released_when_the_primary_never_answered_within_the_limit() {
+    let mut cfg = Harness::config(&[A, B]);
+    cfg.unknown_fate_limit = Some(Micros::from_secs(5));
+    let mut h = Harness::new(cfg, 0.0, 1);
+    h.set_down(A, true);
+    for _ in 0..10 {
+        h.generate(7);
+        let t = h.now + Micros::from_millis(300);
+        h.run_until(t);
+    }
+    h.run_until(Micros::from_secs(30));
+    let s = h.cdf.stats();
+    assert!(s.sent_possibly_duplicated > 0, "{s:?}");
+    assert_eq!(s.released, s.sent_possibly_duplicated, "{s:?}");
+    assert!(s.released_unresolved > 0, "{s:?}");
+    h.assert_exactly_once();
+}
+
+#[test]
 fn an_outage_of_the_primary_fails_over_and_stores_each_cdr_once() {
     let mut h = Harness::new(Harness::config(&[A, B]), 0.0, 1);
     h.set_down(A, true);

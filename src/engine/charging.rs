@@ -28,6 +28,7 @@ pub fn cdf_config(c: &ChargingConfig, cgfs: Vec<SocketAddr>, seed: u64) -> CdfCo
         backoff_cap: Micros::from_millis(c.backoff_cap_ms),
         echo_interval: Micros::from_millis(c.echo_interval_ms),
         max_unacked_packets: c.max_unacked_packets,
+        unknown_fate_limit: Some(Micros((c.unknown_fate_limit_s * 1e6).round() as u64)),
         seed,
         ..CdfConfig::default()
     }

@@ -278,6 +278,7 @@ pub fn render_markdown(summary: &Summary) -> String {
     messages_section(&mut out, summary);
     links_section(&mut out, summary);
     slo_section(&mut out, summary);
+    out.push_str(&super::charging::charging_md(summary));
     if let Some(c) = &summary.capacity {
         out.push_str(&render_capacity_md(c));
     }

@@ -23,6 +23,7 @@
 //! and counts come in as arguments.
 
 pub mod capacity;
+pub mod charging;
 pub mod compare;
 pub mod format;
 pub mod hlog;

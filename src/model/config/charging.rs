@@ -26,6 +26,9 @@ pub struct ChargingConfig {
     pub max_records_per_packet: usize,
     /// Most packets waiting for an answer; records past it go to the dead-letter spool.
     pub max_unacked_packets: usize,
+    /// Seconds a possibly duplicated copy waits for its original's CGF to come back before it
+    /// is released (the original taken as never stored).
+    pub unknown_fate_limit_s: f64,
     /// The embedded CGF.
     pub cgf: CgfSettings,
 }
@@ -42,6 +45,7 @@ impl Default for ChargingConfig {
             echo_interval_ms: 1_000,
             max_records_per_packet: 32,
             max_unacked_packets: 64,
+            unknown_fate_limit_s: 10.0,
             cgf: CgfSettings::default(),
         }
     }
@@ -110,6 +114,12 @@ impl ChargingConfig {
         }
         if !(1..=255).contains(&self.max_records_per_packet) {
             return bad("max_records_per_packet", "must be 1 to 255".into());
+        }
+        if !(self.unknown_fate_limit_s.is_finite() && self.unknown_fate_limit_s > 0.0) {
+            return bad(
+                "unknown_fate_limit_s",
+                "must be a number of seconds > 0".into(),
+            );
         }
         if self.max_unacked_packets == 0 {
             return bad("max_unacked_packets", "must be at least 1".into());

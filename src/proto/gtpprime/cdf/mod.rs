@@ -62,6 +62,13 @@ pub struct CdfConfig {
     pub redirect_hold: Micros,
     /// Most packets waiting for an answer; records past this bound go to the spool.
     pub max_unacked_packets: usize,
+    /// How long a possibly duplicated copy is held for its original's CGF to answer the test
+    /// packet when that CGF has never answered this CDF at all (dead since before the first
+    /// packet): it cannot have stored the original, so the copy is released. Without this, a
+    /// CGF that is down for a whole run keeps its packets' records undecided forever. A CGF that
+    /// answered before may have stored the original: its copies stay held until it answers
+    /// (TS 32.295). `None`: always hold. Counted as `released_unresolved`.
+    pub unknown_fate_limit: Option<Micros>,
     /// Seed of the jitter.
     pub seed: u64,
 }
@@ -78,6 +85,7 @@ impl Default for CdfConfig {
             echo_interval: Micros::from_secs(5),
             redirect_hold: Micros::from_secs(60),
             max_unacked_packets: 256,
+            unknown_fate_limit: None,
             seed: 0,
         }
     }
@@ -136,6 +144,9 @@ pub struct CdfStats {
     pub sent_possibly_duplicated: u64,
     /// Possibly duplicated packets released (stored by the CGF that held them).
     pub released: u64,
+    /// Of those, released because the original's CGF stayed silent past
+    /// `unknown_fate_limit`.
+    pub released_unresolved: u64,
     /// Possibly duplicated packets cancelled (the original CGF had them).
     pub cancelled: u64,
     /// CDRs written to the spool.
@@ -226,6 +237,8 @@ struct Packet {
 struct Cgf {
     addr: SocketAddr,
     up: bool,
+    /// It has answered this CDF at least once.
+    answered: bool,
     next_seq: u16,
     redirected_until: Micros,
     echo: Backoff,
@@ -240,6 +253,8 @@ struct Held {
     meta: Vec<Meta>,
     /// The probe answered and a release or cancel is decided.
     decided: bool,
+    /// When the holding CGF acknowledged the copy.
+    since: Micros,
 }
 
 /// Sans-IO GTP' CDF: packs, sends, retransmits, fails over, resolves duplicates, spools. See the
@@ -545,6 +560,9 @@ impl Cdf {
             return;
         };
         let from = self.cgf_of(src);
+        if let Some(i) = from {
+            self.cgfs[i].answered = true;
+        }
         match msg {
             Message::TransferResponse {
                 cause: c,
@@ -629,6 +647,19 @@ impl Cdf {
                 self.give_up(now, p);
             }
         }
+        // Originals whose CGF stayed silent too long: never stored, as far as anyone can tell.
+        let mut silent: Vec<(usize, u16)> = self
+            .held
+            .values()
+            .filter(|h| !h.decided && self.unresolved_until(h).is_some_and(|t| t <= now))
+            .map(|h| (h.origin, h.seq))
+            .collect();
+        silent.sort_unstable();
+        silent.dedup();
+        for (origin, seq) in silent {
+            self.stats.released_unresolved += 1;
+            self.decide(origin, seq, false);
+        }
         for i in 0..self.cgfs.len() {
             if let Some(at) = self.cgfs[i].echo_at {
                 if at <= now {
@@ -649,7 +680,16 @@ impl Cdf {
         }
         let packets = self.inflight.values().map(|p| p.deadline);
         let echoes = self.cgfs.iter().filter_map(|c| c.echo_at);
-        packets.chain(echoes).min()
+        let held = self.held.values().filter_map(|h| self.unresolved_until(h));
+        packets.chain(echoes).chain(held).min()
+    }
+
+    /// When a held copy is released for want of an answer from its original's CGF; `None`
+    /// once decided or while that CGF is up (its probe decides).
+    fn unresolved_until(&self, h: &Held) -> Option<Micros> {
+        let c = &self.cgfs[h.origin];
+        let limit = self.cfg.unknown_fate_limit?;
+        (!h.decided && !c.up && !c.answered).then(|| h.since + limit)
     }
 
     /// Appends the next datagram to `buf`; returns its destination and length.
@@ -741,6 +781,7 @@ impl Cgf {
         Cgf {
             addr,
             up: true,
+            answered: false,
             next_seq: 0,
             redirected_until: Micros::ZERO,
             echo: Backoff::new(

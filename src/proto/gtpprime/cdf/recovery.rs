@@ -125,6 +125,7 @@ impl Cdf {
                         seq: oseq,
                         meta: p.meta,
                         decided: false,
+                        since: now,
                     },
                 );
                 if self.cgfs[origin].up {
