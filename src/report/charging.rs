@@ -5,8 +5,8 @@
 use std::fmt::Write;
 
 use super::format::fmt_ms;
+use super::model::ChargingSummary;
 use super::model::Summary;
-use super::recorder::ChargingSummary;
 use super::svg::{nice_ceil, Axis, Chart, Series};
 
 /// The counts shown, with their labels.

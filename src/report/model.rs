@@ -62,7 +62,7 @@ pub struct Summary {
     pub sweep: Option<Sweep>,
     /// Offline charging: records, transfer, storage, loss (an extra key of v1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub charging: Option<super::recorder::ChargingSummary>,
+    pub charging: Option<ChargingSummary>,
 }
 
 impl Summary {
@@ -578,5 +578,52 @@ impl HlogData {
     /// The series of `tag`.
     pub fn tag(&self, tag: &str) -> Option<&TagSeries> {
         self.tags.iter().find(|t| t.tag == tag)
+    }
+}
+
+/// `summary.json` `charging` (offline): what the gateways generated and sent, what the CGFs
+/// stored, what is lost, and the close→acknowledgement latency.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ChargingSummary {
+    /// The counters, by [`ChargingCounter::name`].
+    pub counters: NamedMap<u64>,
+    /// Generated minus acknowledged minus still spooled or held at the end: 0 when a run that
+    /// drained lost nothing.
+    pub lost: u64,
+    /// Records still spooled or in the CDFs at the end.
+    pub outstanding: u64,
+    /// Deepest dead-letter spool of any interval, all shards together.
+    pub spooled_max: u64,
+    /// Close→acknowledgement latency, µs.
+    pub ack_latency_us: LatencySummary,
+    /// Per interval: time, spool depth, records generated and stored, acknowledgement p95.
+    #[serde(default)]
+    pub intervals: Vec<ChargingPoint>,
+}
+
+/// One interval of charging, for the report's spool depth and latency over time.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct ChargingPoint {
+    /// End of the interval, seconds from the start.
+    pub t_s: f64,
+    /// Records in the spools at its end.
+    pub spool_depth: u64,
+    /// Records generated in it.
+    pub generated: u64,
+    /// Records the CGFs stored in it.
+    pub stored: u64,
+    /// 95th percentile of the acknowledgement latency in it, µs (0: none acknowledged).
+    pub ack_p95_us: u64,
+}
+
+impl ChargingSummary {
+    /// A count by its SLO name (`lost`, `spooled_max`, `stored`, ...).
+    pub fn count(&self, name: &str) -> Option<u64> {
+        match name {
+            "lost" => Some(self.lost),
+            "outstanding" => Some(self.outstanding),
+            "spooled_max" => Some(self.spooled_max),
+            _ => self.counters.get(name).copied(),
+        }
     }
 }

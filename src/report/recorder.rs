@@ -18,7 +18,7 @@ use crate::model::{Outcome, Procedure};
 mod charging;
 mod reasons;
 
-pub use charging::{ChargingCounter, ChargingPoint, ChargingStats, ChargingSummary, LedgerCounts};
+pub use charging::{ChargingCounter, ChargingStats, LedgerCounts};
 
 pub use reasons::{ReasonCount, ReasonTable, MAX_KEYS as MAX_REASON_KEYS, OTHER as OTHER_REASON};
 

@@ -10,12 +10,15 @@
 use hdrhistogram::Histogram;
 
 use super::model::Verdict;
+use super::model::{ChargingPoint, ChargingSummary};
 pub use super::model::{
     LatencySummary, LinkSummary, MessageSummary, NamedMap, ProcedureSummary, ReasonExample,
     ReasonExamples, Reasons, RunInfo, RunSummary, SctpSummary, Summary, SummaryError,
     TransportSummary, WarmStartSummary, SCHEMA,
 };
-use super::recorder::{LinkReport, MessageStats, ProcedureStats, ReasonTable, Recorder};
+use super::recorder::{
+    ChargingCounter, ChargingStats, LinkReport, MessageStats, ProcedureStats, ReasonTable, Recorder,
+};
 use crate::model::message::MessageKind;
 use crate::model::slo::LatencyStat;
 use crate::model::{Outcome, Procedure};
@@ -188,6 +191,56 @@ impl From<&LinkReport> for LinkSummary {
             duplicated: l.duplicated,
             reordered: l.reordered,
             delay_us: LatencySummary::from_histogram(&l.delay_us),
+        }
+    }
+}
+
+impl ChargingSummary {
+    /// The run's summary from its merged stats and per-interval points. `lost` counts records
+    /// generated that no CGF acknowledged and that are not still waiting (spooled or held):
+    /// with the embedded CGFs, also records acknowledged but never stored.
+    pub fn new(total: &ChargingStats, intervals: Vec<ChargingPoint>, outstanding: u64) -> Self {
+        let counters = ChargingCounter::ALL
+            .iter()
+            .map(|&c| (c.name().to_string(), total.get(c)))
+            .collect();
+        // Records the gateways closed; a record never handed to a CDF is lost too.
+        let written =
+            total.get(ChargingCounter::PgwRecords) + total.get(ChargingCounter::SgwRecords);
+        let generated = written.max(total.get(ChargingCounter::Generated));
+        let stored = total.get(ChargingCounter::Stored);
+        let delivered = if stored > 0 || total.get(ChargingCounter::DroppedWhileDown) > 0 {
+            stored
+        } else {
+            // External CGFs: what they acknowledged is what counts.
+            total.ack_latency_us.len()
+        };
+        ChargingSummary {
+            counters: NamedMap(counters),
+            lost: generated
+                .saturating_sub(delivered)
+                .saturating_sub(outstanding),
+            outstanding,
+            spooled_max: intervals.iter().map(|p| p.spool_depth).max().unwrap_or(0),
+            ack_latency_us: LatencySummary::from_histogram(&total.ack_latency_us),
+            intervals,
+        }
+    }
+}
+
+impl ChargingPoint {
+    /// The point of an interval ending `end_us` after the start.
+    pub fn of(end_us: u64, s: &ChargingStats) -> ChargingPoint {
+        ChargingPoint {
+            t_s: end_us as f64 / 1e6,
+            spool_depth: s.spool_depth,
+            generated: s.get(ChargingCounter::Generated),
+            stored: s.get(ChargingCounter::Stored),
+            ack_p95_us: if s.ack_latency_us.is_empty() {
+                0
+            } else {
+                s.ack_latency_us.value_at_quantile(0.95)
+            },
         }
     }
 }

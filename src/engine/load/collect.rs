@@ -30,7 +30,7 @@ pub struct Collector {
     capacity: CapacityTracker,
     observers: Vec<Observer>,
     intervals: u64,
-    charging: Vec<crate::report::recorder::ChargingPoint>,
+    charging: Vec<crate::report::model::ChargingPoint>,
     charging_outstanding: u64,
 }
 
@@ -47,7 +47,7 @@ pub struct Collected {
     /// Intervals merged.
     pub intervals: u64,
     /// Offline charging per interval (empty without charging).
-    pub charging: Vec<crate::report::recorder::ChargingPoint>,
+    pub charging: Vec<crate::report::model::ChargingPoint>,
     /// Charging records still outstanding at the end of the last interval.
     pub charging_outstanding: u64,
 }
@@ -113,10 +113,7 @@ impl Collector {
         let c = &interval.recorder.charging;
         if c.active {
             self.charging
-                .push(crate::report::recorder::ChargingPoint::of(
-                    interval.end_us,
-                    c,
-                ));
+                .push(crate::report::model::ChargingPoint::of(interval.end_us, c));
             self.charging_outstanding = c.outstanding;
         }
         for o in &mut self.observers {

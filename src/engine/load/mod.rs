@@ -184,7 +184,7 @@ pub fn run(mut cfg: RunConfig, stop: Arc<AtomicBool>) -> anyhow::Result<RunOutco
     let info = run_info(&cfg, &recorder, id, started_ms, m.elapsed, m.intended);
     let mut summary = Summary::new(&recorder, info);
     if recorder.charging.active {
-        summary.charging = Some(report::recorder::ChargingSummary::new(
+        summary.charging = Some(report::model::ChargingSummary::new(
             &recorder.charging,
             collected.charging.clone(),
             collected.charging_outstanding,

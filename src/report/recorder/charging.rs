@@ -3,7 +3,6 @@
 //! the dead-letter spools.
 
 use hdrhistogram::Histogram;
-use serde::{Deserialize, Serialize};
 
 use super::{latency_histogram, merge_histogram, MAX_TRACKED_US};
 
@@ -210,102 +209,5 @@ impl ChargingStats {
         self.spool_depth = 0;
         self.outstanding = 0;
         self.active = false;
-    }
-}
-
-/// `summary.json` `charging` (offline): what the gateways generated and sent, what the CGFs
-/// stored, what is lost, and the close→acknowledgement latency.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct ChargingSummary {
-    /// The counters, by [`ChargingCounter::name`].
-    pub counters: super::super::model::NamedMap<u64>,
-    /// Generated minus acknowledged minus still spooled or held at the end: 0 when a run that
-    /// drained lost nothing.
-    pub lost: u64,
-    /// Records still spooled or in the CDFs at the end.
-    pub outstanding: u64,
-    /// Deepest dead-letter spool of any interval, all shards together.
-    pub spooled_max: u64,
-    /// Close→acknowledgement latency, µs.
-    pub ack_latency_us: super::super::model::LatencySummary,
-    /// Per interval: time, spool depth, records generated and stored, acknowledgement p95.
-    #[serde(default)]
-    pub intervals: Vec<ChargingPoint>,
-}
-
-/// One interval of charging, for the report's spool depth and latency over time.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
-pub struct ChargingPoint {
-    /// End of the interval, seconds from the start.
-    pub t_s: f64,
-    /// Records in the spools at its end.
-    pub spool_depth: u64,
-    /// Records generated in it.
-    pub generated: u64,
-    /// Records the CGFs stored in it.
-    pub stored: u64,
-    /// 95th percentile of the acknowledgement latency in it, µs (0: none acknowledged).
-    pub ack_p95_us: u64,
-}
-
-impl ChargingSummary {
-    /// A count by its SLO name (`lost`, `spooled_max`, `stored`, ...).
-    pub fn count(&self, name: &str) -> Option<u64> {
-        match name {
-            "lost" => Some(self.lost),
-            "outstanding" => Some(self.outstanding),
-            "spooled_max" => Some(self.spooled_max),
-            _ => self.counters.get(name).copied(),
-        }
-    }
-
-    /// The run's summary from its merged stats and per-interval points. `lost` counts records
-    /// generated that no CGF acknowledged and that are not still waiting (spooled or held):
-    /// with the embedded CGFs, also records acknowledged but never stored.
-    pub fn new(total: &ChargingStats, intervals: Vec<ChargingPoint>, outstanding: u64) -> Self {
-        let counters = ChargingCounter::ALL
-            .iter()
-            .map(|&c| (c.name().to_string(), total.get(c)))
-            .collect();
-        // Records the gateways closed; a record never handed to a CDF is lost too.
-        let written =
-            total.get(ChargingCounter::PgwRecords) + total.get(ChargingCounter::SgwRecords);
-        let generated = written.max(total.get(ChargingCounter::Generated));
-        let stored = total.get(ChargingCounter::Stored);
-        let delivered = if stored > 0 || total.get(ChargingCounter::DroppedWhileDown) > 0 {
-            stored
-        } else {
-            // External CGFs: what they acknowledged is what counts.
-            total.ack_latency_us.len()
-        };
-        ChargingSummary {
-            counters: super::super::model::NamedMap(counters),
-            lost: generated
-                .saturating_sub(delivered)
-                .saturating_sub(outstanding),
-            outstanding,
-            spooled_max: intervals.iter().map(|p| p.spool_depth).max().unwrap_or(0),
-            ack_latency_us: super::super::model::LatencySummary::from_histogram(
-                &total.ack_latency_us,
-            ),
-            intervals,
-        }
-    }
-}
-
-impl ChargingPoint {
-    /// The point of an interval ending `end_us` after the start.
-    pub fn of(end_us: u64, s: &ChargingStats) -> ChargingPoint {
-        ChargingPoint {
-            t_s: end_us as f64 / 1e6,
-            spool_depth: s.spool_depth,
-            generated: s.get(ChargingCounter::Generated),
-            stored: s.get(ChargingCounter::Stored),
-            ack_p95_us: if s.ack_latency_us.is_empty() {
-                0
-            } else {
-                s.ack_latency_us.value_at_quantile(0.95)
-            },
-        }
     }
 }
