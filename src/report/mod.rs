@@ -26,6 +26,7 @@ pub mod capacity;
 pub mod charging;
 pub mod compare;
 pub mod format;
+pub mod histogram;
 pub mod hlog;
 pub mod html;
 pub mod interval;

@@ -4,7 +4,7 @@
 
 use hdrhistogram::Histogram;
 
-use super::{latency_histogram, merge_histogram, MAX_TRACKED_US};
+use crate::report::histogram::{latency_histogram, merge_histogram, MAX_TRACKED_US};
 
 /// A charging counter, in `summary.json` order; [`ChargingCounter::name`] is its key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
