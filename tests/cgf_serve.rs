@@ -63,6 +63,9 @@ fn serve_cgf_acknowledges_and_files_every_cdr_once() {
         let path = entry.unwrap().path();
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
         assert!(!name.ends_with(".partial"), "{name}");
+        if path.is_dir() || !name.ends_with(".cdr") {
+            continue; // the PGW's own spool (`spool/pgw.spool`)
+        }
         let bytes = std::fs::read(&path).unwrap();
         let (_, cdrs) = parse_file(&bytes).unwrap();
         for (_, c) in cdrs {

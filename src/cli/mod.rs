@@ -129,7 +129,7 @@ pub struct ServeArgs {
     pub state: Option<PathBuf>,
     /// Run a CGF (billing mediation) on GTP' (TS 32.295) at this UDP address: a PGW's or SGW's
     /// CDRs are deduplicated, acknowledged and written as TS 32.297 CDR files. The core's own
-    /// PGW sends its PGW-CDRs there too (spool: `DIR/pgw.spool`).
+    /// PGW sends its PGW-CDRs there too (its spool: `DIR/spool/pgw.spool`).
     #[arg(long, value_name = "ADDR:PORT")]
     pub cgf: Option<SocketAddr>,
     /// Folder of the CGF's CDR files.
@@ -294,7 +294,7 @@ fn serve(args: &ServeArgs) -> anyhow::Result<Exit> {
         cgf: args.cgf.map(|a| (a, args.cgf_dir.clone())),
         charging: args.cgf.map(|_| crate::engine::serve::PgwCharging {
             cgfs: Vec::new(),
-            spool: Some(args.cgf_dir.join("pgw.spool")),
+            spool: Some(args.cgf_dir.join("spool").join("pgw.spool")),
             node_id: "pgw".into(),
             epoch_unix_us: crate::engine::serve::unix_now_us(),
         }),
