@@ -60,6 +60,13 @@ pub struct Summary {
     /// The steps and knee of a rate sweep (an extra key of v1, in a sweep's own summary).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sweep: Option<Sweep>,
+    /// Error answers the embedded cores sent to bad input, by key (`diameter.5001`,
+    /// `gtpv2.70`; an extra key of v1, present when the run had a core).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protocol_errors: Option<std::collections::BTreeMap<String, u64>>,
+    /// What the structured log (`--log`) wrote and held back (an extra key of v1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log: Option<super::log::LogSummary>,
 }
 
 impl Summary {

@@ -73,6 +73,8 @@ impl Summary {
             verdict: Verdict::Pass,
             capacity: None,
             sweep: None,
+            protocol_errors: None,
+            log: None,
         }
     }
 }

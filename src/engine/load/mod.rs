@@ -188,6 +188,7 @@ pub fn run(mut cfg: RunConfig, stop: Arc<AtomicBool>) -> anyhow::Result<RunOutco
     }
     summary.attach_windows(collected.windows);
     summary.run.warm_start = m.warm_start;
+    summary.protocol_errors = m.core.as_ref().map(|c| c.protocol_errors.iter().collect());
     let personas: Vec<_> = population
         .personas()
         .iter()

@@ -34,6 +34,7 @@ use crate::home::state::Change;
 use crate::home::{HomeCore, HomeSettings};
 use crate::io::{RecvBatch, TxBatch, UdpConfig, UdpSocket};
 use crate::model::config::Profile;
+use crate::model::protocol_errors::ProtocolErrors;
 use crate::model::subscriber::Directory;
 use crate::model::Micros;
 
@@ -90,6 +91,8 @@ pub struct ServeReport {
     pub cdrs: u64,
     /// SCTP association counters (`sctp-udp` only).
     pub sctp: Option<SctpTotals>,
+    /// Error answers to bad input (RFC 6733 §7, TS 29.274 §7.7) by protocol and code.
+    pub protocol_errors: ProtocolErrors,
     /// Human-readable lines: per-message counts of the HSS and the PGW.
     pub lines: Vec<String>,
 }
@@ -101,6 +104,7 @@ impl ServeReport {
         self.refused += other.refused;
         self.diameter_malformed += other.diameter_malformed;
         self.cdrs += other.cdrs;
+        self.protocol_errors.merge(&other.protocol_errors);
         if let Some(t) = &other.sctp {
             self.sctp.get_or_insert_with(SctpTotals::default).merge(t);
         }
@@ -115,6 +119,7 @@ impl std::fmt::Display for ServeReport {
             "diameter connections {} (refused {}), malformed messages {}, CDRs {}",
             self.connections, self.refused, self.diameter_malformed, self.cdrs
         )?;
+        writeln!(f, "protocol errors answered: {}", self.protocol_errors)?;
         for l in &self.lines {
             writeln!(f, "{l}")?;
         }
@@ -496,6 +501,7 @@ impl Server {
         self.report.connections = counts.connections;
         self.report.refused = counts.refused;
         self.report.diameter_malformed = counts.malformed;
+        self.report.protocol_errors = self.core.errors_answered();
         self.report.sctp = self.s6a.sctp_totals();
         let mut lines = self.core.s6a_ref().report_lines();
         lines.extend(self.s6a.report_lines());

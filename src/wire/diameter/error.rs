@@ -43,6 +43,21 @@ pub enum Error {
         /// Offset of the AVP header in the message.
         offset: usize,
     },
+    /// An AVP the command does not know, with the M bit set (5001 DIAMETER_AVP_UNSUPPORTED).
+    AvpUnsupported {
+        /// AVP code.
+        code: u32,
+        /// Offset of the AVP header in the message.
+        offset: usize,
+    },
+    /// A second copy of an AVP the command allows once (5009
+    /// DIAMETER_AVP_OCCURS_TOO_MANY_TIMES); `offset` is the copy that was one too many.
+    AvpOccursTooManyTimes {
+        /// AVP code.
+        code: u32,
+        /// Offset of the AVP header in the message.
+        offset: usize,
+    },
     /// A required AVP is absent (5005 DIAMETER_MISSING_AVP).
     MissingAvp {
         /// AVP code.
@@ -63,6 +78,8 @@ impl Error {
             Error::UnsupportedApplication(_) => result::APPLICATION_UNSUPPORTED,
             Error::InvalidAvpLength { .. } => result::INVALID_AVP_LENGTH,
             Error::InvalidAvpValue { .. } => result::INVALID_AVP_VALUE,
+            Error::AvpUnsupported { .. } => result::AVP_UNSUPPORTED,
+            Error::AvpOccursTooManyTimes { .. } => result::AVP_OCCURS_TOO_MANY_TIMES,
             Error::MissingAvp { .. } => result::MISSING_AVP,
         }
     }
@@ -77,6 +94,8 @@ impl Error {
         match *self {
             Error::InvalidAvpLength { code, .. }
             | Error::InvalidAvpValue { code, .. }
+            | Error::AvpUnsupported { code, .. }
+            | Error::AvpOccursTooManyTimes { code, .. }
             | Error::MissingAvp { code, .. } => Some(code),
             _ => None,
         }
@@ -85,9 +104,10 @@ impl Error {
     /// Offset of the offending AVP in the message, when it is present.
     pub fn avp_offset(&self) -> Option<usize> {
         match *self {
-            Error::InvalidAvpLength { offset, .. } | Error::InvalidAvpValue { offset, .. } => {
-                Some(offset)
-            }
+            Error::InvalidAvpLength { offset, .. }
+            | Error::InvalidAvpValue { offset, .. }
+            | Error::AvpUnsupported { offset, .. }
+            | Error::AvpOccursTooManyTimes { offset, .. } => Some(offset),
             _ => None,
         }
     }
@@ -103,11 +123,14 @@ impl Error {
     }
 
     /// What a Failed-AVP should contain for this error, given the message it came from (RFC
-    /// 6733 §7.5): the AVP itself for a bad value, its header with a zero-filled payload for a bad
-    /// length, and an example AVP with a zero-filled payload for a missing one.
+    /// 6733 §7.5): the AVP itself for a bad value, an unsupported AVP or the copy of an AVP
+    /// that occurred too often, its header with a zero-filled payload for a bad length, and an
+    /// example AVP with a zero-filled payload for a missing one.
     pub fn failed_avp<'a>(&self, message: &'a [u8]) -> Option<FailedAvp<'a>> {
         match *self {
-            Error::InvalidAvpValue { offset, .. } => {
+            Error::InvalidAvpValue { offset, .. }
+            | Error::AvpUnsupported { offset, .. }
+            | Error::AvpOccursTooManyTimes { offset, .. } => {
                 let a = AvpIter::with_base(message.get(offset..)?, offset)
                     .next()?
                     .ok()?;
@@ -160,6 +183,12 @@ impl fmt::Display for Error {
             }
             Error::InvalidAvpValue { code, offset } => {
                 write!(f, "invalid value of AVP {code} at offset {offset}")
+            }
+            Error::AvpUnsupported { code, offset } => {
+                write!(f, "unsupported mandatory AVP {code} at offset {offset}")
+            }
+            Error::AvpOccursTooManyTimes { code, offset } => {
+                write!(f, "AVP {code} repeated at offset {offset}")
             }
             Error::MissingAvp { code, vendor_id } => {
                 write!(f, "missing AVP {code} (vendor {vendor_id})")
