@@ -9,6 +9,7 @@ use std::path::PathBuf;
 mod hints;
 pub mod ipx;
 pub mod link;
+pub mod log;
 pub mod progress;
 pub mod report;
 pub mod run;
@@ -139,6 +140,9 @@ pub struct ServeArgs {
         requires = "cgf"
     )]
     pub cgf_dir: PathBuf,
+    /// The structured log of rejected requests and malformed input.
+    #[command(flatten)]
+    pub log: log::LogFlags,
 }
 
 pub(crate) fn parse_transport_arg(s: &str) -> Result<TransportChoice, String> {
@@ -282,6 +286,7 @@ fn serve(args: &ServeArgs) -> anyhow::Result<Exit> {
         s8_rate_hint: 10_000.0,
         state: opened.as_ref().map(|o| o.handle.clone()),
         cgf: args.cgf.map(|a| (a, args.cgf_dir.clone())),
+        log: args.log.settings("serve")?,
     };
     let stop = stop_flag()?;
     let report = crate::engine::serve::run(cfg, &stop, |s6a, s8, cgf| {

@@ -78,6 +78,9 @@ pub struct LoadFlags {
     /// starts its embedded HSS on the same transport.
     #[arg(long, value_name = "NAME", value_parser = parse_transport_arg)]
     pub transport: Option<TransportChoice>,
+    /// The structured log.
+    #[command(flatten)]
+    pub log: super::log::LogFlags,
 }
 
 /// Flags of `roamsim run`.
@@ -287,7 +290,9 @@ fn resolve_with(
             || "default".to_string(),
             |s| s.to_string_lossy().into_owned(),
         );
+    let log = flags.log.settings(&profile_name)?;
     Ok(RunConfig {
+        log,
         profile,
         profile_name,
         directory,
@@ -413,6 +418,9 @@ fn execute(mut cfg: RunConfig, flags: &LoadFlags) -> anyhow::Result<Exit> {
         println!("{}", transport_line(t, &outcome.core_s6a));
     }
     println!("results: {}", outcome.dir.display());
+    if let Some(l) = &outcome.summary.log {
+        eprintln!("roamsim: {l}");
+    }
     super::hints::hints(&outcome.summary)
         .iter()
         .for_each(|h| eprintln!("roamsim: {h}"));

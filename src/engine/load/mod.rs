@@ -26,6 +26,7 @@ pub mod virtual_time;
 
 use super::diameter::sctp_udp::SctpTotals;
 use super::diameter::Transport;
+use super::log::LogWriter;
 use super::metrics::{Metrics, MetricsServer};
 use super::serve::{ServeConfig, ServeReport};
 use crate::model::config::Profile;
@@ -103,6 +104,8 @@ pub struct RunConfig {
     /// The embedded cores keep their state in a store (`run --state DIR`); each shard's core
     /// journals as `shard-N`.
     pub state: Option<crate::engine::state::StateHandle>,
+    /// The structured log of the procedures' ends (`--log FILE`).
+    pub log: Option<crate::engine::log::LogSettings>,
 }
 
 /// What a run produced.
@@ -161,11 +164,27 @@ pub fn run(mut cfg: RunConfig, stop: Arc<AtomicBool>) -> anyhow::Result<RunOutco
     let mut collector = Collector::new(&collector_cfg, observers)
         .with_context(|| format!("create {}", hlog_path.display()))?;
     let (tx, rx) = mpsc::channel();
-    let m = if cfg.virtual_time {
-        run_virtual(&cfg, tx, rx, &mut collector)?
-    } else {
-        run_sockets(&cfg, population.clone(), &stop, (tx, rx), &mut collector)?
+    let log = match &cfg.log {
+        Some(settings) => {
+            let parts = if cfg.virtual_time { 1 } else { cfg.shards };
+            Some(LogWriter::open(settings.clone(), parts)?)
+        }
+        None => None,
     };
+    let m = if cfg.virtual_time {
+        run_virtual(&cfg, tx, rx, &mut collector, log.as_ref())?
+    } else {
+        let net = (tx, rx);
+        run_sockets(
+            &cfg,
+            population.clone(),
+            &stop,
+            net,
+            &mut collector,
+            log.as_ref(),
+        )?
+    };
+    let log = log.map(LogWriter::finish).transpose()?;
     let collected = collector.finish();
     let mut recorder = collected.total;
     recorder.merge(&m.recorder);
@@ -188,6 +207,7 @@ pub fn run(mut cfg: RunConfig, stop: Arc<AtomicBool>) -> anyhow::Result<RunOutco
     }
     summary.attach_windows(collected.windows);
     summary.run.warm_start = m.warm_start;
+    summary.log = log;
     summary.protocol_errors = m.core.as_ref().map(|c| c.protocol_errors.iter().collect());
     let personas: Vec<_> = population
         .personas()
@@ -320,8 +340,10 @@ fn run_virtual(
     tx: Sender<Snapshot>,
     rx: Receiver<Snapshot>,
     collector: &mut Collector,
+    log: Option<&LogWriter>,
 ) -> anyhow::Result<Measured> {
     let profile = cfg.profile.clone();
+    let log = log.map(|w| w.logger(0));
     let mut opts = virtual_time::VirtualOptions::new(
         cfg.rate,
         cfg.duration,
@@ -336,6 +358,9 @@ fn run_virtual(
         .spawn(move || {
             let mut run = virtual_time::VirtualRun::new(&profile, &opts)?;
             run.set_intervals(IntervalTap::new(0, every, tx));
+            if let Some(log) = log {
+                run.set_log(log);
+            }
             Ok::<_, crate::model::config::ConfigError>(run.run())
         })
         .context("start the virtual run")?;
@@ -367,6 +392,7 @@ fn run_sockets(
     stop: &Arc<AtomicBool>,
     (tx, rx): (Sender<Snapshot>, Receiver<Snapshot>),
     collector: &mut Collector,
+    log: Option<&LogWriter>,
 ) -> anyhow::Result<Measured> {
     // `run`: every shard binds its own home core (see `ShardSpec::core`); `load`: the
     // external cores' addresses.
@@ -388,6 +414,7 @@ fn run_sockets(
                 s8_rate_hint: 2.0 * cfg.rate / cfg.shards as f64,
                 state: cfg.state.clone(),
                 cgf: None,
+                log: None,
             };
             (unbound, unbound, Some(core))
         }
@@ -442,6 +469,7 @@ fn run_sockets(
                 }
                 c
             }),
+            log: log.map(|w| w.logger(i)),
         };
         let stop = stop.clone();
         handles.push(

@@ -181,6 +181,7 @@ pub struct VirtualRun {
     vn: VisitedNetwork,
     tap: IntervalTap,
     schedule: Schedule,
+    log: Option<crate::engine::log::ProcedureLog>,
 }
 
 /// Runs `profile` in virtual time: `rate` procedures/s for `duration`, `population` roamers,
@@ -257,6 +258,7 @@ impl VirtualRun {
             net,
             vn,
             tap: IntervalTap::disabled(),
+            log: None,
             schedule: Schedule {
                 rate: opts.rate,
                 process: opts.arrivals.unwrap_or(profile.load.arrivals),
@@ -278,6 +280,11 @@ impl VirtualRun {
         self.tap = tap;
     }
 
+    /// Writes the procedures' ends to a structured log (`--log`).
+    pub fn set_log(&mut self, log: crate::engine::log::ProcedureLog) {
+        self.log = Some(log);
+    }
+
     /// The visited side (for inspection).
     pub fn visited(&self) -> &VisitedNetwork {
         &self.vn
@@ -290,9 +297,10 @@ impl VirtualRun {
             vn,
             tap,
             schedule,
+            log,
         } = self;
         let never = AtomicBool::new(false);
-        let g = generator::run(&mut net, vn, tap, &schedule, &never)
+        let g = generator::run(&mut net, vn, tap, &schedule, &never, log)
             .expect("a virtual network does no I/O");
         let counts = *g.vn.procedure_counts();
         let hss_cla_success = net

@@ -26,6 +26,7 @@ use mio::{Events, Interest, Poll, Token};
 
 use crate::engine::diameter::sctp_udp::SctpTotals;
 use crate::engine::diameter::Transport;
+use crate::engine::log::{LogWriter, ProcedureLog};
 use crate::engine::state::{Journal, StateHandle};
 use crate::home::charging::{Cgf, CgfConfig};
 use crate::home::pgw::Cdr;
@@ -37,6 +38,7 @@ use crate::model::config::Profile;
 use crate::model::protocol_errors::ProtocolErrors;
 use crate::model::subscriber::Directory;
 use crate::model::Micros;
+use crate::report::log::LogSummary;
 
 mod listen;
 mod sctp;
@@ -76,6 +78,8 @@ pub struct ServeConfig {
     /// Run a CGF (billing mediation) on GTP' at this address, writing its CDR files into
     /// the folder (`serve --cgf ADDR:PORT --cgf-dir DIR`).
     pub cgf: Option<(SocketAddr, PathBuf)>,
+    /// Log every rejected request and malformed input (`serve --log FILE`).
+    pub log: Option<crate::engine::log::LogSettings>,
 }
 
 /// What the core answered, printed when `serve` stops.
@@ -93,6 +97,8 @@ pub struct ServeReport {
     pub sctp: Option<SctpTotals>,
     /// Error answers to bad input (RFC 6733 §7, TS 29.274 §7.7) by protocol and code.
     pub protocol_errors: ProtocolErrors,
+    /// What `--log` wrote and held back (`serve` only).
+    pub log: Option<LogSummary>,
     /// Human-readable lines: per-message counts of the HSS and the PGW.
     pub lines: Vec<String>,
 }
@@ -120,6 +126,9 @@ impl std::fmt::Display for ServeReport {
             self.connections, self.refused, self.diameter_malformed, self.cdrs
         )?;
         writeln!(f, "protocol errors answered: {}", self.protocol_errors)?;
+        if let Some(l) = &self.log {
+            writeln!(f, "{l}")?;
+        }
         for l in &self.lines {
             writeln!(f, "{l}")?;
         }
@@ -140,6 +149,10 @@ struct Server {
     report: ServeReport,
     persist: Option<Persist>,
     cgf: Option<CgfSide>,
+    /// `serve --log`: rejected requests and malformed input, one line each.
+    log: Option<ProcedureLog>,
+    /// The error answers already logged.
+    logged_errors: ProtocolErrors,
 }
 
 /// The CGF on its GTP' socket: CDF requests in, acknowledgements out, closed files to disk.
@@ -166,6 +179,12 @@ pub fn run(
     ready: impl FnOnce(SocketAddr, SocketAddr, Option<SocketAddr>),
 ) -> anyhow::Result<ServeReport> {
     let mut server = Server::bind(&cfg, Clock::real())?;
+    let log = cfg.log.clone().map(|s| LogWriter::open(s, 1)).transpose()?;
+    if let Some(w) = &log {
+        let mut l = w.logger(0);
+        l.start(Micros(server.clock.now_us()));
+        server.log = Some(l);
+    }
     ready(
         server.s6a.local_addr(),
         server.udp.local_addr(),
@@ -181,7 +200,9 @@ pub fn run(
         server.turn(&mut events, wake)?;
     }
     server.shutdown(&mut events, Duration::from_secs(1))?;
-    Ok(server.finish())
+    let mut report = server.finish();
+    report.log = log.map(LogWriter::finish).transpose()?;
+    Ok(report)
 }
 
 /// The home core as one component of another event loop: `roamsim run` puts one in every load
@@ -325,6 +346,8 @@ impl Server {
             clock,
             cdr,
             report: ServeReport::default(),
+            log: None,
+            logged_errors: ProtocolErrors::default(),
         })
     }
 
@@ -461,6 +484,13 @@ impl Server {
     fn drain_cdrs(&mut self) -> anyhow::Result<()> {
         while let Some(notice) = self.core.poll_notice() {
             eprintln!("roamsim serve: {notice}");
+            if let Some(log) = self.log.as_mut() {
+                let now = Micros(self.clock.now_us());
+                log.core_event(now, "home.hss", "malformed_input", &notice);
+            }
+        }
+        if self.log.is_some() {
+            self.log_rejections();
         }
         while let Some(cdr) = self.core.poll_cdr() {
             self.report.cdrs += 1;
@@ -469,6 +499,28 @@ impl Server {
             }
         }
         Ok(())
+    }
+
+    /// One log line per error answer sent since the last call (`--log`).
+    fn log_rejections(&mut self) {
+        let (Some(log), now) = (self.log.as_mut(), Micros(self.clock.now_us())) else {
+            return;
+        };
+        let all = self.core.errors_answered();
+        if all == self.logged_errors {
+            return;
+        }
+        let before: std::collections::HashMap<String, u64> = self.logged_errors.iter().collect();
+        for (key, n) in all.iter() {
+            let component = match key.starts_with("gtpv2") {
+                true => "home.pgw",
+                false => "home.hss",
+            };
+            for _ in before.get(&key).copied().unwrap_or(0)..n {
+                log.core_event(now, component, "request_rejected", &key);
+            }
+        }
+        self.logged_errors = all;
     }
 
     /// DPR to every open peer, then up to one second for the DPAs.

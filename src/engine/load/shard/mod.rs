@@ -84,6 +84,8 @@ pub struct ShardSpec {
     /// addresses replace `s6a` and the PGW of `visited`. The roamers are partitioned by
     /// shard, and so are the registrations, CLRs and sessions they cause. `None` for `load`.
     pub core: Option<crate::engine::serve::ServeConfig>,
+    /// This shard's structured log (`--log`).
+    pub log: Option<crate::engine::log::ProcedureLog>,
 }
 
 /// What a shard measured.
@@ -151,7 +153,8 @@ pub fn run(mut spec: ShardSpec, stop: &AtomicBool) -> io::Result<ShardResult> {
         drain: Micros::from_duration(spec.drain),
         warm_start: spec.warm_start,
     };
-    let generated = generator::run(&mut net, vn, tap, &schedule, stop)?;
+    let log = spec.log.take();
+    let generated = generator::run(&mut net, vn, tap, &schedule, stop, log)?;
     Ok(net.finish(generated))
 }
 
