@@ -4,9 +4,10 @@
 
 use std::fmt;
 
-use super::codes::{avp_flags, result};
+use super::codes::{avp, avp_flags, result};
 use super::Avp;
 use super::AvpIter;
+use super::AvpKey;
 
 /// Why a message or an AVP could not be decoded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -155,14 +156,59 @@ impl Error {
                     len: 4,
                 })
             }
-            Error::MissingAvp { code, vendor_id } => Some(FailedAvp::Zeroed {
-                code,
-                vendor_id,
-                flags: avp_flags::MANDATORY,
-                len: 4,
-            }),
+            Error::MissingAvp { code, vendor_id } => {
+                let key = AvpKey::new(code, vendor_id);
+                Some(FailedAvp::Zeroed {
+                    code,
+                    vendor_id,
+                    flags: key.flags() & !avp_flags::VENDOR,
+                    len: example_len(key),
+                })
+            }
             _ => None,
         }
+    }
+}
+
+/// The data length of a missing AVP's example in a Failed-AVP: "the correct minimum length"
+/// of its type (RFC 6733 §7.5): none for strings, identities and grouped AVPs, the fixed size
+/// of the fixed-size octet strings of TS 29.272 §7.3, an Address's family and IPv4 address,
+/// and 4 octets for the 32-bit types (and any AVP not listed here).
+pub fn example_len(key: AvpKey) -> usize {
+    const EMPTY: [AvpKey; 24] = [
+        avp::SESSION_ID,
+        avp::ORIGIN_HOST,
+        avp::ORIGIN_REALM,
+        avp::DESTINATION_HOST,
+        avp::DESTINATION_REALM,
+        avp::USER_NAME,
+        avp::PRODUCT_NAME,
+        avp::ERROR_MESSAGE,
+        avp::SERVICE_SELECTION,
+        avp::MSISDN,
+        avp::XRES,
+        avp::VENDOR_SPECIFIC_APPLICATION_ID,
+        avp::EXPERIMENTAL_RESULT,
+        avp::FAILED_AVP,
+        avp::PROXY_INFO,
+        avp::ROUTE_RECORD,
+        avp::SUBSCRIPTION_DATA,
+        avp::TERMINAL_INFORMATION,
+        avp::REQUESTED_EUTRAN_AUTHENTICATION_INFO,
+        avp::AUTHENTICATION_INFO,
+        avp::E_UTRAN_VECTOR,
+        avp::APN_CONFIGURATION_PROFILE,
+        avp::APN_CONFIGURATION,
+        avp::EPS_SUBSCRIBED_QOS_PROFILE,
+    ];
+    match key {
+        k if EMPTY.contains(&k) => 0,
+        avp::AMBR | avp::ALLOCATION_RETENTION_PRIORITY => 0,
+        avp::VISITED_PLMN_ID => 3,
+        avp::HOST_IP_ADDRESS => 6,
+        avp::RAND | avp::AUTN => 16,
+        avp::KASME => 32,
+        _ => 4,
     }
 }
 
