@@ -115,6 +115,22 @@ fn assert_no_identity(text: &str, ids: &HashSet<String>) {
     }
 }
 
+/// `roamsim run` with `args`, its results in `d/out` and a JSON log of every procedure in
+/// `d/log.jsonl`.
+fn run_logged(d: &Path, args: &[&str]) {
+    let (out, log) = (d.join("out"), d.join("log.jsonl"));
+    let mut all = vec!["run"];
+    all.extend_from_slice(args);
+    all.extend([
+        "--out",
+        out.to_str().unwrap(),
+        "--log",
+        log.to_str().unwrap(),
+    ]);
+    all.extend(["--log-format", "json", "--log-sample", "1/1", "-q"]);
+    roamsim_ok(&all);
+}
+
 fn check_log(d: &Path, ids: &HashSet<String>) -> (usize, usize) {
     let text = std::fs::read_to_string(d.join("log.jsonl")).unwrap();
     let mut failures = 0;
@@ -139,25 +155,18 @@ fn check_log(d: &Path, ids: &HashSet<String>) -> (usize, usize) {
 fn a_virtual_run_logs_every_procedure_as_json_without_identities() {
     let d = dir("virtual");
     let ids = population(&d, "2000");
-    roamsim_ok(&[
-        "run",
-        "--virtual",
-        "--duration",
-        "10s",
-        "--rate",
-        "200",
-        "--population",
-        "2000",
-        "--out",
-        d.join("out").to_str().unwrap(),
-        "--log",
-        d.join("log.jsonl").to_str().unwrap(),
-        "--log-format",
-        "json",
-        "--log-sample",
-        "1/1",
-        "-q",
-    ]);
+    run_logged(
+        &d,
+        &[
+            "--virtual",
+            "--duration",
+            "10s",
+            "--rate",
+            "200",
+            "--population",
+            "2000",
+        ],
+    );
     let (lines, failures) = check_log(&d, &ids);
     // Every procedure that ended is there (the default profile has expected rejections).
     assert!(lines > 1500, "{lines} lines");
@@ -169,26 +178,19 @@ fn a_virtual_run_logs_every_procedure_as_json_without_identities() {
 fn a_real_run_logs_through_its_shards_and_reports_protocol_errors() {
     let d = dir("real");
     let ids = population(&d, "500");
-    roamsim_ok(&[
-        "run",
-        "--duration",
-        "2s",
-        "--rate",
-        "100",
-        "--population",
-        "500",
-        "--shards",
-        "2",
-        "--out",
-        d.join("out").to_str().unwrap(),
-        "--log",
-        d.join("log.jsonl").to_str().unwrap(),
-        "--log-format",
-        "json",
-        "--log-sample",
-        "1/1",
-        "-q",
-    ]);
+    run_logged(
+        &d,
+        &[
+            "--duration",
+            "2s",
+            "--rate",
+            "100",
+            "--population",
+            "500",
+            "--shards",
+            "2",
+        ],
+    );
     let (lines, _) = check_log(&d, &ids);
     assert!(lines > 0);
     let summary: Value =
