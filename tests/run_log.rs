@@ -1,7 +1,8 @@
 //! The structured log of `run` (`--log FILE --log-format json`, docs/logging.md): every line of a
 //! 10 s virtual run and of a short real run is one JSON object with the documented fields, the
 //! file holds no IMSI or MSISDN of the population (exported with `roamsim subscribers export`),
-//! and summary.json's `log` section counts what was written; bad log flags are usage errors.
+//! and summary.json's `log` section counts what was written (and `protocol_errors` is empty: the
+//! embedded cores saw no bad input); bad log flags are usage errors.
 
 mod common;
 
@@ -148,6 +149,8 @@ fn check_log(d: &Path, ids: &HashSet<String>) -> (usize, usize) {
     assert_eq!(log["lines_written"], text.lines().count() as u64);
     assert_eq!(log["sampled_out"], 0);
     assert_eq!(log["dropped"], 0);
+    // The embedded cores (real or virtual) saw no bad input: the section is there, and empty.
+    assert_eq!(summary["protocol_errors"], serde_json::json!({}));
     (text.lines().count(), failures)
 }
 
@@ -175,7 +178,7 @@ fn a_virtual_run_logs_every_procedure_as_json_without_identities() {
 }
 
 #[test]
-fn a_real_run_logs_through_its_shards_and_reports_protocol_errors() {
+fn a_real_run_logs_through_its_shards() {
     let d = dir("real");
     let ids = population(&d, "500");
     run_logged(
@@ -193,11 +196,6 @@ fn a_real_run_logs_through_its_shards_and_reports_protocol_errors() {
     );
     let (lines, _) = check_log(&d, &ids);
     assert!(lines > 0);
-    let summary: Value =
-        serde_json::from_str(&std::fs::read_to_string(d.join("out/summary.json")).unwrap())
-            .unwrap();
-    // The embedded cores saw no bad input: the section is there, and empty.
-    assert_eq!(summary["protocol_errors"], serde_json::json!({}));
     let _ = std::fs::remove_dir_all(&d);
 }
 

@@ -31,6 +31,7 @@ use super::metrics::{Metrics, MetricsServer};
 use super::serve::{ServeConfig, ServeReport};
 use crate::model::config::Profile;
 use crate::model::population::Population;
+use crate::model::protocol_errors::ProtocolErrors;
 use crate::model::rng::derive_seed;
 use crate::model::slo::SloSpec;
 use crate::model::subscriber::Directory;
@@ -208,7 +209,7 @@ pub fn run(mut cfg: RunConfig, stop: Arc<AtomicBool>) -> anyhow::Result<RunOutco
     summary.attach_windows(collected.windows);
     summary.run.warm_start = m.warm_start;
     summary.log = log;
-    summary.protocol_errors = m.core.as_ref().map(|c| c.protocol_errors.iter().collect());
+    summary.protocol_errors = m.protocol_errors.map(|e| e.iter().collect());
     let personas: Vec<_> = population
         .personas()
         .iter()
@@ -295,6 +296,8 @@ struct Measured {
     core_s6a: Vec<SocketAddr>,
     /// What the warm start did (`--warm-start`).
     warm_start: Option<WarmStartSummary>,
+    /// The home cores' error answers to bad input (none for `load`: the cores are external).
+    protocol_errors: Option<ProtocolErrors>,
 }
 
 /// The address the kernel would send from towards `to` (a UDP socket connected to it: no
@@ -382,6 +385,7 @@ fn run_virtual(
         sctp: None,
         core_s6a: Vec::new(),
         warm_start: r.warm_start,
+        protocol_errors: Some(r.protocol_errors),
     })
 }
 
@@ -521,6 +525,7 @@ fn run_sockets(
         recorder: merged,
         elapsed,
         intended,
+        protocol_errors: core_report.as_ref().map(|c| c.protocol_errors),
         core: core_report,
         sctp,
         core_s6a,

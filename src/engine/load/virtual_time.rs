@@ -109,6 +109,8 @@ pub struct VirtualResult {
     pub links: LinkResults,
     /// What the warm start did (`[load] warm_start`), before the arrivals.
     pub warm_start: Option<WarmStartSummary>,
+    /// The home core's error answers to bad input, by code.
+    pub protocol_errors: crate::model::protocol_errors::ProtocolErrors,
 }
 
 impl VirtualResult {
@@ -326,6 +328,7 @@ impl VirtualRun {
                 .map(VirtualLinks::results)
                 .unwrap_or_default(),
             warm_start: g.warm_start,
+            protocol_errors: net.home.errors_answered(),
             recorder: g.recorder,
         }
     }
