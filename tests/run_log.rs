@@ -116,12 +116,11 @@ fn assert_no_identity(text: &str, ids: &HashSet<String>) {
     }
 }
 
-/// `roamsim run` with `args`, its results in `d/out` and a JSON log of every procedure in
-/// `d/log.jsonl`.
+/// `roamsim` with `args` (`run ...`, `load ...`), its results in `d/out` and a JSON log of every
+/// procedure in `d/log.jsonl`.
 fn run_logged(d: &Path, args: &[&str]) {
     let (out, log) = (d.join("out"), d.join("log.jsonl"));
-    let mut all = vec!["run"];
-    all.extend_from_slice(args);
+    let mut all = args.to_vec();
     all.extend([
         "--out",
         out.to_str().unwrap(),
@@ -161,6 +160,7 @@ fn a_virtual_run_logs_every_procedure_as_json_without_identities() {
     run_logged(
         &d,
         &[
+            "run",
             "--virtual",
             "--duration",
             "10s",
@@ -184,6 +184,7 @@ fn a_real_run_logs_through_its_shards() {
     run_logged(
         &d,
         &[
+            "run",
             "--duration",
             "2s",
             "--rate",
@@ -196,6 +197,37 @@ fn a_real_run_logs_through_its_shards() {
     );
     let (lines, _) = check_log(&d, &ids);
     assert!(lines > 0);
+    let _ = std::fs::remove_dir_all(&d);
+}
+
+#[test]
+fn a_load_against_serve_logs_too() {
+    let d = dir("load");
+    let ids = population(&d, "500");
+    let serve = common::Serve::start(&[]);
+    let (s6a, s8) = (serve.s6a.to_string(), serve.s8.to_string());
+    let load = ["load", "--s6a", &s6a, "--s8", &s8];
+    run_logged(
+        &d,
+        &[
+            &load[..],
+            &["--duration", "2s", "--rate", "100", "--population", "500"],
+        ]
+        .concat(),
+    );
+    serve.stop();
+    let text = std::fs::read_to_string(d.join("log.jsonl")).unwrap();
+    assert!(text.lines().count() > 0);
+    for l in text.lines() {
+        check_line(l);
+    }
+    assert_no_identity(&text, &ids);
+    let summary: Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("out/summary.json")).unwrap())
+            .unwrap();
+    assert_eq!(summary["log"]["lines_written"], text.lines().count() as u64);
+    // The cores are external: their error answers are theirs to report.
+    assert!(summary.get("protocol_errors").is_none());
     let _ = std::fs::remove_dir_all(&d);
 }
 
