@@ -167,7 +167,12 @@ pub fn run(mut cfg: RunConfig, stop: Arc<AtomicBool>) -> anyhow::Result<RunOutco
     let (tx, rx) = mpsc::channel();
     let log = match &cfg.log {
         Some(settings) => {
-            let parts = if cfg.virtual_time { 1 } else { cfg.shards };
+            // A logger per shard, and one per shard's embedded core.
+            let parts = match (cfg.virtual_time, &cfg.target) {
+                (true, _) => 1,
+                (false, Target::Embedded) => 2 * cfg.shards,
+                (false, Target::External { .. }) => cfg.shards,
+            };
             Some(LogWriter::open(settings.clone(), parts)?)
         }
         None => None,
@@ -474,6 +479,9 @@ fn run_sockets(
                 c
             }),
             log: log.map(|w| w.logger(i)),
+            core_log: log
+                .filter(|_| core.is_some())
+                .map(|w| w.logger(cfg.shards + i)),
         };
         let stop = stop.clone();
         handles.push(

@@ -241,6 +241,12 @@ impl EmbeddedCore {
         self.server.next_timeout()
     }
 
+    /// Logs the core's rejections and malformed input from now on (`run --log`).
+    pub fn set_log(&mut self, mut log: ProcedureLog) {
+        log.start(Micros(self.server.clock.now_us()));
+        self.server.log = Some(log);
+    }
+
     /// Handles everything ready and due, without waiting.
     pub fn turn(&mut self) -> anyhow::Result<()> {
         let now = self.server.clock.now_us();

@@ -86,6 +86,8 @@ pub struct ShardSpec {
     pub core: Option<crate::engine::serve::ServeConfig>,
     /// This shard's structured log (`--log`).
     pub log: Option<crate::engine::log::ProcedureLog>,
+    /// Its embedded core's structured log (`run --log`).
+    pub core_log: Option<crate::engine::log::ProcedureLog>,
 }
 
 /// What a shard measured.
@@ -153,6 +155,9 @@ pub fn run(mut spec: ShardSpec, stop: &AtomicBool) -> io::Result<ShardResult> {
         drain: Micros::from_duration(spec.drain),
         warm_start: spec.warm_start,
     };
+    if let (Some(core), Some(l)) = (net.core.as_mut(), spec.core_log.take()) {
+        core.set_log(l);
+    }
     let log = spec.log.take();
     let generated = generator::run(&mut net, vn, tap, &schedule, stop, log)?;
     Ok(net.finish(generated))
