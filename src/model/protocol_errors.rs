@@ -74,14 +74,15 @@ impl ProtocolErrors {
     /// The counted codes as `(key, count)`, e.g. `("diameter.5001", 2)`, Diameter first, each
     /// protocol in code order; codes never counted are left out.
     pub fn iter(&self) -> impl Iterator<Item = (String, u64)> + '_ {
-        let d = self.diameter.iter().enumerate().map(|(i, &n)| {
-            let code = DIAMETER.get(i).map_or("other".to_string(), u32::to_string);
-            (format!("diameter.{code}"), n)
-        });
-        let g = self.gtpv2.iter().enumerate().map(|(i, &n)| {
-            let code = GTPV2.get(i).map_or("other".to_string(), u32::to_string);
-            (format!("gtpv2.{code}"), n)
-        });
+        let keyed = |p: ErrorProtocol, codes: &'static [u32], slots: &[u64]| {
+            // A copy, so that the keys need no borrow of `self` (reports only, not the hot path).
+            slots.to_vec().into_iter().enumerate().map(move |(i, n)| {
+                let code = codes.get(i).map_or("other".to_string(), u32::to_string);
+                (format!("{}.{code}", p.as_str()), n)
+            })
+        };
+        let d = keyed(ErrorProtocol::Diameter, &DIAMETER, &self.diameter);
+        let g = keyed(ErrorProtocol::Gtpv2, &GTPV2, &self.gtpv2);
         d.chain(g).filter(|(_, n)| *n > 0)
     }
 }
