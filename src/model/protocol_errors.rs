@@ -74,17 +74,22 @@ impl ProtocolErrors {
     /// The counted codes as `(key, count)`, e.g. `("diameter.5001", 2)`, Diameter first, each
     /// protocol in code order; codes never counted are left out.
     pub fn iter(&self) -> impl Iterator<Item = (String, u64)> + '_ {
-        let keyed = |p: ErrorProtocol, codes: &'static [u32], slots: &[u64]| {
-            // A copy, so that the keys need no borrow of `self` (reports only, not the hot path).
-            slots.to_vec().into_iter().enumerate().map(move |(i, n)| {
-                let code = codes.get(i).map_or("other".to_string(), u32::to_string);
-                (format!("{}.{code}", p.as_str()), n)
-            })
-        };
         let d = keyed(ErrorProtocol::Diameter, &DIAMETER, &self.diameter);
         let g = keyed(ErrorProtocol::Gtpv2, &GTPV2, &self.gtpv2);
         d.chain(g).filter(|(_, n)| *n > 0)
     }
+}
+
+/// `(key, count)` of every slot of `protocol`.
+fn keyed<'a>(
+    protocol: ErrorProtocol,
+    codes: &'static [u32],
+    slots: &'a [u64],
+) -> impl Iterator<Item = (String, u64)> + 'a {
+    slots.iter().enumerate().map(move |(i, &n)| {
+        let code = codes.get(i).map_or("other".to_string(), u32::to_string);
+        (format!("{}.{code}", protocol.as_str()), n)
+    })
 }
 
 impl std::fmt::Display for ProtocolErrors {
