@@ -132,22 +132,6 @@ fn unknown_peer_is_refused_with_3010() {
     assert_eq!(code, 2001);
 }
 
-/// Removes every IE of `ie_type` (top level) from a GTPv2-C message and fixes the length.
-fn without_ie(msg: &[u8], ie_type: u8) -> Vec<u8> {
-    let mut out = msg[..12].to_vec();
-    let mut at = 12;
-    while at + 4 <= msg.len() {
-        let len = u16::from_be_bytes([msg[at + 1], msg[at + 2]]) as usize;
-        if msg[at] != ie_type {
-            out.extend_from_slice(&msg[at..at + 4 + len]);
-        }
-        at += 4 + len;
-    }
-    let l = (out.len() - 4) as u16;
-    out[2..4].copy_from_slice(&l.to_be_bytes());
-    out
-}
-
 fn capture_frame(n: usize) -> Vec<u8> {
     // Frame n of the reference GTPv2-C capture (Ethernet + IPv4 + UDP, 42 bytes of headers).
     let data = std::fs::read(common::root().join("tests/data/captures/gtpv2-udp.pcap")).unwrap();
@@ -174,7 +158,8 @@ fn malformed_gtpv2_gets_cause_70_and_the_pgw_keeps_answering() {
     // A Create Session Request without its Sender F-TEID (type 87): cause 70, offending IE 87.
     let csr = capture_frame(3);
     assert_eq!(csr[1], 32);
-    sock.send_to(&without_ie(&csr, 87), serve.s8).unwrap();
+    sock.send_to(&common::without_ie(&csr, 87), serve.s8)
+        .unwrap();
     let (n, _) = sock
         .recv_from(&mut buf)
         .expect("an answer to the broken CSR");

@@ -10,6 +10,7 @@ pub mod charging;
 mod hints;
 pub mod ipx;
 pub mod link;
+pub mod log;
 pub mod progress;
 pub mod report;
 pub mod run;
@@ -140,6 +141,9 @@ pub struct ServeArgs {
         requires = "cgf"
     )]
     pub cgf_dir: PathBuf,
+    /// The structured log of rejected requests and malformed input.
+    #[command(flatten)]
+    pub log: log::LogFlags,
 }
 
 pub(crate) fn parse_transport_arg(s: &str) -> Result<TransportChoice, String> {
@@ -299,6 +303,7 @@ fn serve(args: &ServeArgs) -> anyhow::Result<Exit> {
             epoch_unix_us: crate::engine::serve::unix_now_us(),
         }),
         population: Some(Arc::new(population)),
+        log: args.log.settings("serve")?,
     };
     let stop = stop_flag()?;
     let report = crate::engine::serve::run(cfg, &stop, |s6a, s8, cgf| {

@@ -83,6 +83,9 @@ pub struct LoadFlags {
     /// `load` its SGW's (a PGW under test charges by itself).
     #[arg(long, value_name = "ADDR:PORT[,ADDR:PORT]", value_delimiter = ',')]
     pub cgf: Vec<SocketAddr>,
+    /// The structured log.
+    #[command(flatten)]
+    pub log: super::log::LogFlags,
 }
 
 /// Flags of `roamsim run`.
@@ -292,7 +295,9 @@ fn resolve_with(
             || "default".to_string(),
             |s| s.to_string_lossy().into_owned(),
         );
+    let log = flags.log.settings(&profile_name)?;
     Ok(RunConfig {
+        log,
         profile,
         profile_name,
         directory,
@@ -419,6 +424,9 @@ fn execute(mut cfg: RunConfig, flags: &LoadFlags) -> anyhow::Result<Exit> {
         println!("{}", transport_line(t, &outcome.core_s6a));
     }
     println!("results: {}", outcome.dir.display());
+    if let Some(l) = &outcome.summary.log {
+        eprintln!("roamsim: {l}");
+    }
     super::hints::hints(&outcome.summary)
         .iter()
         .for_each(|h| eprintln!("roamsim: {h}"));

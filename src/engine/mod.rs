@@ -21,6 +21,7 @@ pub mod clock;
 pub mod diameter;
 pub mod link;
 pub mod load;
+pub mod log;
 pub mod metrics;
 pub mod serve;
 pub mod state;

@@ -38,6 +38,7 @@ use std::net::{Ipv4Addr, SocketAddr};
 use crate::home::pgw::{self, Cdr, Pgw};
 use crate::model::config::Profile;
 use crate::model::ids::{Imsi, Msisdn, Plmn as ModelPlmn};
+use crate::model::protocol_errors::ErrorProtocol;
 use crate::model::Micros;
 use crate::proto::gtpv2::{
     Disposition, RecoveryTracker, Responder, ResponderConfig, ResponderStats,
@@ -517,6 +518,9 @@ impl PgwService {
     ) -> Option<u8> {
         self.stats.malformed += 1;
         let (value, offending) = e.cause().unwrap_or((cause::INVALID_MESSAGE_FORMAT, None));
+        self.stats
+            .errors_answered
+            .add(ErrorProtocol::Gtpv2, u32::from(value));
         let c = match offending {
             Some(ie) => Cause::offending(value, ie),
             None => Cause::new(value),

@@ -11,6 +11,7 @@ pub mod net;
 pub mod persona;
 pub mod population;
 pub mod procedure;
+pub mod protocol_errors;
 pub mod reason;
 pub mod rng;
 pub mod slo;

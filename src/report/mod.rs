@@ -31,6 +31,7 @@ pub mod hlog;
 pub mod html;
 pub mod interval;
 pub mod junit;
+pub mod log;
 pub mod markdown;
 pub mod model;
 pub mod recorder;

@@ -63,6 +63,13 @@ pub struct Summary {
     /// Offline charging: records, transfer, storage, loss (an extra key of v1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub charging: Option<ChargingSummary>,
+    /// Error answers the embedded cores sent to bad input, by key (`diameter.5001`,
+    /// `gtpv2.70`; an extra key of v1, present when the run had a core).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protocol_errors: Option<std::collections::BTreeMap<String, u64>>,
+    /// What the structured log (`--log`) wrote and held back (an extra key of v1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log: Option<super::log::LogSummary>,
 }
 
 impl Summary {

@@ -77,6 +77,8 @@ impl Summary {
             capacity: None,
             sweep: None,
             charging: None,
+            protocol_errors: None,
+            log: None,
         }
     }
 }

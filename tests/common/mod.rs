@@ -422,3 +422,19 @@ pub fn read_diameter(s: &mut std::net::TcpStream) -> Vec<u8> {
         .expect("read a Diameter message");
     msg
 }
+
+/// Removes every IE of `ie_type` (top level) from a GTPv2-C message and fixes the length.
+pub fn without_ie(msg: &[u8], ie_type: u8) -> Vec<u8> {
+    let mut out = msg[..12].to_vec();
+    let mut at = 12;
+    while at + 4 <= msg.len() {
+        let len = u16::from_be_bytes([msg[at + 1], msg[at + 2]]) as usize;
+        if msg[at] != ie_type {
+            out.extend_from_slice(&msg[at..at + 4 + len]);
+        }
+        at += 4 + len;
+    }
+    let l = (out.len() - 4) as u16;
+    out[2..4].copy_from_slice(&l.to_be_bytes());
+    out
+}

@@ -18,13 +18,14 @@ use std::io;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::interval::IntervalTap;
+use crate::engine::log::ProcedureLog;
 use crate::model::population::ArrivalProcess;
 use crate::model::{Micros, Procedure};
 use crate::report::summary::WarmStartSummary;
 use crate::report::Recorder;
 use crate::visited::{Arrivals, Completion, VisitedNetwork};
 
-mod reasons;
+pub(crate) mod reasons;
 
 /// How the visited side reaches the home side, and what time it is there: real sockets and the
 /// monotonic clock, or a simulated network on a virtual clock.
@@ -100,6 +101,8 @@ struct Generator {
     origin: Micros,
     /// The reason key being counted (reused, so that counting one allocates nothing).
     key: String,
+    /// The structured log (`--log`), `None` when off: then it costs one branch per end.
+    log: Option<ProcedureLog>,
 }
 
 /// Runs `schedule` through `net` until the arrivals end and the procedures in flight have
@@ -110,6 +113,7 @@ pub(crate) fn run<N: Network>(
     tap: IntervalTap,
     schedule: &Schedule,
     stop: &AtomicBool,
+    log: Option<ProcedureLog>,
 ) -> io::Result<Generated> {
     let mut g = Generator {
         vn,
@@ -118,6 +122,7 @@ pub(crate) fn run<N: Network>(
         warming: None,
         origin: Micros::ZERO,
         key: String::with_capacity(32),
+        log,
     };
     net.connect(&mut g.vn, stop)?;
     let warm_start = match schedule.warm_start {
@@ -126,6 +131,9 @@ pub(crate) fn run<N: Network>(
     };
     let start = net.now();
     g.origin = start;
+    if let Some(log) = g.log.as_mut() {
+        log.start(start);
+    }
     let mut arrivals = Arrivals::new(
         start,
         start + schedule.duration,
@@ -244,6 +252,9 @@ impl Generator {
                         .record_procedure(c.procedure, c.outcome, c.latency_us());
                     if c.outcome != crate::model::Outcome::Ok {
                         self.record_reason(&c);
+                    }
+                    if let Some(log) = self.log.as_mut() {
+                        log.completion(&self.vn, &c);
                     }
                 }
             }

@@ -26,10 +26,12 @@ pub mod virtual_time;
 
 use super::diameter::sctp_udp::SctpTotals;
 use super::diameter::Transport;
+use super::log::LogWriter;
 use super::metrics::{Metrics, MetricsServer};
 use super::serve::{ServeConfig, ServeReport};
 use crate::model::config::Profile;
 use crate::model::population::Population;
+use crate::model::protocol_errors::ProtocolErrors;
 use crate::model::rng::derive_seed;
 use crate::model::slo::SloSpec;
 use crate::model::subscriber::Directory;
@@ -105,6 +107,8 @@ pub struct RunConfig {
     pub state: Option<crate::engine::state::StateHandle>,
     /// CGFs the gateways' CDRs go to instead of the embedded ones (`--cgf`, primary first).
     pub cgf: Vec<SocketAddr>,
+    /// The structured log of the procedures' ends (`--log FILE`).
+    pub log: Option<crate::engine::log::LogSettings>,
 }
 
 /// What a run produced.
@@ -163,18 +167,33 @@ pub fn run(mut cfg: RunConfig, stop: Arc<AtomicBool>) -> anyhow::Result<RunOutco
     let mut collector = Collector::new(&collector_cfg, observers)
         .with_context(|| format!("create {}", hlog_path.display()))?;
     let (tx, rx) = mpsc::channel();
+    let log = match &cfg.log {
+        Some(settings) => {
+            // A logger per shard, and one per shard's embedded core.
+            let parts = match (cfg.virtual_time, &cfg.target) {
+                (true, _) => 1,
+                (false, Target::Embedded) => 2 * cfg.shards,
+                (false, Target::External { .. }) => cfg.shards,
+            };
+            Some(LogWriter::open(settings.clone(), parts)?)
+        }
+        None => None,
+    };
     let m = if cfg.virtual_time {
-        run_virtual(&cfg, tx, rx, &mut collector)?
+        run_virtual(&cfg, tx, rx, &mut collector, log.as_ref())?
     } else {
+        let net = (tx, rx);
         run_sockets(
             &cfg,
             &dir,
             population.clone(),
             &stop,
-            (tx, rx),
+            net,
             &mut collector,
+            log.as_ref(),
         )?
     };
+    let log = log.map(LogWriter::finish).transpose()?;
     let collected = collector.finish();
     let mut recorder = collected.total;
     recorder.merge(&m.recorder);
@@ -204,6 +223,8 @@ pub fn run(mut cfg: RunConfig, stop: Arc<AtomicBool>) -> anyhow::Result<RunOutco
     }
     summary.attach_windows(collected.windows);
     summary.run.warm_start = m.warm_start;
+    summary.log = log;
+    summary.protocol_errors = m.protocol_errors.map(|e| e.iter().collect());
     let personas: Vec<_> = population
         .personas()
         .iter()
@@ -290,6 +311,8 @@ struct Measured {
     core_s6a: Vec<SocketAddr>,
     /// What the warm start did (`--warm-start`).
     warm_start: Option<WarmStartSummary>,
+    /// The home cores' error answers to bad input (none for `load`: the cores are external).
+    protocol_errors: Option<ProtocolErrors>,
 }
 
 /// The address the kernel would send from towards `to` (a UDP socket connected to it: no
@@ -335,8 +358,10 @@ fn run_virtual(
     tx: Sender<Snapshot>,
     rx: Receiver<Snapshot>,
     collector: &mut Collector,
+    log: Option<&LogWriter>,
 ) -> anyhow::Result<Measured> {
     let profile = cfg.profile.clone();
+    let log = log.map(|w| w.logger(0));
     let mut opts = virtual_time::VirtualOptions::new(
         cfg.rate,
         cfg.duration,
@@ -351,6 +376,9 @@ fn run_virtual(
         .spawn(move || {
             let mut run = virtual_time::VirtualRun::new(&profile, &opts)?;
             run.set_intervals(IntervalTap::new(0, every, tx));
+            if let Some(log) = log {
+                run.set_log(log);
+            }
             Ok::<_, crate::model::config::ConfigError>(run.run())
         })
         .context("start the virtual run")?;
@@ -372,6 +400,7 @@ fn run_virtual(
         sctp: None,
         core_s6a: Vec::new(),
         warm_start: r.warm_start,
+        protocol_errors: Some(r.protocol_errors),
     })
 }
 
@@ -383,6 +412,7 @@ fn run_sockets(
     stop: &Arc<AtomicBool>,
     (tx, rx): (Sender<Snapshot>, Receiver<Snapshot>),
     collector: &mut Collector,
+    log: Option<&LogWriter>,
 ) -> anyhow::Result<Measured> {
     // `run`: every shard binds its own home core (see `ShardSpec::core`); `load`: the
     // external cores' addresses.
@@ -405,6 +435,7 @@ fn run_sockets(
                 cgf: None,
                 charging: None,
                 population: Some(population.clone()),
+                log: None,
             };
             (unbound, unbound, Some(core))
         }
@@ -486,6 +517,10 @@ fn run_sockets(
                     seed: derive_seed(cfg.seed, 0x5347_4344 + i as u64),
                 }
             }),
+            log: log.map(|w| w.logger(i)),
+            core_log: log
+                .filter(|_| core.is_some())
+                .map(|w| w.logger(cfg.shards + i)),
         };
         let stop = stop.clone();
         handles.push(
@@ -537,6 +572,7 @@ fn run_sockets(
         recorder: merged,
         elapsed,
         intended,
+        protocol_errors: core_report.as_ref().map(|c| c.protocol_errors),
         core: core_report,
         sctp,
         core_s6a,

@@ -110,6 +110,8 @@ pub struct VirtualResult {
     pub links: LinkResults,
     /// What the warm start did (`[load] warm_start`), before the arrivals.
     pub warm_start: Option<WarmStartSummary>,
+    /// The home core's error answers to bad input, by code.
+    pub protocol_errors: crate::model::protocol_errors::ProtocolErrors,
 }
 
 impl VirtualResult {
@@ -184,6 +186,7 @@ pub struct VirtualRun {
     vn: VisitedNetwork,
     tap: IntervalTap,
     schedule: Schedule,
+    log: Option<crate::engine::log::ProcedureLog>,
 }
 
 /// Runs `profile` in virtual time: `rate` procedures/s for `duration`, `population` roamers,
@@ -268,6 +271,7 @@ impl VirtualRun {
             net,
             vn,
             tap: IntervalTap::disabled(),
+            log: None,
             schedule: Schedule {
                 rate: opts.rate,
                 process: opts.arrivals.unwrap_or(profile.load.arrivals),
@@ -289,6 +293,11 @@ impl VirtualRun {
         self.tap = tap;
     }
 
+    /// Writes the procedures' ends to a structured log (`--log`).
+    pub fn set_log(&mut self, log: crate::engine::log::ProcedureLog) {
+        self.log = Some(log);
+    }
+
     /// The visited side (for inspection).
     pub fn visited(&self) -> &VisitedNetwork {
         &self.vn
@@ -301,9 +310,10 @@ impl VirtualRun {
             vn,
             tap,
             schedule,
+            log,
         } = self;
         let never = AtomicBool::new(false);
-        let g = generator::run(&mut net, vn, tap, &schedule, &never)
+        let g = generator::run(&mut net, vn, tap, &schedule, &never, log)
             .expect("a virtual network does no I/O");
         let counts = *g.vn.procedure_counts();
         let hss_cla_success = net
@@ -329,6 +339,7 @@ impl VirtualRun {
                 .map(VirtualLinks::results)
                 .unwrap_or_default(),
             warm_start: g.warm_start,
+            protocol_errors: net.home.errors_answered(),
             recorder: g.recorder,
         }
     }

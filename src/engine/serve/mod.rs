@@ -26,14 +26,17 @@ use mio::{Events, Interest, Poll, Token};
 use crate::engine::charging::{cdf_config, ledger_config, CdfDriver, CgfNode, RecordTally};
 use crate::engine::diameter::sctp_udp::SctpTotals;
 use crate::engine::diameter::Transport;
+use crate::engine::log::{LogWriter, ProcedureLog};
 use crate::engine::state::{Journal, StateHandle};
 use crate::home::s8::PgwServiceConfig;
 use crate::home::state::Change;
 use crate::home::{HomeCore, HomeSettings};
 use crate::io::{RecvBatch, TxBatch, UdpConfig, UdpSocket};
 use crate::model::config::Profile;
+use crate::model::protocol_errors::ProtocolErrors;
 use crate::model::subscriber::Directory;
 use crate::model::Micros;
+use crate::report::log::LogSummary;
 use crate::report::recorder::ChargingStats;
 use crate::wire::cdr::RecordKind;
 
@@ -81,6 +84,8 @@ pub struct ServeConfig {
     /// The roamers, for their personas' traffic in the charging records; `None`: every
     /// subscriber at the share-weighted mean persona.
     pub population: Option<std::sync::Arc<crate::model::population::Population>>,
+    /// Log every rejected request and malformed input (`serve --log FILE`).
+    pub log: Option<crate::engine::log::LogSettings>,
 }
 
 /// Where the PGW's charging data function sends its records.
@@ -118,6 +123,10 @@ pub struct ServeReport {
     pub charging: ChargingStats,
     /// SCTP association counters (`sctp-udp` only).
     pub sctp: Option<SctpTotals>,
+    /// Error answers to bad input (RFC 6733 §7, TS 29.274 §7.7) by protocol and code.
+    pub protocol_errors: ProtocolErrors,
+    /// What `--log` wrote and held back (`serve` only).
+    pub log: Option<LogSummary>,
     /// Human-readable lines: per-message counts of the HSS and the PGW.
     pub lines: Vec<String>,
 }
@@ -130,6 +139,7 @@ impl ServeReport {
         self.diameter_malformed += other.diameter_malformed;
         self.cdrs += other.cdrs;
         self.charging.merge(&other.charging);
+        self.protocol_errors.merge(&other.protocol_errors);
         if let Some(t) = &other.sctp {
             self.sctp.get_or_insert_with(SctpTotals::default).merge(t);
         }
@@ -144,6 +154,10 @@ impl std::fmt::Display for ServeReport {
             "diameter connections {} (refused {}), malformed messages {}, CDRs {}",
             self.connections, self.refused, self.diameter_malformed, self.cdrs
         )?;
+        writeln!(f, "protocol errors answered: {}", self.protocol_errors)?;
+        if let Some(l) = &self.log {
+            writeln!(f, "{l}")?;
+        }
         for l in &self.lines {
             writeln!(f, "{l}")?;
         }
@@ -168,6 +182,10 @@ struct Server {
     charging: ChargingStats,
     /// The PGW's records already reported.
     tally: RecordTally,
+    /// `serve --log`: rejected requests and malformed input, one line each.
+    log: Option<ProcedureLog>,
+    /// The error answers already logged.
+    logged_errors: ProtocolErrors,
 }
 
 /// A CGF on its GTP' socket: CDF requests in, acknowledgements out, closed files to disk.
@@ -202,6 +220,12 @@ pub fn run(
     ready: impl FnOnce(SocketAddr, SocketAddr, Option<SocketAddr>),
 ) -> anyhow::Result<ServeReport> {
     let mut server = Server::bind(&cfg, Clock::real())?;
+    let log = cfg.log.clone().map(|s| LogWriter::open(s, 1)).transpose()?;
+    if let Some(w) = &log {
+        let mut l = w.logger(0);
+        l.start(Micros(server.clock.now_us()));
+        server.log = Some(l);
+    }
     ready(
         server.s6a.local_addr(),
         server.udp.local_addr(),
@@ -217,7 +241,9 @@ pub fn run(
         server.turn(&mut events, wake)?;
     }
     server.shutdown(&mut events, Duration::from_secs(1))?;
-    Ok(server.finish())
+    let mut report = server.finish();
+    report.log = log.map(LogWriter::finish).transpose()?;
+    Ok(report)
 }
 
 /// The home core as one component of another event loop: `roamsim run` puts one in every load
@@ -281,6 +307,12 @@ impl EmbeddedCore {
     /// When the core's next timer is due, on the host's clock.
     pub fn poll_timeout(&mut self) -> Option<u64> {
         self.server.next_timeout()
+    }
+
+    /// Logs the core's rejections and malformed input from now on (`run --log`).
+    pub fn set_log(&mut self, mut log: ProcedureLog) {
+        log.start(Micros(self.server.clock.now_us()));
+        self.server.log = Some(log);
     }
 
     /// Handles everything ready and due, without waiting.
@@ -411,6 +443,8 @@ impl Server {
             tx: TxBatch::new(),
             clock,
             report: ServeReport::default(),
+            log: None,
+            logged_errors: ProtocolErrors::default(),
         })
     }
 
@@ -615,7 +649,36 @@ impl Server {
     fn drain_notices(&mut self) {
         while let Some(notice) = self.core.poll_notice() {
             eprintln!("roamsim serve: {notice}");
+            if let Some(log) = self.log.as_mut() {
+                let now = Micros(self.clock.now_us());
+                log.core_event(now, "home.hss", "malformed_input", &notice);
+            }
         }
+        if self.log.is_some() {
+            self.log_rejections();
+        }
+    }
+
+    /// One log line per error answer sent since the last call (`--log`).
+    fn log_rejections(&mut self) {
+        let (Some(log), now) = (self.log.as_mut(), Micros(self.clock.now_us())) else {
+            return;
+        };
+        let all = self.core.errors_answered();
+        if all == self.logged_errors {
+            return;
+        }
+        let before: std::collections::HashMap<String, u64> = self.logged_errors.iter().collect();
+        for (key, n) in all.iter() {
+            let component = match key.starts_with("gtpv2") {
+                true => "home.pgw",
+                false => "home.hss",
+            };
+            for _ in before.get(&key).copied().unwrap_or(0)..n {
+                log.core_event(now, component, "request_rejected", &key);
+            }
+        }
+        self.logged_errors = all;
     }
 
     /// DPR to every open peer, then up to one second for the DPAs.
@@ -645,6 +708,7 @@ impl Server {
         self.report.connections = counts.connections;
         self.report.refused = counts.refused;
         self.report.diameter_malformed = counts.malformed;
+        self.report.protocol_errors = self.core.errors_answered();
         self.report.sctp = self.s6a.sctp_totals();
         let mut lines = self.core.s6a_ref().report_lines();
         lines.extend(self.s6a.report_lines());

@@ -13,6 +13,7 @@
 use std::net::{IpAddr, SocketAddr};
 
 use crate::model::config::Profile;
+use crate::model::protocol_errors::ProtocolErrors;
 use crate::model::subscriber::Directory;
 use crate::model::Micros;
 use crate::proto::diameter::LocalIdentity;
@@ -163,6 +164,14 @@ impl HomeCore {
     /// The PGW, to read.
     pub fn pgw(&self) -> &PgwService {
         &self.pgw
+    }
+
+    /// Every error answer to bad input so far: the HSS's Diameter ones and the PGW's GTPv2-C
+    /// rejections, by code.
+    pub fn errors_answered(&self) -> ProtocolErrors {
+        let mut e = self.s6a.errors_answered();
+        e.merge(&self.pgw.stats().errors_answered);
+        e
     }
 
     /// One S8 datagram from `from` for the PGW.

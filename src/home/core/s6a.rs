@@ -18,6 +18,7 @@ use std::sync::Arc;
 use crate::home::hss::CancelLocation;
 use crate::home::s6a::HssService;
 use crate::model::config::AllowedPeer;
+use crate::model::protocol_errors::ProtocolErrors;
 use crate::model::rng::derive_seed;
 use crate::model::Micros;
 use crate::proto::diameter::{DownReason, Event, Incoming, LocalIdentity, Peer, PeerConfig, State};
@@ -44,6 +45,7 @@ pub struct S6aCore {
     seed: u64,
     opened: u64,
     counts: S6aCounts,
+    errors_answered: ProtocolErrors,
     notices: VecDeque<String>,
 }
 
@@ -65,6 +67,7 @@ impl S6aCore {
             seed,
             opened: 0,
             counts: S6aCounts::default(),
+            errors_answered: ProtocolErrors::default(),
             notices: VecDeque::new(),
         }
     }
@@ -111,6 +114,7 @@ impl S6aCore {
                 self.notices.push_back(e.to_string());
             }
         }
+        self.errors_answered.merge(&peer.take_errors_answered());
         self.events(id);
         if let Some(c) = clr {
             self.send_clr(now, &c);
@@ -250,6 +254,11 @@ impl S6aCore {
     /// Connection counters.
     pub fn counts(&self) -> S6aCounts {
         self.counts
+    }
+
+    /// The error answers sent to bad requests on every connection (RFC 6733 §7), by code.
+    pub fn errors_answered(&self) -> ProtocolErrors {
+        self.errors_answered
     }
 
     /// The HSS's per-message counters and the service's, one line each.

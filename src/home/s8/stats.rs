@@ -4,6 +4,7 @@
 
 use std::fmt;
 
+use crate::model::protocol_errors::ProtocolErrors;
 use crate::wire::gtpv2::codes::{cause, msg};
 
 /// Counters of a [`super::PgwService`]. `Display` prints one `name value` line per non-zero
@@ -34,6 +35,8 @@ pub struct S8Stats {
     pub restarts_detected: u64,
     /// Responses that could not be encoded (a bug: nothing was sent).
     pub encode_errors: u64,
+    /// The rejections of requests that failed to parse, by Cause (TS 29.274 §7.7).
+    pub errors_answered: ProtocolErrors,
 }
 
 impl Default for S8Stats {
@@ -52,6 +55,7 @@ impl Default for S8Stats {
             unsupported: 0,
             restarts_detected: 0,
             encode_errors: 0,
+            errors_answered: ProtocolErrors::default(),
         }
     }
 }

@@ -17,6 +17,7 @@ use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, VecDeque};
 use std::net::IpAddr;
 
+use crate::model::protocol_errors::{ErrorProtocol, ProtocolErrors};
 use crate::model::Micros;
 
 use crate::wire::diameter::codes::{app, command, result, vendor};
@@ -215,6 +216,7 @@ pub struct Peer {
     remote: Option<(String, String)>,
     events: VecDeque<Event>,
     stats: PeerStats,
+    errors_answered: ProtocolErrors,
 }
 
 impl Peer {
@@ -242,6 +244,7 @@ impl Peer {
             remote: None,
             events: VecDeque::new(),
             stats: PeerStats::default(),
+            errors_answered: ProtocolErrors::default(),
         };
         peer.arm_watchdog(now);
         peer
@@ -286,6 +289,12 @@ impl Peer {
     /// Our identity.
     pub fn identity(&self) -> &LocalIdentity {
         &self.cfg.identity
+    }
+
+    /// The error answers (Result-Code 3xxx, 5xxx) sent to bad requests since the last call
+    /// (RFC 6733 §7), by code; the tally starts again from zero.
+    pub fn take_errors_answered(&mut self) -> ProtocolErrors {
+        std::mem::take(&mut self.errors_answered)
     }
 
     /// Counters.
@@ -535,6 +544,8 @@ impl Peer {
             Ok(c) => c,
             Err(e) => {
                 let failed = e.failed_avp(pkt.message_ref());
+                self.errors_answered
+                    .add(ErrorProtocol::Diameter, e.result_code());
                 self.answer_cea(pkt.ids(), ResultCode::Base(e.result_code()), failed);
                 self.down(DownReason::Refused(e.result_code()));
                 return Err(PeerError::Malformed(e));
@@ -705,6 +716,10 @@ impl Peer {
         failed: Option<crate::wire::diameter::FailedAvp<'_>>,
         message: Option<&str>,
     ) {
+        if result.code() >= 3000 {
+            self.errors_answered
+                .add(ErrorProtocol::Diameter, result.code());
+        }
         let id = &self.cfg.identity;
         let mut a = ErrorAnswer::for_request(request, &id.origin_host, &id.origin_realm, result);
         a.failed_avp = failed;

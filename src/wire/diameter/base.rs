@@ -6,6 +6,7 @@
 use std::net::IpAddr;
 
 use super::codes::{avp, command, flags, result};
+use super::conform;
 use super::{
     expect_command, required, Avp, AvpIter, Emit, Error, FailedAvp, FromAvp, Ids, Packet, Repeated,
     Writer,
@@ -360,6 +361,7 @@ impl<'a> CapabilitiesRequest<'a> {
     /// Parses a CER.
     pub fn parse(pkt: &Packet<&'a [u8]>) -> Result<Self, Error> {
         expect_command(pkt, command::CAPABILITIES_EXCHANGE, true)?;
+        conform::CER.check(pkt.avps_ref())?;
         let (capabilities, _) = Capabilities::parse(pkt)?;
         Ok(CapabilitiesRequest { capabilities })
     }
@@ -428,6 +430,7 @@ impl<'a> WatchdogRequest<'a> {
     /// Parses a DWR.
     pub fn parse(pkt: &Packet<&'a [u8]>) -> Result<Self, Error> {
         expect_command(pkt, command::DEVICE_WATCHDOG, true)?;
+        conform::DWR.check(pkt.avps_ref())?;
         let c = Common::walk(pkt.avps_ref(), |_| Ok(()))?;
         Ok(WatchdogRequest {
             origin_host: c.origin_host()?,
@@ -513,6 +516,7 @@ impl<'a> DisconnectRequest<'a> {
     /// Parses a DPR.
     pub fn parse(pkt: &Packet<&'a [u8]>) -> Result<Self, Error> {
         expect_command(pkt, command::DISCONNECT_PEER, true)?;
+        conform::DPR.check(pkt.avps_ref())?;
         let mut cause = None;
         let c = Common::walk(pkt.avps_ref(), |a| {
             if a.key() == avp::DISCONNECT_CAUSE {

@@ -4,9 +4,10 @@
 
 use std::fmt;
 
-use super::codes::{avp_flags, result};
+use super::codes::{avp, avp_flags, result};
 use super::Avp;
 use super::AvpIter;
+use super::AvpKey;
 
 /// Why a message or an AVP could not be decoded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -43,6 +44,21 @@ pub enum Error {
         /// Offset of the AVP header in the message.
         offset: usize,
     },
+    /// An AVP the command does not know, with the M bit set (5001 DIAMETER_AVP_UNSUPPORTED).
+    AvpUnsupported {
+        /// AVP code.
+        code: u32,
+        /// Offset of the AVP header in the message.
+        offset: usize,
+    },
+    /// A second copy of an AVP the command allows once (5009
+    /// DIAMETER_AVP_OCCURS_TOO_MANY_TIMES); `offset` is the copy that was one too many.
+    AvpOccursTooManyTimes {
+        /// AVP code.
+        code: u32,
+        /// Offset of the AVP header in the message.
+        offset: usize,
+    },
     /// A required AVP is absent (5005 DIAMETER_MISSING_AVP).
     MissingAvp {
         /// AVP code.
@@ -63,6 +79,8 @@ impl Error {
             Error::UnsupportedApplication(_) => result::APPLICATION_UNSUPPORTED,
             Error::InvalidAvpLength { .. } => result::INVALID_AVP_LENGTH,
             Error::InvalidAvpValue { .. } => result::INVALID_AVP_VALUE,
+            Error::AvpUnsupported { .. } => result::AVP_UNSUPPORTED,
+            Error::AvpOccursTooManyTimes { .. } => result::AVP_OCCURS_TOO_MANY_TIMES,
             Error::MissingAvp { .. } => result::MISSING_AVP,
         }
     }
@@ -77,6 +95,8 @@ impl Error {
         match *self {
             Error::InvalidAvpLength { code, .. }
             | Error::InvalidAvpValue { code, .. }
+            | Error::AvpUnsupported { code, .. }
+            | Error::AvpOccursTooManyTimes { code, .. }
             | Error::MissingAvp { code, .. } => Some(code),
             _ => None,
         }
@@ -85,9 +105,10 @@ impl Error {
     /// Offset of the offending AVP in the message, when it is present.
     pub fn avp_offset(&self) -> Option<usize> {
         match *self {
-            Error::InvalidAvpLength { offset, .. } | Error::InvalidAvpValue { offset, .. } => {
-                Some(offset)
-            }
+            Error::InvalidAvpLength { offset, .. }
+            | Error::InvalidAvpValue { offset, .. }
+            | Error::AvpUnsupported { offset, .. }
+            | Error::AvpOccursTooManyTimes { offset, .. } => Some(offset),
             _ => None,
         }
     }
@@ -103,11 +124,14 @@ impl Error {
     }
 
     /// What a Failed-AVP should contain for this error, given the message it came from (RFC
-    /// 6733 §7.5): the AVP itself for a bad value, its header with a zero-filled payload for a bad
-    /// length, and an example AVP with a zero-filled payload for a missing one.
+    /// 6733 §7.5): the AVP itself for a bad value, an unsupported AVP or the copy of an AVP
+    /// that occurred too often, its header with a zero-filled payload for a bad length, and an
+    /// example AVP with a zero-filled payload for a missing one.
     pub fn failed_avp<'a>(&self, message: &'a [u8]) -> Option<FailedAvp<'a>> {
         match *self {
-            Error::InvalidAvpValue { offset, .. } => {
+            Error::InvalidAvpValue { offset, .. }
+            | Error::AvpUnsupported { offset, .. }
+            | Error::AvpOccursTooManyTimes { offset, .. } => {
                 let a = AvpIter::with_base(message.get(offset..)?, offset)
                     .next()?
                     .ok()?;
@@ -132,14 +156,59 @@ impl Error {
                     len: 4,
                 })
             }
-            Error::MissingAvp { code, vendor_id } => Some(FailedAvp::Zeroed {
-                code,
-                vendor_id,
-                flags: avp_flags::MANDATORY,
-                len: 4,
-            }),
+            Error::MissingAvp { code, vendor_id } => {
+                let key = AvpKey::new(code, vendor_id);
+                Some(FailedAvp::Zeroed {
+                    code,
+                    vendor_id,
+                    flags: key.flags() & !avp_flags::VENDOR,
+                    len: example_len(key),
+                })
+            }
             _ => None,
         }
+    }
+}
+
+/// The data length of a missing AVP's example in a Failed-AVP: "the correct minimum length"
+/// of its type (RFC 6733 §7.5): none for strings, identities and grouped AVPs, the fixed size
+/// of the fixed-size octet strings of TS 29.272 §7.3, an Address's family and IPv4 address,
+/// and 4 octets for the 32-bit types (and any AVP not listed here).
+pub fn example_len(key: AvpKey) -> usize {
+    const EMPTY: [AvpKey; 24] = [
+        avp::SESSION_ID,
+        avp::ORIGIN_HOST,
+        avp::ORIGIN_REALM,
+        avp::DESTINATION_HOST,
+        avp::DESTINATION_REALM,
+        avp::USER_NAME,
+        avp::PRODUCT_NAME,
+        avp::ERROR_MESSAGE,
+        avp::SERVICE_SELECTION,
+        avp::MSISDN,
+        avp::XRES,
+        avp::VENDOR_SPECIFIC_APPLICATION_ID,
+        avp::EXPERIMENTAL_RESULT,
+        avp::FAILED_AVP,
+        avp::PROXY_INFO,
+        avp::ROUTE_RECORD,
+        avp::SUBSCRIPTION_DATA,
+        avp::TERMINAL_INFORMATION,
+        avp::REQUESTED_EUTRAN_AUTHENTICATION_INFO,
+        avp::AUTHENTICATION_INFO,
+        avp::E_UTRAN_VECTOR,
+        avp::APN_CONFIGURATION_PROFILE,
+        avp::APN_CONFIGURATION,
+        avp::EPS_SUBSCRIBED_QOS_PROFILE,
+    ];
+    match key {
+        k if EMPTY.contains(&k) => 0,
+        avp::AMBR | avp::ALLOCATION_RETENTION_PRIORITY => 0,
+        avp::VISITED_PLMN_ID => 3,
+        avp::HOST_IP_ADDRESS => 6,
+        avp::RAND | avp::AUTN => 16,
+        avp::KASME => 32,
+        _ => 4,
     }
 }
 
@@ -160,6 +229,12 @@ impl fmt::Display for Error {
             }
             Error::InvalidAvpValue { code, offset } => {
                 write!(f, "invalid value of AVP {code} at offset {offset}")
+            }
+            Error::AvpUnsupported { code, offset } => {
+                write!(f, "unsupported mandatory AVP {code} at offset {offset}")
+            }
+            Error::AvpOccursTooManyTimes { code, offset } => {
+                write!(f, "AVP {code} repeated at offset {offset}")
             }
             Error::MissingAvp { code, vendor_id } => {
                 write!(f, "missing AVP {code} (vendor {vendor_id})")

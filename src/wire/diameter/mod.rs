@@ -10,6 +10,7 @@
 mod avp;
 mod base;
 pub mod codes;
+pub mod conform;
 mod error;
 mod writer;
 

@@ -1,7 +1,8 @@
 //! Credit-Control-Request and -Answer (RFC 4006 §3.1, §3.2) as Gy uses them (TS 32.299 §6.4.2,
 //! §6.4.3): the PGW sends CCR, the OCS answers CCA. AVPs are emitted in the ABNF order of
-//! TS 32.299; parsing takes any order, skips what it does not model and names a missing required
-//! AVP by code (5005) and a bad one by code and offset (5004, 5014).
+//! TS 32.299; parsing takes any order, skips what it does not model (a CCR's unknown AVP with the
+//! M bit is 5001, a repeated single one 5009: [`super::rules`]) and names a missing required AVP
+//! by code (5005) and a bad one by code and offset (5004, 5014).
 
 use super::codes::{avp, APPLICATION_ID, CREDIT_CONTROL};
 use super::groups::{Mscc, PsInformation, SubscriptionId};
@@ -49,6 +50,7 @@ impl<'a> CreditControlRequest<'a> {
     pub fn parse(pkt: &Packet<&'a [u8]>) -> Result<Self, Error> {
         expect_command(pkt, CREDIT_CONTROL, true)?;
         expect_application(pkt, APPLICATION_ID)?;
+        super::rules::CCR.check(pkt.avps_ref())?;
         let (mut app, mut context, mut rtype, mut rnum) = (None, None, None, None);
         let (mut cause, mut msi, mut ps) = (None, None, None);
         let c = Common::walk(pkt.avps_ref(), |a| {

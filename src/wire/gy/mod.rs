@@ -15,6 +15,7 @@
 pub mod codes;
 mod groups;
 mod message;
+mod rules;
 
 #[cfg(test)]
 mod tests;

@@ -445,3 +445,44 @@ proptest! {
         prop_assert_eq!(got, ans);
     }
 }
+
+/// `b` with one more AVP at its end (no vendor), the message length fixed.
+fn with_avp(b: &[u8], code: u32, flags: u8, data: &[u8]) -> Vec<u8> {
+    let mut out = b.to_vec();
+    let len = 8 + data.len();
+    out.extend_from_slice(&code.to_be_bytes());
+    out.push(flags);
+    out.extend_from_slice(&(len as u32).to_be_bytes()[1..]);
+    out.extend_from_slice(data);
+    out.resize(out.len() + padded(len) - len, 0);
+    let total = out.len() as u32;
+    out[1..4].copy_from_slice(&total.to_be_bytes()[1..]);
+    out
+}
+
+#[test]
+fn a_ccr_is_held_to_its_abnf_5001_and_5009_with_the_avp_as_failed_avp() {
+    use crate::wire::diameter::codes::avp_flags::MANDATORY;
+    let good = bytes_of(&ccr(request_type::INITIAL, 0, &[RSU]));
+    // An AVP no dictionary here knows: ignored without the M bit, 5001 with it.
+    assert!(CreditControlRequest::parse(
+        &Packet::new_checked(&with_avp(&good, 64_999, 0, b"x")[..]).unwrap()
+    )
+    .is_ok());
+    let unknown = with_avp(&good, 64_999, MANDATORY, b"x");
+    let e = ccr_err(&unknown);
+    assert_eq!(e.result_code(), 5001);
+    let failed = e.failed_avp(&unknown).unwrap().as_avp().unwrap();
+    assert_eq!((failed.code(), failed.data()), (64_999, &b"x"[..]));
+    // A second CC-Request-Number: 5009 naming the second.
+    let twice = with_avp(
+        &good,
+        avp::CC_REQUEST_NUMBER.code,
+        MANDATORY,
+        &7u32.to_be_bytes(),
+    );
+    let e = ccr_err(&twice);
+    assert_eq!(e.result_code(), 5009);
+    let failed = e.failed_avp(&twice).unwrap().as_avp().unwrap();
+    assert_eq!(failed.u32(), Ok(7));
+}

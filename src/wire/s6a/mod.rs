@@ -6,13 +6,15 @@
 //! NO_STATE_MAINTAINED and Origin-Host/Realm; requests add Destination-Host/Realm and answers a
 //! Result-Code or Experimental-Result. Those live in [`RequestCommon`] and [`AnswerCommon`].
 //! Emission follows each command's ABNF order, which is also the order of the reference capture;
-//! parsing takes any order, skips AVPs it does not model and reports a missing required AVP by
+//! parsing takes any order, skips AVPs it does not model unless they carry the M bit (5001),
+//! refuses a second copy of a single-occurrence AVP (5009) and reports a missing required AVP by
 //! code (5005).
 
 mod auth;
 mod cancel;
 mod location;
 mod message;
+mod rules;
 mod subscription;
 
 #[cfg(test)]
@@ -77,7 +79,8 @@ impl<'a> AnswerCommon<'a> {
     }
 }
 
-/// Walks an S6a request of `command`, handing AVPs other than the common ones to `other`.
+/// Walks an S6a request of `command`, handing AVPs other than the common ones to `other`. The
+/// AVPs are first checked against the command's ABNF (5001, 5009: [`rules`]).
 fn parse_request<'a>(
     pkt: &Packet<&'a [u8]>,
     command: u32,
@@ -85,6 +88,9 @@ fn parse_request<'a>(
 ) -> Result<RequestCommon<'a>, Error> {
     expect_command(pkt, command, true)?;
     expect_application(pkt, app::S6A)?;
+    if let Some(rules) = rules::for_request(command) {
+        rules.check(pkt.avps_ref())?;
+    }
     let c = Common::walk(pkt.avps_ref(), other)?;
     required(c.auth_session_state, avp::AUTH_SESSION_STATE)?;
     Ok(RequestCommon {

@@ -26,7 +26,7 @@ pub const SUBSCRIBER_HEX: usize = 12;
 /// This process's key for subscriber hashes: kernel randomness; should the kernel refuse, the
 /// standard library's per-process random hasher keys (which come from the same source by
 /// another path).
-fn hash_key() -> &'static [u8; 32] {
+pub(crate) fn hash_key() -> &'static [u8; 32] {
     static KEY: OnceLock<[u8; 32]> = OnceLock::new();
     KEY.get_or_init(|| {
         let mut key = [0u8; 32];

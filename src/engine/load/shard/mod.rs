@@ -90,6 +90,10 @@ pub struct ShardSpec {
     pub core: Option<crate::engine::serve::ServeConfig>,
     /// Offline charging of the SGW: where its SGW-CDRs go. `None`: no records.
     pub charging: Option<ShardCharging>,
+    /// This shard's structured log (`--log`).
+    pub log: Option<crate::engine::log::ProcedureLog>,
+    /// Its embedded core's structured log (`run --log`).
+    pub core_log: Option<crate::engine::log::ProcedureLog>,
 }
 
 /// Where a shard's SGW sends its records.
@@ -189,7 +193,11 @@ pub fn run(mut spec: ShardSpec, stop: &AtomicBool) -> io::Result<ShardResult> {
         drain: Micros::from_duration(spec.drain),
         warm_start: spec.warm_start,
     };
-    let generated = generator::run(&mut net, vn, tap, &schedule, stop)?;
+    if let (Some(core), Some(l)) = (net.core.as_mut(), spec.core_log.take()) {
+        core.set_log(l);
+    }
+    let log = spec.log.take();
+    let generated = generator::run(&mut net, vn, tap, &schedule, stop, log)?;
     Ok(net.finish(generated))
 }
 
