@@ -7,7 +7,10 @@
 //! outcome,reason}`, `roamsim_procedure_latency_seconds{procedure}` (histogram),
 //! `roamsim_messages_*_total{message}`, `roamsim_achieved_rate` and `roamsim_offered_rate`
 //! (procedures/s), `roamsim_in_flight`, `roamsim_link_packets_total{link}`,
-//! `roamsim_link_dropped_total{link}`.
+//! `roamsim_link_dropped_total{link}`, and for offline charging
+//! `roamsim_charging_records_total{kind}` (generated, stored, spooled, replayed, ...; the keys
+//! of `summary.json` `charging`), `roamsim_charging_spool_depth` (the DLQ depth) and
+//! `roamsim_charging_ack_latency_seconds` (close→acknowledgement, histogram).
 //!
 //! `reason` is the reason key of a procedure that did not end ok (`s6a.5004`, `ue.auth_mac`; the
 //! README's "Reasons"); `outcome="ok"` has no reason. Label values must stay few, so a run
@@ -57,6 +60,9 @@ pub struct Metrics {
     in_flight: Gauge,
     link_packets: Family<Labels, Counter>,
     link_dropped: Family<Labels, Counter>,
+    charging: Family<Labels, Counter>,
+    charging_spool: Gauge,
+    charging_ack: Histogram,
     /// The `reason` label values used so far (bounded by [`MAX_REASON_LABELS`]).
     reasons: Arc<Mutex<BTreeSet<String>>>,
 }
@@ -82,6 +88,9 @@ impl Metrics {
             in_flight: Gauge::default(),
             link_packets: Family::default(),
             link_dropped: Family::default(),
+            charging: Family::default(),
+            charging_spool: Gauge::default(),
+            charging_ack: latency_histogram(),
             reasons: Arc::default(),
         };
         let offered: Gauge<f64, AtomicU64> = Gauge::default();
@@ -124,6 +133,21 @@ impl Metrics {
             "link_dropped",
             "Packets an emulated link dropped",
             m.link_dropped.clone(),
+        );
+        r.register(
+            "charging_records",
+            "Offline charging counts (records generated, stored, spooled, replayed, ...), by kind",
+            m.charging.clone(),
+        );
+        r.register(
+            "charging_spool_depth",
+            "CDRs in the dead-letter spools at the end of the last interval",
+            m.charging_spool.clone(),
+        );
+        r.register(
+            "charging_ack_latency_seconds",
+            "From a CDR's closing to its acknowledgement by a CGF",
+            m.charging_ack.clone(),
         );
         m.declare();
         Metrics {
@@ -230,6 +254,21 @@ impl Metrics {
             let l = vec![("link", name.to_string())];
             self.link_packets.get_or_create(&l).inc_by(link.packets);
             self.link_dropped.get_or_create(&l).inc_by(link.dropped);
+        }
+        let c = &rec.charging;
+        if c.active {
+            for &k in crate::report::recorder::ChargingCounter::ALL {
+                self.charging
+                    .get_or_create(&vec![("kind", k.name().to_string())])
+                    .inc_by(c.get(k));
+            }
+            self.charging_spool.set(c.spool_depth as i64);
+            for v in c.ack_latency_us.iter_recorded() {
+                let secs = v.value_iterated_to() as f64 / 1e6;
+                for _ in 0..v.count_at_value() {
+                    self.charging_ack.observe(secs);
+                }
+            }
         }
         self.achieved.set(started as f64 / interval.duration_s());
         self.in_flight.set(interval.in_flight as i64);
@@ -419,6 +458,39 @@ mod tests {
         // The series declared at the start stay, at zero.
         assert_eq!(got("rejected_expected", None), Some(0.0));
         assert!(!text.contains("outcome=\"ok\",reason"), "{text}");
+    }
+
+    #[test]
+    fn charging_counts_spool_depth_and_ack_latency() {
+        use crate::report::recorder::ChargingCounter;
+        let m = Metrics::new(10.0);
+        let mut rec = Recorder::new();
+        rec.charging.add(ChargingCounter::Generated, 7);
+        rec.charging.add(ChargingCounter::Spooled, 3);
+        rec.charging.record_ack(2_000);
+        rec.charging.spool_depth = 3;
+        m.update(&interval(rec.clone()));
+        rec.charging.spool_depth = 0;
+        m.update(&interval(rec));
+        let text = m.encode();
+        let kind = |k: &str| {
+            sample(
+                &text,
+                &format!("roamsim_charging_records_total{{kind=\"{k}\"}}"),
+            )
+        };
+        assert_eq!(kind("generated"), Some(14.0), "{text}");
+        assert_eq!(kind("spooled"), Some(6.0), "{text}");
+        assert_eq!(
+            sample(&text, "roamsim_charging_spool_depth"),
+            Some(0.0),
+            "{text}"
+        );
+        assert_eq!(
+            sample(&text, "roamsim_charging_ack_latency_seconds_count"),
+            Some(2.0),
+            "{text}"
+        );
     }
 
     #[test]

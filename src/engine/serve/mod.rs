@@ -193,6 +193,8 @@ struct CgfSide {
     socket: UdpSocket,
     node: CgfNode,
     dir: PathBuf,
+    /// Write the closed files (`[charging.cgf] files`).
+    keep: bool,
     recv: RecvBatch,
     tx: TxBatch,
 }
@@ -761,6 +763,9 @@ fn recv_more(socket: &mut UdpSocket, recv: &mut RecvBatch, what: &str) -> anyhow
 /// sees half of one.
 fn write_cdr_files(c: &mut CgfSide) -> anyhow::Result<()> {
     while let Some(f) = c.node.cgf.poll_file() {
+        if !c.keep {
+            continue;
+        }
         let path = c.dir.join(&f.name);
         let tmp = c.dir.join(format!(".{}.partial", f.name));
         std::fs::write(&tmp, &f.bytes)
@@ -795,6 +800,7 @@ fn bind_cgf(
         node: CgfNode::new(charging, socket.local_addr().ip(), epoch_unix_s, outages),
         socket,
         dir: dir.to_path_buf(),
+        keep: charging.cgf.files,
         recv: RecvBatch::new(crate::io::MAX_BATCH, 65_536),
         tx: TxBatch::new(),
     })

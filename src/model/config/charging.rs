@@ -65,6 +65,9 @@ pub struct CgfSettings {
     pub max_cdrs_per_file: u32,
     /// A CDR file closes after this many seconds.
     pub max_file_age_s: f64,
+    /// Write the TS 32.297 CDR files (`results/<run>/cdr/`); false: count what is stored
+    /// without keeping it (long soaks write about 250 bytes per record).
+    pub files: bool,
 }
 
 impl Default for CgfSettings {
@@ -75,6 +78,7 @@ impl Default for CgfSettings {
             secondary_outages: Vec::new(),
             max_cdrs_per_file: 10_000,
             max_file_age_s: 60.0,
+            files: true,
         }
     }
 }
