@@ -172,6 +172,39 @@ fn a_cgf_outage_in_virtual_time_loses_nothing() {
 }
 
 #[test]
+fn ga_across_a_lossy_link_still_stores_every_record_once() {
+    let dir = scratch("galink");
+    // Loss, jitter that reorders, duplicates; no corruption (a UDP checksum drops a corrupted
+    // datagram on a real path, the emulator would hand GTP' the flipped bits).
+    let link = dir.join("ga.toml");
+    let direction = "delay = \"40ms\"\njitter = \"15ms\"\nloss = \"3%\"\nduplicate = \"0.5%\"\n";
+    std::fs::write(
+        &link,
+        format!("name = \"ga\"\n[uplink]\n{direction}[downlink]\n{direction}"),
+    )
+    .unwrap();
+    let p = profile(
+        &dir,
+        &format!("[charging]\nlink = {:?}", link.to_str().unwrap()),
+    );
+    let out = dir.join("out");
+    let s = run(
+        &["run", "--virtual", "--profile", p.to_str().unwrap()],
+        &out,
+    );
+    let c = &s["charging"];
+    assert_eq!(c["lost"], 0, "{c}");
+    assert_eq!(count(c, "stored"), count(c, "generated"), "{c}");
+    assert!(
+        count(c, "retransmitted") > 0,
+        "the lossy link lost nothing: {c}"
+    );
+    // The link's delay is in the acknowledgement latency (the hop alone is 200 µs there and back).
+    assert!(c["ack_latency_us"]["p50"].as_u64().unwrap() > 10_000, "{c}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
 fn a_cgf_outage_on_real_sockets_stores_every_record_once() {
     let _one = sockets();
     let dir = scratch("outage");

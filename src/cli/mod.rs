@@ -301,6 +301,7 @@ fn serve(args: &ServeArgs) -> anyhow::Result<Exit> {
             spool: Some(args.cgf_dir.join("spool").join("pgw.spool")),
             node_id: "pgw".into(),
             epoch_unix_us: crate::engine::serve::unix_now_us(),
+            link: None,
         }),
         population: Some(Arc::new(population)),
         log: args.log.settings("serve")?,

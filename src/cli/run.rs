@@ -296,6 +296,7 @@ fn resolve_with(
             |s| s.to_string_lossy().into_owned(),
         );
     let log = flags.log.settings(&profile_name)?;
+    let ga_link = ga_link(flags, &profile)?;
     Ok(RunConfig {
         log,
         profile,
@@ -319,7 +320,27 @@ fn resolve_with(
         observers: Vec::new(),
         state: None,
         cgf: flags.cgf.clone(),
+        ga_link,
     })
+}
+
+/// `[charging] link`, relative to the profile's folder: the link the Ga traffic crosses.
+fn ga_link(
+    flags: &LoadFlags,
+    profile: &crate::model::config::Profile,
+) -> anyhow::Result<Option<crate::link::LinkProfile>> {
+    let Some(file) = &profile.charging.link else {
+        return Ok(None);
+    };
+    let base = flags
+        .profile
+        .as_deref()
+        .and_then(std::path::Path::parent)
+        .unwrap_or(std::path::Path::new("."));
+    let path = base.join(file);
+    crate::link::LinkProfile::from_file(&path)
+        .map(Some)
+        .map_err(|e| config_error(format!("[charging] link {}: {e}", path.display())))
 }
 
 /// `--link FILE|none`, else the profile's `[[visited]] link` keys, paths relative to the

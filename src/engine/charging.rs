@@ -10,6 +10,7 @@ use anyhow::Context;
 
 use crate::home::charging::{Cgf, CgfConfig, CgfStats};
 use crate::io::spool::SpoolFile;
+use crate::link::{BiLink, Direction, LinkProfile};
 use crate::model::config::{ChargingConfig, Outage};
 use crate::model::Micros;
 use crate::proto::gtpprime::{
@@ -94,12 +95,19 @@ enum Spool {
     Memory(Vec<u8>),
 }
 
-/// One gateway's charging data function with its spool. See the module docs.
+/// A GTP' datagram on the Ga link: its peer (destination uplink, source downlink) and bytes.
+type OnLink = (SocketAddr, Vec<u8>);
+
+/// One gateway's charging data function with its spool, and the emulated link its Ga traffic
+/// crosses (`[charging] link`). See the module docs.
 pub struct CdfDriver {
     cdf: Cdf,
     spool: Spool,
     /// The counters already added to a [`ChargingStats`].
     reported: CdfStats,
+    /// Uplink: CDF → CGF; downlink: CGF → CDF.
+    link: Option<BiLink<OnLink>>,
+    scratch: Vec<u8>,
 }
 
 impl CdfDriver {
@@ -126,12 +134,70 @@ impl CdfDriver {
             cdf,
             spool,
             reported: CdfStats::default(),
+            link: None,
+            scratch: Vec::new(),
         })
     }
 
-    /// The CDF, to hand records and datagrams to and to poll for datagrams.
+    /// Puts the CDF's GTP' traffic behind an emulated link (both directions; `seed` seeds its
+    /// impairments unless the profile has its own).
+    pub fn set_link(&mut self, profile: &LinkProfile, seed: u64) -> anyhow::Result<()> {
+        let link = BiLink::from_profile(profile, seed)
+            .map_err(|e| anyhow::anyhow!("the Ga link ([charging] link): {e}"))?;
+        self.link = Some(link);
+        Ok(())
+    }
+
+    /// The CDF, to hand records to and read.
     pub fn cdf(&mut self) -> &mut Cdf {
         &mut self.cdf
+    }
+
+    /// A datagram from a CGF (onto the link's downlink when there is one).
+    pub fn handle_datagram(&mut self, now: Micros, from: SocketAddr, bytes: &[u8]) {
+        match &mut self.link {
+            Some(l) => {
+                let _ = l.enqueue(Direction::Downlink, now, (from, bytes.to_vec()));
+            }
+            None => self.cdf.handle_datagram(now, from, bytes),
+        }
+    }
+
+    /// When [`CdfDriver::handle_timeout`] is next due: the CDF's timers and the link's
+    /// releases.
+    pub fn poll_timeout(&self) -> Option<Micros> {
+        let link = self.link.as_ref().and_then(BiLink::poll_timeout);
+        [self.cdf.poll_timeout(), link].into_iter().flatten().min()
+    }
+
+    /// Delivers what the link's downlink releases by `now`, and runs the CDF's timers if due.
+    pub fn handle_timeout(&mut self, now: Micros) {
+        if let Some(l) = &mut self.link {
+            while let Some((from, bytes)) = l.downlink.poll_release(now) {
+                self.cdf.handle_datagram(now, from, &bytes);
+            }
+        }
+        if self.cdf.poll_timeout().is_some_and(|t| t <= now) {
+            self.cdf.handle_timeout(now);
+        }
+    }
+
+    /// The next datagram to put on the socket, appended to `buf`, and its destination: the
+    /// CDF's own, or, behind a link, what the link's uplink releases by `now`.
+    pub fn poll_transmit(&mut self, now: Micros, buf: &mut Vec<u8>) -> Option<SocketAddr> {
+        let Some(l) = &mut self.link else {
+            return self.cdf.poll_transmit(buf).map(|d| d.dst);
+        };
+        loop {
+            self.scratch.clear();
+            let Some(d) = self.cdf.poll_transmit(&mut self.scratch) else {
+                break;
+            };
+            let _ = l.enqueue(Direction::Uplink, now, (d.dst, self.scratch.clone()));
+        }
+        let (dst, bytes) = l.uplink.poll_release(now)?;
+        buf.extend_from_slice(&bytes);
+        Some(dst)
     }
 
     /// The spool file's path, when it has one.
@@ -226,9 +292,15 @@ impl CdfDriver {
         self.cdf.outstanding_records() as u64 + self.spool_depth()
     }
 
-    /// Nothing left to send: every record handed in is stored (or refused).
+    /// Nothing left to send: every record handed in is stored (or refused), nothing on the
+    /// link.
     pub fn drained(&self) -> bool {
-        self.cdf.outstanding_records() == 0 && !self.cdf.spool_pending()
+        self.cdf.outstanding_records() == 0
+            && !self.cdf.spool_pending()
+            && self
+                .link
+                .as_ref()
+                .is_none_or(|l| l.uplink.is_empty() && l.downlink.is_empty())
     }
 }
 

@@ -52,7 +52,12 @@ impl fmt::Display for ConfigError {
 }
 
 impl ConfigError {
-    fn invalid(file: &str, field: impl Into<String>, message: impl Into<String>) -> ConfigError {
+    /// An error about `field` of `file` (no position).
+    pub fn invalid(
+        file: &str,
+        field: impl Into<String>,
+        message: impl Into<String>,
+    ) -> ConfigError {
         ConfigError {
             file: file.to_string(),
             line: None,

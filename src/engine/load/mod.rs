@@ -107,6 +107,8 @@ pub struct RunConfig {
     pub state: Option<crate::engine::state::StateHandle>,
     /// CGFs the gateways' CDRs go to instead of the embedded ones (`--cgf`, primary first).
     pub cgf: Vec<SocketAddr>,
+    /// The link the Ga traffic crosses (`[charging] link`, loaded).
+    pub ga_link: Option<crate::link::LinkProfile>,
     /// The structured log of the procedures' ends (`--log FILE`).
     pub log: Option<crate::engine::log::LogSettings>,
 }
@@ -369,6 +371,7 @@ fn run_virtual(
         cfg.seed,
     );
     opts.links = cfg.links.clone();
+    opts.ga_link = cfg.ga_link.clone();
     opts.directory = Some(cfg.directory.clone());
     let every = cfg.interval.as_micros() as u64;
     let handle = std::thread::Builder::new()
@@ -498,6 +501,7 @@ fn run_sockets(
                         c.cgf = Some((unbound, dir.join("cdr").join(format!("shard-{i}"))));
                     }
                     c.charging = Some(crate::engine::serve::PgwCharging {
+                        link: cfg.ga_link.clone(),
                         cgfs: cfg.cgf.clone(),
                         spool: Some(dir.join("spool").join(format!("pgw-{i}.spool"))),
                         node_id: format!("pgw-{i}"),
@@ -508,6 +512,7 @@ fn run_sockets(
             }),
             charging: (offline && (core.is_some() || !cfg.cgf.is_empty())).then(|| {
                 shard::ShardCharging {
+                    link: cfg.ga_link.clone(),
                     cgfs: cfg.cgf.clone(),
                     spool: dir.join("spool").join(format!("sgw-{i}.spool")),
                     node_id: format!("sgw-{i}"),

@@ -63,6 +63,8 @@ pub struct VirtualOptions {
     pub links: LinkPlan,
     /// The subscribers (`None`: the profile's generated ones, with the run's seed).
     pub directory: Option<Directory>,
+    /// The link the Ga traffic crosses (`[charging] link`).
+    pub ga_link: Option<crate::link::LinkProfile>,
 }
 
 impl VirtualOptions {
@@ -77,6 +79,7 @@ impl VirtualOptions {
             arrivals: None,
             links: LinkPlan::none(),
             directory: None,
+            ga_link: None,
         }
     }
 }
@@ -251,7 +254,17 @@ impl VirtualRun {
         let charging = profile
             .charging
             .offline
-            .then(|| charging::VirtualCharging::new(&profile, &mut home, &mut vn, delay));
+            .then(|| {
+                charging::VirtualCharging::new(
+                    &profile,
+                    &mut home,
+                    &mut vn,
+                    delay,
+                    opts.ga_link.as_ref(),
+                )
+            })
+            .transpose()
+            .map_err(|e| ConfigError::invalid("profile", "charging.link", e.to_string()))?;
         let net = VirtualNet {
             clock: Clock::simulated(),
             delay: Micros(opts.one_way_delay_us),

@@ -99,6 +99,8 @@ pub struct PgwCharging {
     pub node_id: String,
     /// Unix time, in µs, of the clock's zero (the records' time stamps).
     pub epoch_unix_us: u64,
+    /// The link its Ga traffic crosses.
+    pub link: Option<crate::link::LinkProfile>,
 }
 
 /// The Unix time now in µs: the epoch of a clock started now (record time stamps).
@@ -504,7 +506,7 @@ impl Server {
         while recv_more(&mut c.socket, &mut c.recv, "CDF")? {
             let now = Micros(self.clock.now_us());
             for (peer, bytes) in c.recv.datagrams() {
-                c.driver.cdf().handle_datagram(now, peer, bytes);
+                c.driver.handle_datagram(now, peer, bytes);
             }
             if c.recv.drained() {
                 break;
@@ -542,13 +544,13 @@ impl Server {
             self.report.cdrs += 1;
             c.driver.cdf().handle_record(now, cdr, closed_at);
         }
-        if c.driver.cdf().poll_timeout().is_some_and(|t| t <= now) {
-            c.driver.cdf().handle_timeout(now);
+        if c.driver.poll_timeout().is_some_and(|t| t <= now) {
+            c.driver.handle_timeout(now);
         }
         c.driver.pump(now, &mut self.charging)?;
-        let cdf = c.driver.cdf();
+        let driver = &mut c.driver;
         if let Err(e) =
-            c.tx.send_all(&mut c.socket, |buf| cdf.poll_transmit(buf).map(|d| d.dst))
+            c.tx.send_all(&mut c.socket, |buf| driver.poll_transmit(now, buf))
         {
             eprintln!("roamsim serve: send on the CDF socket failed: {e}");
         }
@@ -604,7 +606,7 @@ impl Server {
                 .map(u64::from),
             self.cdf
                 .as_mut()
-                .and_then(|c| c.driver.cdf().poll_timeout())
+                .and_then(|c| c.driver.poll_timeout())
                 .map(u64::from),
         ]
         .into_iter()

@@ -29,6 +29,9 @@ pub struct ChargingConfig {
     /// Seconds a possibly duplicated copy waits for its original's CGF to come back before it
     /// is released (the original taken as never stored).
     pub unknown_fate_limit_s: f64,
+    /// The GRX/IPX link the Ga traffic (CDFs ↔ CGFs) crosses: a `netem/*.toml` file, relative
+    /// to the profile's folder; absent: none.
+    pub link: Option<String>,
     /// The embedded CGF.
     pub cgf: CgfSettings,
 }
@@ -46,6 +49,7 @@ impl Default for ChargingConfig {
             max_records_per_packet: 32,
             max_unacked_packets: 64,
             unknown_fate_limit_s: 10.0,
+            link: None,
             cgf: CgfSettings::default(),
         }
     }

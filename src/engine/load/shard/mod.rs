@@ -113,6 +113,8 @@ pub struct ShardCharging {
     pub usage: crate::model::usage::UsageModel,
     /// Seed of the CDF's jitter.
     pub seed: u64,
+    /// The link its Ga traffic crosses.
+    pub link: Option<crate::link::LinkProfile>,
 }
 
 /// The SGW's CDF on its socket.
@@ -264,7 +266,7 @@ impl Network for SocketNet {
             core_wake,
             self.cdf
                 .as_mut()
-                .and_then(|c| c.driver.cdf().poll_timeout())
+                .and_then(|c| c.driver.poll_timeout())
                 .map(u64::from),
         ]
         .into_iter()
@@ -467,7 +469,7 @@ impl SocketNet {
             }
             let now = self.clock.now();
             for (from, bytes) in c.recv.datagrams() {
-                c.driver.cdf().handle_datagram(now, from, bytes);
+                c.driver.handle_datagram(now, from, bytes);
             }
             if c.recv.drained() {
                 return Ok(());
@@ -484,15 +486,15 @@ impl SocketNet {
         while let Some((cdr, closed_at)) = vn.poll_cdr() {
             c.driver.cdf().handle_record(now, cdr, closed_at);
         }
-        if c.driver.cdf().poll_timeout().is_some_and(|t| t <= now) {
-            c.driver.cdf().handle_timeout(now);
+        if c.driver.poll_timeout().is_some_and(|t| t <= now) {
+            c.driver.handle_timeout(now);
         }
         let charging = &mut self.charging;
         c.driver
             .pump(now, charging)
             .map_err(|e| io::Error::other(format!("{e:#}")))?;
-        let cdf = c.driver.cdf();
-        c.tx.send_all(&mut c.socket, |buf| cdf.poll_transmit(buf).map(|d| d.dst))?;
+        let driver = &mut c.driver;
+        c.tx.send_all(&mut c.socket, |buf| driver.poll_transmit(now, buf))?;
         c.driver
             .pump(now, charging)
             .map_err(|e| io::Error::other(format!("{e:#}")))

@@ -48,7 +48,8 @@ impl VirtualCharging {
         home: &mut HomeCore,
         vn: &mut VisitedNetwork,
         delay: Micros,
-    ) -> VirtualCharging {
+        link: Option<&crate::link::LinkProfile>,
+    ) -> anyhow::Result<VirtualCharging> {
         let c = &profile.charging;
         let epoch_us = EPOCH_UNIX_S * 1_000_000;
         let addr = |s: &str| -> SocketAddr { s.parse().expect("literal") };
@@ -81,13 +82,17 @@ impl VirtualCharging {
             ),
             UsageModel::from_profile(profile),
         );
-        let driver = |label: u64| {
-            let cfg = cdf_config(c, targets.clone(), derive_seed(profile.seed, label));
-            CdfDriver::new(cfg, None).expect("a spool in memory opens")
+        let driver = |label: u64| -> anyhow::Result<CdfDriver> {
+            let seed = derive_seed(profile.seed, label);
+            let mut d = CdfDriver::new(cdf_config(c, targets.clone(), seed), None)?;
+            if let Some(l) = link {
+                d.set_link(l, seed)?;
+            }
+            Ok(d)
         };
-        VirtualCharging {
-            pgw: (addr("10.0.0.2:33860"), driver(0xcdf0)),
-            sgw: (addr("10.0.0.1:33860"), driver(0xcdf1)),
+        Ok(VirtualCharging {
+            pgw: (addr("10.0.0.2:33860"), driver(0xcdf0)?),
+            sgw: (addr("10.0.0.1:33860"), driver(0xcdf1)?),
             cgfs,
             queue: BinaryHeap::new(),
             seq: 0,
@@ -96,7 +101,7 @@ impl VirtualCharging {
             buf: Vec::new(),
             pgw_records: RecordTally::default(),
             sgw_records: RecordTally::default(),
-        }
+        })
     }
 
     /// Delivers the datagrams due, runs the timers and schedules due at `now`.
@@ -109,16 +114,16 @@ impl VirtualCharging {
             let Reverse((_, _, from, to, bytes)) = self.queue.pop().expect("peeked");
             events += 1;
             if to == self.pgw.0 {
-                self.pgw.1.cdf().handle_datagram(now, from, &bytes);
+                self.pgw.1.handle_datagram(now, from, &bytes);
             } else if to == self.sgw.0 {
-                self.sgw.1.cdf().handle_datagram(now, from, &bytes);
+                self.sgw.1.handle_datagram(now, from, &bytes);
             } else if let Some((_, node)) = self.cgfs.iter_mut().find(|g| g.0 == to) {
                 node.cgf.handle_datagram(now, from, &bytes);
             }
         }
         for d in [&mut self.pgw.1, &mut self.sgw.1] {
-            if d.cdf().poll_timeout().is_some_and(|t| t <= now) {
-                d.cdf().handle_timeout(now);
+            if d.poll_timeout().is_some_and(|t| t <= now) {
+                d.handle_timeout(now);
             }
         }
         for (_, node) in &mut self.cgfs {
@@ -144,8 +149,12 @@ impl VirtualCharging {
             d.pump(now, &mut self.stats).expect("a spool in memory");
             let mut buf = std::mem::take(&mut self.buf);
             buf.clear();
-            while let Some(dg) = d.cdf().poll_transmit(&mut buf) {
-                out.push((*from, dg.dst, buf[buf.len() - dg.len..].to_vec()));
+            loop {
+                let at = buf.len();
+                let Some(dst) = d.poll_transmit(now, &mut buf) else {
+                    break;
+                };
+                out.push((*from, dst, buf[at..].to_vec()));
             }
             self.buf = buf;
             d.pump(now, &mut self.stats).expect("a spool in memory");
