@@ -122,9 +122,17 @@ fn map_dialogues_dissect_clean_in_tshark() {
         "updateGprsLocation",
         "purgeMS",
     ] {
+        // Columns: ID, operation, invokes, bytes, average, return results, ...
+        let row = text
+            .lines()
+            .map(|l| l.split('|').map(str::trim).collect::<Vec<_>>())
+            .find(|c| c.len() > 5 && c[1] == op)
+            .unwrap_or_else(|| panic!("{op} missing from -z gsm_map,operation:\n{text}"));
+        let invokes: u32 = row[2].parse().unwrap();
+        let results: u32 = row[5].parse().unwrap();
         assert!(
-            text.contains(op),
-            "{op} missing from -z gsm_map,operation:\n{text}"
+            invokes > 0 && results > 0,
+            "{op}: {invokes} invokes, {results} results"
         );
     }
     if std::env::var_os("ROAMSIM_KEEP_PCAP").is_none() {
