@@ -10,6 +10,32 @@ use roamsim::wire::tcap::{
     Acn, AssociateResult, Component, Components, Diagnostic, Dialogue, Kind, Message,
 };
 
+/// An SCTP packet (both ports 2905) with one DATA chunk of M3UA (PPID 3) on `stream`.
+pub fn sctp_data(tsn: u32, stream: u16, m3ua_bytes: &[u8]) -> Vec<u8> {
+    let mut udp = Vec::new();
+    let mut b = PacketBuilder::new(
+        &mut udp,
+        &Header {
+            src_port: m3ua::PORT,
+            dst_port: m3ua::PORT,
+            verification_tag: 0x1234_5678,
+        },
+    );
+    b.push(&ChunkRepr::Data(DataChunk {
+        tsn,
+        stream_id: stream,
+        ssn: tsn as u16,
+        ppid: m3ua::PPID,
+        unordered: false,
+        beginning: true,
+        ending: true,
+        immediate: false,
+        user_data: m3ua_bytes,
+    }));
+    b.finish();
+    udp
+}
+
 /// One frame of the capture and what tshark must show for it.
 pub struct Frame {
     pub number: usize,
@@ -116,27 +142,7 @@ impl Capture {
         let mut m3ua_bytes = vec![0u8; data.buffer_len()];
         data.emit(&mut m3ua_bytes).unwrap();
         self.tsn += 1;
-        let mut udp = Vec::new();
-        let mut b = PacketBuilder::new(
-            &mut udp,
-            &Header {
-                src_port: m3ua::PORT,
-                dst_port: m3ua::PORT,
-                verification_tag: 0x1234_5678,
-            },
-        );
-        b.push(&ChunkRepr::Data(DataChunk {
-            tsn: self.tsn,
-            stream_id: 1,
-            ssn: self.tsn as u16,
-            ppid: m3ua::PPID,
-            unordered: false,
-            beginning: true,
-            ending: true,
-            immediate: false,
-            user_data: &m3ua_bytes,
-        }));
-        b.finish();
+        let udp = sctp_data(self.tsn, 1, &m3ua_bytes);
         let mut codes = Vec::new();
         let mut components = false;
         for c in m.components.iter() {
