@@ -147,6 +147,8 @@ pub struct Dialogues {
     local: Address,
     next_tid: u32,
     timer: Micros,
+    /// Timers set per operation, over `timer`.
+    op_timers: Vec<(u8, Micros)>,
     table: HashMap<u32, Dlg>,
     timers: BinaryHeap<Reverse<(Micros, u32)>>,
     out: VecDeque<(Address, Vec<u8>)>,
@@ -161,6 +163,7 @@ impl Dialogues {
             local,
             next_tid: first_tid,
             timer,
+            op_timers: Vec::new(),
             table: HashMap::new(),
             timers: BinaryHeap::new(),
             out: VecDeque::new(),
@@ -206,8 +209,22 @@ impl Dialogues {
         }
     }
 
+    /// Sets the timer of operation `opcode` (TS 29.002 §17.1.2 gives each operation a class:
+    /// every operation of this module is "medium", 15 to 30 s, the default).
+    pub fn set_timer(&mut self, opcode: u8, timer: Micros) {
+        self.op_timers.retain(|(o, _)| *o != opcode);
+        self.op_timers.push((opcode, timer));
+    }
+
+    fn timer_for(&self, opcode: u8) -> Micros {
+        self.op_timers
+            .iter()
+            .find(|(o, _)| *o == opcode)
+            .map_or(self.timer, |(_, t)| *t)
+    }
+
     fn arm(&mut self, now: Micros, id: DialogueId, opcode: u8) {
-        let at = now + self.timer;
+        let at = now + self.timer_for(opcode);
         if let Some(d) = self.table.get_mut(&id) {
             d.pending = Some((opcode, at));
             self.timers.push(Reverse((at, id)));
