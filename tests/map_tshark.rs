@@ -50,6 +50,53 @@ fn clean_capture(name: &str, payloads: &[&[u8]]) -> Option<std::path::PathBuf> {
     Some(path)
 }
 
+/// Every Begin ends in an End or an Abort, matched by transaction ids (the opener's otid, or the
+/// responder's id paired with it by a Continue; the two sides' ids may coincide, so the side is
+/// told by the calling party's SSN).
+fn assert_every_begin_closed(path: &std::path::Path) {
+    let rows = tshark_fields(
+        path,
+        &[
+            "tcap.begin_element",
+            "tcap.end_element",
+            "tcap.abort_element",
+            "tcap.otid",
+            "tcap.dtid",
+            "sccp.calling.ssn",
+        ],
+    );
+    let mut open = std::collections::HashSet::new();
+    let mut closed = std::collections::HashSet::new();
+    // A responder's Continue pairs its own id with the opener's.
+    let mut alias = std::collections::HashMap::new();
+    for row in &rows {
+        let c: Vec<&str> = row.split('|').collect();
+        let (begin, end, abort, otid, dtid, ssn) = (c[0], c[1], c[2], c[3], c[4], c[5]);
+        // The opener is the HLR (SSN 6) or a visited node.
+        let from_hlr = ssn == "6";
+        if !begin.is_empty() {
+            assert!(
+                open.insert((otid.to_string(), from_hlr)),
+                "otid {otid} reused"
+            );
+        }
+        if begin.is_empty() && !otid.is_empty() && !dtid.is_empty() {
+            alias.insert((otid.to_string(), from_hlr), (dtid.to_string(), !from_hlr));
+        }
+        if !end.is_empty() || !abort.is_empty() {
+            let key = (dtid.to_string(), !from_hlr);
+            if let Some(opener) = alias.get(&key) {
+                closed.insert(opener.clone());
+            }
+            closed.insert(key);
+        }
+    }
+    assert!(!open.is_empty());
+    for o in &open {
+        assert!(closed.contains(o), "dialogue {o:?} never ended: {rows:#?}");
+    }
+}
+
 /// Removes a capture unless `ROAMSIM_KEEP_PCAP` asks to keep it for a look.
 fn done_with(path: &std::path::Path) {
     if std::env::var_os("ROAMSIM_KEEP_PCAP").is_none() {
@@ -99,24 +146,7 @@ fn map_dialogues_dissect_clean_in_tshark() {
         assert_eq!(codes, want_codes, "frame {} ({}) codes", f.number, f.what);
     }
 
-    // Every Begin ends in an End or an Abort, matched by transaction id.
-    let mut open = std::collections::HashSet::new();
-    for row in &rows {
-        let cols: Vec<&str> = row.split('|').collect();
-        let (otid, dtid) = (cols[3], cols[4]);
-        if !otid.is_empty() && dtid.is_empty() {
-            assert!(open.insert(otid.to_string()), "otid {otid} reused");
-        }
-    }
-    let closed: std::collections::HashSet<String> = rows
-        .iter()
-        .zip(&frames)
-        .filter(|(_, f)| f.closes)
-        .map(|(row, _)| row.split('|').nth(4).unwrap_or("").to_string())
-        .collect();
-    for o in &open {
-        assert!(closed.contains(o), "dialogue {o} never ended: {rows:#?}");
-    }
+    assert_every_begin_closed(&path);
 
     // The operation statistics tshark users read.
     let stats = Command::new("tshark")
@@ -206,7 +236,8 @@ mod machines {
         })
     }
 
-    fn sim(max_version: u8) -> Sim<SqnTable> {
+    /// An HLR and five nodes; `tid_base` keeps two networks' transaction ids apart.
+    fn sim(max_version: u8, tid_base: u32) -> Sim<SqnTable> {
         let p = Profile::embedded_default();
         let d = Directory::from_csv_text(&p, "capture-subscribers.csv", CSV).unwrap();
         let mut s = HlrSettings::new(HLR.parse().unwrap());
@@ -219,11 +250,11 @@ mod machines {
         let mut sim = Sim::new(
             Hlr::new(&p, d, sqn, s),
             vec![
-                node(NodeType::Vlr, "33612000001", 0x100),
-                node(NodeType::Vlr, "33612000002", 0x200),
-                node(NodeType::Sgsn, "33612000101", 0x300),
-                node(NodeType::Sgsn, "33612000102", 0x400),
-                node(NodeType::Vlr, "99912000001", 0x500),
+                node(NodeType::Vlr, "33612000001", tid_base + 0x100),
+                node(NodeType::Vlr, "33612000002", tid_base + 0x200),
+                node(NodeType::Sgsn, "33612000101", tid_base + 0x300),
+                node(NodeType::Sgsn, "33612000102", tid_base + 0x400),
+                node(NodeType::Vlr, "99912000001", tid_base + 0x500),
             ],
         );
         sim.trace = Some(Vec::new());
@@ -319,7 +350,7 @@ mod machines {
         drain(&mut a, &mut out);
 
         let a_imsi = A.parse().unwrap();
-        let mut s = sim(3);
+        let mut s = sim(3, 0);
         go(
             &mut s,
             0,
@@ -354,7 +385,7 @@ mod machines {
             },
         );
         go(&mut s, 4, Request::UpdateLocation { imsi: a_imsi });
-        let mut v2 = sim(2);
+        let mut v2 = sim(2, 0x1_0000);
         go(
             &mut v2,
             0,
@@ -457,5 +488,6 @@ fn state_machine_dialogues_and_asp_management_dissect_clean_in_tshark() {
         );
     }
     assert!(begins >= 11, "{begins} Begins");
+    assert_every_begin_closed(&path);
     done_with(&path);
 }

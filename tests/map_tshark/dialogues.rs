@@ -48,8 +48,6 @@ pub struct Frame {
     pub acn: Option<String>,
     /// Operation and error codes, in order (`gsm_old.localValue`).
     pub codes: Vec<u8>,
-    /// End or Abort.
-    pub closes: bool,
 }
 
 fn param<'a, P: Param<'a>>(p: &P) -> Vec<u8> {
@@ -165,7 +163,6 @@ impl Capture {
             components,
             acn: m.dialogue.and_then(|d| d.acn()).map(acn_text),
             codes,
-            closes: matches!(m.kind, Kind::End | Kind::Abort),
         });
     }
 
@@ -642,20 +639,37 @@ fn fallback_and_abort(c: &mut Capture) {
         &[result(op::SEND_AUTHENTICATION_INFO, &res)],
     );
 
-    // A UL the VLR gives up on (its timer ran out): TC-U-ABORT with an ABRT.
+    // A UL the VLR gives up on after the HLR's insertSubscriberData (its timer ran out):
+    // TC-U-ABORT with an ABRT, addressed to the HLR's transaction.
     let ul = acn(op::UPDATE_LOCATION, 3);
     let arg = param(&map::UlArg {
         imsi: imsi(),
         msc_number: number("447900000001"),
         vlr_number: number("447900000001"),
     });
-    let t = c.begin(
-        "UL begin (times out)",
+    let v = c.begin(
+        "UL begin (aborted)",
         vlr(),
         hlr(),
         ul,
         op::UPDATE_LOCATION,
         &arg,
+    );
+    let h = c.tid();
+    let isd = isd_arg(false);
+    c.cont(
+        "UL ISD (unanswered)",
+        hlr(),
+        vlr(),
+        h,
+        v,
+        Some(ul),
+        &[Component::Invoke {
+            invoke_id: 1,
+            linked_id: None,
+            opcode: op::INSERT_SUBSCRIBER_DATA,
+            parameter: Some(&isd),
+        }],
     );
     c.push(
         "UL aborted",
@@ -664,7 +678,7 @@ fn fallback_and_abort(c: &mut Capture) {
         &Message {
             kind: Kind::Abort,
             otid: None,
-            dtid: Some(t),
+            dtid: Some(h),
             dialogue: Some(Dialogue::Abort { by_provider: false }),
             p_abort: None,
             components: Components::NONE,
