@@ -104,7 +104,7 @@ fn operations(c: &mut Criterion) {
         op::SEND_AUTHENTICATION_INFO,
         &map::SaiArg {
             imsi: imsi(),
-            vectors: 5,
+            vectors: 2,
             resync: None,
             node: Some(NodeType::Vlr),
             plmn: None,
@@ -121,12 +121,12 @@ fn operations(c: &mut Criterion) {
     };
     bench_op(
         c,
-        "sendAuthenticationInfo res, 5 quintuplets",
+        "sendAuthenticationInfo res, 2 quintuplets",
         op::SEND_AUTHENTICATION_INFO,
         &map::SaiRes {
             sets: AuthSets::Quintuplets {
                 items: [q; 5],
-                len: 5,
+                len: 2,
             },
             v2: false,
         },

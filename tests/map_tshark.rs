@@ -355,8 +355,9 @@ mod machines {
             &mut s,
             0,
             Request::Authenticate {
+                // Five asked for: the HLR answers with as many as fit one UDT.
                 imsi: a_imsi,
-                vectors: 2,
+                vectors: 5,
                 rat: Rat::Utran,
             },
         );

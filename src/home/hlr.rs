@@ -41,6 +41,11 @@ use crate::wire::map::{
 use crate::wire::sccp::{self, Address, GlobalTitle};
 use crate::wire::tcap::Acn;
 
+/// Most quintuplets one answer carries: an End with its AARE and two quintuplets fits the 255
+/// octets of an SCCP UDT's user data (Q.713 §4.10), three do not. TS 29.002 §8.5.2 lets the HLR
+/// return fewer vectors than asked for; more per answer would need TCAP or XUDT segmentation.
+pub const MAX_QUINTUPLETS_PER_ANSWER: usize = 2;
+
 /// Where the AuC takes sequence numbers from. The HSS and the HLR of one home network must be
 /// given the same store (for [`SqnTable`], clones of one table), so that vectors for either
 /// radio follow one counter per subscriber.
@@ -250,6 +255,15 @@ impl<S: SqnSource> Hlr<S> {
         r
     }
 
+    /// SCCP returned one of our messages (a cancelLocation or insertSubscriberData the network
+    /// could not deliver).
+    pub fn handle_returned(&mut self, now: Micros, tcap: &[u8], cause: u8) {
+        self.dialogues.handle_returned(tcap, cause);
+        while let Some(ev) = self.dialogues.poll_event() {
+            self.on_event(now, ev);
+        }
+    }
+
     fn on_event(&mut self, now: Micros, ev: Event) {
         match ev {
             Event::Invoke {
@@ -415,7 +429,14 @@ impl<S: SqnSource> Hlr<S> {
                 .map_err(|_| Refusal::SystemFailure)?;
             self.sqn.set(sub.id, sqn_ms);
         }
-        let n = a.vectors.clamp(1, 5) as usize;
+        let v2 = acn.version < 3;
+        let triplets = v2 || self.settings.triplets;
+        let most = if triplets {
+            5
+        } else {
+            MAX_QUINTUPLETS_PER_ANSWER
+        };
+        let n = (a.vectors as usize).clamp(1, most);
         let mut quints = [Quintuplet::default(); 5];
         for q in &mut quints[..n] {
             let sqn = self.sqn.next(sub.id);
@@ -423,8 +444,7 @@ impl<S: SqnSource> Hlr<S> {
             self.rng.fill(&mut rand);
             *q = vectors::quintuplet(&sub.k, &sub.opc, sub.amf, sqn, rand);
         }
-        let v2 = acn.version < 3;
-        let sets = if v2 || self.settings.triplets {
+        let sets = if triplets {
             let mut t = [Triplet::default(); 5];
             for (o, q) in t.iter_mut().zip(&quints[..n]) {
                 *o = vectors::triplet(q);

@@ -111,7 +111,8 @@ fn quintuplets_and_triplets_verify_with_the_subscribers_keys() {
     let client::Result::Vectors(sets) = done(&o).2 else {
         panic!("{o:?}");
     };
-    assert_eq!(sets.quintuplets().len(), 3);
+    // Three asked for; two fit one UDT.
+    assert_eq!(sets.quintuplets().len(), MAX_QUINTUPLETS_PER_ANSWER);
     for (i, q) in sets.quintuplets().iter().enumerate() {
         let ue = ue_authenticate(&sub.k, &sub.opc, q.rand, q.autn).unwrap();
         assert_eq!(ue.sqn, 32 * (i as u64 + 1));
@@ -137,6 +138,23 @@ fn quintuplets_and_triplets_verify_with_the_subscribers_keys() {
     assert_eq!(t.sres, vectors::c2(&res));
     assert_eq!(t.kc, vectors::c3(&ck, &ik));
     assert_eq!(sim.hlr.counters().get(op::SEND_AUTHENTICATION_INFO, 0), 2);
+    // Five triplets (a v2 dialogue or a SIM-serving HLR) still fit.
+    let mut s = settings();
+    s.triplets = true;
+    let mut sim = sim_with(s);
+    let o = run(
+        &mut sim,
+        0,
+        Request::Authenticate {
+            imsi: imsi(A),
+            vectors: 5,
+            rat: Rat::Geran,
+        },
+    );
+    let client::Result::Vectors(sets) = done(&o).2 else {
+        panic!("{o:?}");
+    };
+    assert_eq!(sets.triplets().len(), 5);
 }
 
 #[test]

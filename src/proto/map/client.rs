@@ -278,6 +278,13 @@ impl Visited {
         r
     }
 
+    /// SCCP returned one of our messages (`sigtran::Inbound::returned`): its procedure ends
+    /// aborted.
+    pub fn handle_returned(&mut self, now: Micros, tcap: &[u8], cause: u8) {
+        self.dialogues.handle_returned(tcap, cause);
+        self.drain(now);
+    }
+
     fn done(&mut self, id: DialogueId, result: Result) {
         if let Some(p) = self.pending.remove(&id) {
             self.outcomes.push_back(Outcome::Done {

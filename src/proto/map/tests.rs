@@ -239,3 +239,23 @@ fn sigtran_refuses_what_is_not_sccp_data() {
     };
     assert_eq!(sigtran::unwrap(&emit(&d)), Err(sigtran::Error::NotSccp(5)));
 }
+
+#[test]
+fn a_returned_begin_aborts_its_dialogue() {
+    let vlr = addr("447900000001", sccp::ssn::VLR);
+    let hlr = addr("31612000001", sccp::ssn::HLR);
+    let mut d = Dialogues::new(vlr, 1, MEDIUM_TIMER);
+    let acn = map::acn_for(op::PURGE_MS, 3).unwrap();
+    let id = d.begin(Micros::ZERO, hlr, acn, op::PURGE_MS, &[0x30, 0x00]);
+    let mut buf = [0u8; 300];
+    let (_, n) = d.poll_transmit(&mut buf).unwrap();
+    d.handle_returned(&buf[..n], sccp::return_cause::NO_TRANSLATION_FOR_ADDRESS);
+    assert_eq!(
+        d.poll_event(),
+        Some(Event::Aborted {
+            id,
+            cause: AbortCause::Returned(sccp::return_cause::NO_TRANSLATION_FOR_ADDRESS)
+        })
+    );
+    assert_eq!(d.poll_timeout(), None);
+}
