@@ -474,6 +474,8 @@ impl<'a> Found<'a> {
 struct ParamWriter<'b> {
     buf: Option<&'b mut [u8]>,
     at: usize,
+    /// A parameter too long for its 16-bit Parameter Length.
+    too_long: Option<u16>,
 }
 
 impl ParamWriter<'_> {
@@ -487,6 +489,9 @@ impl ParamWriter<'_> {
     /// One parameter whose value is the concatenation of `parts`, padded to 4 octets.
     fn param(&mut self, tag: u16, parts: &[&[u8]]) {
         let len = 4 + parts.iter().map(|p| p.len()).sum::<usize>();
+        if len > u16::MAX as usize {
+            self.too_long.get_or_insert(tag);
+        }
         self.put(&tag.to_be_bytes());
         self.put(&(len as u16).to_be_bytes());
         for p in parts {
@@ -512,6 +517,9 @@ impl ParamWriter<'_> {
         match pcs {
             PointCodes::Wire(b) => self.param(tag::AFFECTED_PC, &[b]),
             PointCodes::List(l) => {
+                if 4 + 4 * l.len() > u16::MAX as usize {
+                    self.too_long.get_or_insert(tag::AFFECTED_PC);
+                }
                 self.put(&tag::AFFECTED_PC.to_be_bytes());
                 self.put(&((4 + 4 * l.len()) as u16).to_be_bytes());
                 for pc in l.iter() {
@@ -681,14 +689,28 @@ impl<'a> Message<'a> {
 
     /// Bytes [`emit`](Message::emit) writes.
     pub fn buffer_len(&self) -> usize {
-        let mut w = ParamWriter { buf: None, at: 0 };
+        let mut w = ParamWriter {
+            buf: None,
+            at: 0,
+            too_long: None,
+        };
         self.write_params(&mut w);
         HEADER_LEN + w.at
     }
 
-    /// Writes the message at the start of `buf`; returns its length.
+    /// Writes the message at the start of `buf`; returns its length. A parameter over 65 531
+    /// octets of value does not fit its length field ([`Error::BadParameterLength`]).
     pub fn emit(&self, buf: &mut [u8]) -> Result<usize, Error> {
-        let len = self.buffer_len();
+        let mut check = ParamWriter {
+            buf: None,
+            at: 0,
+            too_long: None,
+        };
+        self.write_params(&mut check);
+        if let Some(tag) = check.too_long {
+            return Err(Error::BadParameterLength { tag });
+        }
+        let len = HEADER_LEN + check.at;
         let out = buf.get_mut(..len).ok_or(Error::BufferTooSmall)?;
         let (class, kind) = self.class_and_type();
         out[..4].copy_from_slice(&[1, 0, class, kind]);
@@ -696,6 +718,7 @@ impl<'a> Message<'a> {
         let mut w = ParamWriter {
             buf: Some(&mut out[HEADER_LEN..]),
             at: 0,
+            too_long: None,
         };
         self.write_params(&mut w);
         Ok(len)

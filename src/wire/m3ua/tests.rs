@@ -88,6 +88,19 @@ fn errors_name_the_parameter() {
 }
 
 #[test]
+fn a_parameter_over_its_length_field_is_refused() {
+    let big = vec![0u8; 70_000];
+    let m = Message::Beat { data: Some(&big) };
+    let mut buf = vec![0u8; m.buffer_len()];
+    assert_eq!(
+        m.emit(&mut buf),
+        Err(Error::BadParameterLength {
+            tag: tag::HEARTBEAT_DATA
+        })
+    );
+}
+
+#[test]
 fn unknown_optional_parameters_are_skipped() {
     let b = [1, 0, 3, 4, 0, 0, 0, 16, 0x7f, 0x01, 0, 5, 9, 0, 0, 0];
     let (m, _) = Message::parse(&b).unwrap();

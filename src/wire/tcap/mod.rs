@@ -108,7 +108,8 @@ pub enum Component<'a> {
         /// The argument.
         parameter: Option<&'a [u8]>,
     },
-    /// The last (or only) result of an invoke.
+    /// The last (or only) result of an invoke. A ReturnResultNotLast (TCAP segmentation of a
+    /// long result, Q.773 §3.2) is read as this too: this crate does not reassemble segments.
     ReturnResultLast {
         /// Invoke id.
         invoke_id: i8,
@@ -229,6 +230,36 @@ fn small_int(t: &Tlv<'_>, field: &'static str) -> Result<i64, Error> {
     t.as_i64().map_err(ber_err(field))
 }
 
+/// The `result` SEQUENCE of a ReturnResult: operation code and parameter.
+#[allow(clippy::type_complexity)]
+fn result_of<'a>(r: Option<(Tlv<'a>, &'a [u8])>) -> Result<Option<(u8, Option<&'a [u8]>)>, Error> {
+    let Some((r, _)) = r else {
+        return Ok(None);
+    };
+    if r.tag != Tag::SEQUENCE {
+        return Err(Error::Field("result"));
+    }
+    let mut ri = tlvs(r.value);
+    let (op, _) = ri
+        .next()
+        .transpose()
+        .map_err(ber_err("result opcode"))?
+        .ok_or(Error::Field("result opcode"))?;
+    let p = ri.next().transpose().map_err(ber_err("result parameter"))?;
+    Ok(Some((code(&op, "result opcode")?, p.map(|(_, w)| w))))
+}
+
+/// A Reject's problem: the CHOICE tag `[0]`..`[3]` and its code.
+fn problem_of(p: &Tlv<'_>) -> Result<Problem, Error> {
+    if p.tag.class != Class::Context || p.tag.number > 3 {
+        return Err(Error::Field("problem"));
+    }
+    Ok(Problem {
+        kind: p.tag.number as u8,
+        code: u8::try_from(small_int(p, "problem")?).map_err(|_| Error::Field("problem"))?,
+    })
+}
+
 fn invoke_id(t: &Tlv<'_>) -> Result<i8, Error> {
     i8::try_from(small_int(t, "invoke id")?).map_err(|_| Error::Field("invoke id"))
 }
@@ -275,20 +306,7 @@ impl<'a> Component<'a> {
             }
             2 | 7 => {
                 let id = need(next("invoke id")?, "invoke id")?;
-                let result = match next("result")? {
-                    None => None,
-                    Some((r, _)) if r.tag == Tag::SEQUENCE => {
-                        let mut ri = tlvs(r.value);
-                        let (op, _) = ri
-                            .next()
-                            .transpose()
-                            .map_err(ber_err("result opcode"))?
-                            .ok_or(Error::Field("result opcode"))?;
-                        let p = ri.next().transpose().map_err(ber_err("result parameter"))?;
-                        Some((code(&op, "result opcode")?, p.map(|(_, w)| w)))
-                    }
-                    Some(_) => return Err(Error::Field("result")),
-                };
+                let result = result_of(next("result")?)?;
                 Ok(Component::ReturnResultLast {
                     invoke_id: invoke_id(&id)?,
                     result,
@@ -311,17 +329,9 @@ impl<'a> Component<'a> {
                 } else {
                     Some(invoke_id(&id)?)
                 };
-                let p = need(next("problem")?, "problem")?;
-                if p.tag.class != Class::Context || p.tag.number > 3 {
-                    return Err(Error::Field("problem"));
-                }
                 Ok(Component::Reject {
                     invoke_id,
-                    problem: Problem {
-                        kind: p.tag.number as u8,
-                        code: u8::try_from(small_int(&p, "problem")?)
-                            .map_err(|_| Error::Field("problem"))?,
-                    },
+                    problem: problem_of(&need(next("problem")?, "problem")?)?,
                 })
             }
             _ => Err(Error::Field("component")),
