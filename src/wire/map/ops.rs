@@ -126,19 +126,19 @@ pub struct PdpContext<'a> {
 /// InsertSubscriberDataArg, the fields an HLR sends after an update location.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct IsdArg<'a> {
-    /// imsi [0].
+    /// imsi `[0]`.
     pub imsi: Option<Imsi>,
-    /// msisdn [1].
+    /// msisdn `[1]`.
     pub msisdn: Option<Msisdn>,
-    /// category [2] (TS 29.002: Q.763's calling party's category, 0x0a ordinary).
+    /// category `[2]` (TS 29.002: Q.763's calling party's category, 0x0a ordinary).
     pub category: Option<u8>,
-    /// subscriberStatus [3] serviceGranted (true) or operatorDeterminedBarring.
+    /// subscriberStatus `[3]` serviceGranted (true) or operatorDeterminedBarring.
     pub service_granted: Option<bool>,
-    /// teleserviceList [6]: teleservice codes (0x11 telephony, 0x21/0x22 SMS MT/MO).
+    /// teleserviceList `[6]`: teleservice codes (0x11 telephony, 0x21/0x22 SMS MT/MO).
     pub teleservices: &'a [u8],
-    /// gprsSubscriptionData [16] with one PDP context.
+    /// gprsSubscriptionData `[16]` with one PDP context.
     pub pdp: Option<PdpContext<'a>>,
-    /// networkAccessMode [24].
+    /// networkAccessMode `[24]`.
     pub network_access_mode: Option<NetworkAccessMode>,
 }
 
