@@ -328,10 +328,19 @@ fn sai(c: &mut Capture, triplets: bool) {
         plmn: None,
         v2: false,
     });
+    // The triplet request goes to the HLR by an E.214 title derived from the IMSI.
+    let called = if triplets {
+        Address::gt(
+            GlobalTitle::e214("3165", "204080000000001", 5).unwrap(),
+            sccp::ssn::HLR,
+        )
+    } else {
+        hlr()
+    };
     let t = c.begin(
         "SAI begin",
         vlr(),
-        hlr(),
+        called,
         a,
         op::SEND_AUTHENTICATION_INFO,
         &arg,

@@ -144,6 +144,23 @@ impl GlobalTitle {
         Ok(gt)
     }
 
+    /// An E.214 mobile global title (numbering plan 7, international): the E.164 country code
+    /// and network code `cc_nc` standing for the IMSI's MCC and MNC, then the MSIN (the IMSI
+    /// without its first `mcc_mnc_len` digits), cut to 15 digits (TS 23.003 §2.1, ITU-T E.214).
+    /// What a VLR addresses the HLR by before it knows the HLR's own number.
+    pub fn e214(cc_nc: &str, imsi: &str, mcc_mnc_len: usize) -> Result<GlobalTitle, Error> {
+        let msin = imsi
+            .get(mcc_mnc_len..)
+            .ok_or(Error::BadAddress("global title"))?;
+        let mut digits = String::with_capacity(15);
+        digits.push_str(cc_nc);
+        digits.push_str(msin);
+        digits.truncate(15);
+        let mut gt = GlobalTitle::e164(&digits)?;
+        gt.np = NP_E214;
+        Ok(gt)
+    }
+
     /// The digits, each 0..=9.
     pub fn digits(&self) -> &[u8] {
         &self.digits[..self.len as usize]

@@ -89,6 +89,27 @@ fn xudt_with_segmentation_round_trips_and_skips_unknown_options() {
 }
 
 #[test]
+fn e214_title_replaces_mcc_mnc_by_cc_nc() {
+    let gt = GlobalTitle::e214("1310", "310410000100000", 6).unwrap();
+    assert_eq!(gt.to_digit_string(), "1310000100000");
+    assert_eq!((gt.np, gt.nai), (NP_E214, NAI_INTERNATIONAL));
+    let a = Address::gt(gt, ssn::HLR);
+    let m = Message::Udt {
+        class: ProtocolClass {
+            class: 0,
+            return_on_error: false,
+        },
+        called: a,
+        calling: vlr(),
+        data: &[1],
+    };
+    let b = bytes(&m);
+    // Numbering plan 7 in the high nibble, BCD odd (13 digits).
+    assert_eq!(b[9], 0x71);
+    assert_eq!(Message::parse(&b).unwrap().called().gt.unwrap().np, NP_E214);
+}
+
+#[test]
 fn errors_name_the_field() {
     assert_eq!(
         Message::parse(&[0x09, 0x00, 3, 40, 50]),
