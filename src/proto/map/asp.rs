@@ -8,7 +8,8 @@
 //!
 //! Sans-IO (docs/ARCHITECTURE.md §3): [`Asp::handle_connected`] when the association is up,
 //! [`Asp::handle_message`] for each M3UA message received (DATA is handed back for
-//! [`super::sigtran::unwrap`]), [`Asp::send`] for a TCAP message to carry; then
+//! [`super::sigtran::unwrap`]), [`Asp::send`] for a TCAP message to carry, [`Asp::handle_close`]
+//! to leave service; then
 //! [`Asp::poll_transmit`] until `None` (bytes for the association, with the stream),
 //! [`Asp::poll_event`], and [`Asp::poll_timeout`] / [`Asp::handle_timeout`].
 
@@ -170,6 +171,23 @@ impl Asp {
     pub fn handle_connected(&mut self, now: Micros) {
         self.state = State::Down;
         self.send_aspup(now);
+    }
+
+    /// Takes the ASP out of service in order (RFC 4666 §4.3.4.2, §4.3.4.4): ASPIA when active,
+    /// then ASPDN; the acknowledgements bring it to ASP-INACTIVE and ASP-DOWN.
+    pub fn handle_close(&mut self) {
+        if self.state == State::Active {
+            let m = Message::AspInactive(Asptm {
+                mode: None,
+                ..self.asptm()
+            });
+            self.queue(0, &m);
+        }
+        if self.state != State::Down {
+            self.queue(0, &Message::AspDown { info: None });
+        }
+        self.ack_due = None;
+        self.next_beat = None;
     }
 
     /// The association went down: back to ASP-DOWN (a new association starts over).

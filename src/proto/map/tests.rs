@@ -105,6 +105,24 @@ fn asp_comes_up_retransmits_and_beats() {
 }
 
 #[test]
+fn asp_closes_with_aspia_then_aspdn() {
+    let mut a = active_asp();
+    a.handle_close();
+    let names: Vec<&str> = sent(&mut a).iter().map(|m| m.1).collect();
+    assert_eq!(names, ["ASPIA", "ASPDN"]);
+    a.handle_message(
+        Micros::ZERO,
+        &emit(&Message::AspInactiveAck(Asptm::default())),
+    )
+    .unwrap();
+    assert_eq!(a.poll_event(), Some(asp::Event::Inactive));
+    a.handle_message(Micros::ZERO, &emit(&Message::AspDownAck { info: None }))
+        .unwrap();
+    assert_eq!(a.state(), asp::State::Down);
+    assert_eq!(a.poll_timeout(), None);
+}
+
+#[test]
 fn asp_sends_data_per_sls_stream_and_honours_duna_dava_and_override() {
     let mut a = active_asp();
     let (hlr, vlr) = (addr("31612000001", sccp::ssn::HLR), addr("447900000001", 7));
