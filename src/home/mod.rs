@@ -5,6 +5,7 @@
 
 pub mod charging;
 mod core;
+pub mod hlr;
 pub mod hss;
 pub mod ocs;
 pub mod pgw;

@@ -3,4 +3,5 @@
 pub mod diameter;
 pub mod gtpprime;
 pub mod gtpv2;
+pub mod map;
 pub mod sctp;
