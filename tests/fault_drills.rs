@@ -1,0 +1,195 @@
+//! Fault drills (issue 15): a run stopped by SIGTERM or SIGINT still writes everything it
+//! measured, the last partial interval included; a results disk that fills up mid-run is an
+//! error naming the path (exit 1) and never leaves a half-written summary.json.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{roamsim, Serve};
+use serde_json::Value;
+
+fn scratch(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("roamsim-drill-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    d
+}
+
+fn signal(pid: u32, sig: &str) {
+    let ok = Command::new("kill")
+        .args([&format!("-{sig}"), &pid.to_string()])
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "kill -{sig} {pid}");
+}
+
+/// Every started procedure ended with an outcome.
+fn accounted(s: &Value) -> (u64, u64) {
+    let p = s["procedures"].as_object().unwrap();
+    let started = p.values().map(|v| v["started"].as_u64().unwrap()).sum();
+    let ended = p
+        .values()
+        .map(|v| {
+            ["ok", "rejected_expected", "failed", "timed_out"]
+                .iter()
+                .map(|k| v[k].as_u64().unwrap())
+                .sum::<u64>()
+        })
+        .sum();
+    (started, ended)
+}
+
+/// Starts `args` (a 60 s load), waits `after`, sends `sig`, and checks what it wrote in `out`.
+fn stop_with(args: &[&str], sig: &str, out: &Path) {
+    let mut child = roamsim()
+        .args(args)
+        .args([
+            "--duration",
+            "60s",
+            "--rate",
+            "200",
+            "--interval",
+            "1s",
+            "-q",
+        ])
+        .arg("--out")
+        .arg(out)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Let it run a few whole intervals, then stop it in the middle of one.
+    std::thread::sleep(Duration::from_millis(4_500));
+    let stopped = Instant::now();
+    signal(child.id(), sig);
+    let o = child.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&o.stderr).to_string() + &String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{sig}: {text}");
+    assert!(
+        stopped.elapsed() < Duration::from_secs(40),
+        "{sig}: took {:?} to stop",
+        stopped.elapsed()
+    );
+    for f in [
+        "summary.json",
+        "report.md",
+        "report.html",
+        "junit.xml",
+        "intervals.hlog",
+    ] {
+        assert!(out.join(f).is_file(), "{sig}: no {f}");
+    }
+    let s: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    let duration = s["run"]["duration_s"].as_f64().unwrap();
+    assert!(duration > 3.0 && duration < 30.0, "{sig}: ran {duration} s");
+    let (started, ended) = accounted(&s);
+    assert!(started > 300, "{sig}: {started} started");
+    assert_eq!(started, ended, "{sig}: every started procedure accounted");
+    // The last interval is a partial one: it starts at a whole second and is shorter than one.
+    let hlog = std::fs::read_to_string(out.join("intervals.hlog")).unwrap();
+    let last = hlog
+        .lines()
+        .filter(|l| l.starts_with("Tag=attach,"))
+        .last()
+        .unwrap_or_else(|| panic!("{sig}: no attach interval in {hlog}"));
+    let fields: Vec<&str> = last.split(',').collect();
+    let (start, length): (f64, f64) = (fields[1].parse().unwrap(), fields[2].parse().unwrap());
+    assert!(start >= 3.0, "{sig}: last interval starts at {start}");
+    assert!(
+        length < 1.0,
+        "{sig}: last interval {length} s long, not the partial one"
+    );
+}
+
+#[test]
+fn sigterm_and_sigint_of_run_write_every_result() {
+    for sig in ["TERM", "INT"] {
+        let out = scratch(&format!("run-{sig}"));
+        stop_with(&["run", "--shards", "1"], sig, &out);
+        let _ = std::fs::remove_dir_all(&out);
+    }
+}
+
+#[test]
+fn sigterm_and_sigint_of_load_write_every_result() {
+    let serve = Serve::start(&["--allow-any-peer"]);
+    let (s6a, s8) = (serve.s6a.to_string(), serve.s8.to_string());
+    for sig in ["TERM", "INT"] {
+        let out = scratch(&format!("load-{sig}"));
+        stop_with(
+            &["load", "--s6a", &s6a, "--s8", &s8, "--shards", "1"],
+            sig,
+            &out,
+        );
+        let _ = std::fs::remove_dir_all(&out);
+    }
+    serve.stop();
+}
+
+/// A 2 MB tmpfs as the results folder: it fills up during the run. Needs root (mount).
+#[test]
+fn a_full_results_disk_is_a_named_error_and_no_half_written_summary() {
+    let mnt = scratch("full");
+    std::fs::create_dir_all(&mnt).unwrap();
+    let mounted = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=2m", "tmpfs"])
+        .arg(&mnt)
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !mounted {
+        eprintln!("skipped: cannot mount a tmpfs here (needs root)");
+        return;
+    }
+    let out = mnt.join("run");
+    // Charging files fill the 2 MB in a few seconds at this rate.
+    let o = roamsim()
+        .args([
+            "run",
+            "--duration",
+            "20s",
+            "--rate",
+            "1500",
+            "--shards",
+            "1",
+            "-q",
+        ])
+        .arg("--out")
+        .arg(&out)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&o.stderr).to_string() + &String::from_utf8_lossy(&o.stdout);
+    let summary = std::fs::read_to_string(out.join("summary.json")).ok();
+    let leftovers: Vec<String> = std::fs::read_dir(&out)
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    let _ = Command::new("umount").arg(&mnt).status();
+    let _ = std::fs::remove_dir_all(&mnt);
+    assert_eq!(o.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains(&out.display().to_string()) && text.contains("No space left on device"),
+        "the error names the path and the cause: {text}"
+    );
+    if let Some(s) = summary {
+        assert!(
+            serde_json::from_str::<Value>(&s).is_ok(),
+            "summary.json is half written: {s}"
+        );
+    }
+    assert!(
+        !leftovers
+            .iter()
+            .any(|n| n.ends_with(".partial") && n.contains("summary")),
+        "a temporary summary was left: {leftovers:?}"
+    );
+}
