@@ -193,3 +193,111 @@ fn a_full_results_disk_is_a_named_error_and_no_half_written_summary() {
         "a temporary summary was left: {leftovers:?}"
     );
 }
+
+/// Seconds since the Unix epoch of an RFC 3339 UTC time stamp (`2026-12-07T18:56:44.512843Z`).
+fn unix_seconds(t: &str) -> f64 {
+    let (date, time) = t.trim_end_matches('Z').split_once('T').unwrap();
+    let d: Vec<i64> = date.split('-').map(|x| x.parse().unwrap()).collect();
+    let (y, m, day) = (d[0], d[1], d[2]);
+    // Days from civil (proleptic Gregorian), as in Howard Hinnant's algorithm.
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    let hms: Vec<f64> = time.split(':').map(|x| x.parse().unwrap()).collect();
+    days as f64 * 86_400.0 + hms[0] * 3600.0 + hms[1] * 60.0 + hms[2]
+}
+
+#[test]
+fn kill_9_of_serve_during_a_load_and_its_restart_lose_no_procedure() {
+    let dir = scratch("kill-serve");
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut first = Serve::start(&["--allow-any-peer"]);
+    let (s6a, s8) = (first.s6a.to_string(), first.s8.to_string());
+    let log = dir.join("log.jsonl");
+    let out = dir.join("out");
+    let load = roamsim()
+        .args(["load", "--s6a", &s6a, "--s8", &s8, "--shards", "1"])
+        .args(["--duration", "30s", "--rate", "200", "-q"])
+        .args(["--log-format", "json", "--log-sample", "1/1", "--log"])
+        .arg(&log)
+        .arg("--out")
+        .arg(&out)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_secs(8));
+    first.child.kill().unwrap();
+    first.child.wait().unwrap();
+    std::thread::sleep(Duration::from_secs(2));
+    // The same addresses again, as a restarted core would have.
+    let mut second = Command::new(env!("CARGO_BIN_EXE_roamsim"))
+        .args(["serve", "--allow-any-peer", "--duration", "40s"])
+        .args(["--s6a", &s6a, "--s8", &s8])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let restarted = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64();
+    let o = load.wait_with_output().unwrap();
+    let _ = second.kill();
+    let _ = second.wait();
+    let text = String::from_utf8_lossy(&o.stderr).to_string() + &String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{text}");
+    let s: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    let (started, ended) = accounted(&s);
+    assert_eq!(started, ended, "every started procedure accounted");
+    // The failures of the outage are named by reason.
+    let mut unexplained = Vec::new();
+    let mut failed = 0;
+    for (name, p) in s["procedures"].as_object().unwrap() {
+        for outcome in ["failed", "timed_out"] {
+            let n = p[outcome].as_u64().unwrap();
+            failed += n;
+            let named: u64 = p["reasons"][outcome]
+                .as_object()
+                .map(|m| m.values().map(|v| v.as_u64().unwrap()).sum())
+                .unwrap_or(0);
+            if named != n {
+                unexplained.push(format!(
+                    "{name} {outcome}: {n} ended, {named} with a reason"
+                ));
+            }
+        }
+    }
+    assert!(failed > 0, "the outage failed nothing? {s}");
+    assert!(unexplained.is_empty(), "{unexplained:?}");
+    // Success is back above 99 % from 10 s after the restart.
+    let (mut after, mut good) = (0u64, 0u64);
+    for line in std::fs::read_to_string(&log).unwrap().lines() {
+        let v: Value = serde_json::from_str(line).unwrap();
+        let Some(t) = v["time"].as_str() else {
+            continue;
+        };
+        if v["procedure"].is_null() || unix_seconds(t) < restarted + 10.0 {
+            continue;
+        }
+        after += 1;
+        if matches!(v["result"].as_str(), Some("ok" | "rejected_expected")) {
+            good += 1;
+        }
+    }
+    assert!(
+        after > 500,
+        "only {after} procedures ended 10 s after the restart"
+    );
+    assert!(
+        good as f64 >= 0.99 * after as f64,
+        "{good} of {after} succeeded 10 s after the restart"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -53,6 +53,7 @@ mod counters;
 mod mme;
 mod pool;
 mod procedure;
+mod resync;
 mod roamer;
 mod sgw;
 
@@ -62,6 +63,7 @@ mod tests;
 pub use crate::proto::gtpv2::Datagram;
 pub use arrivals::Arrivals;
 pub use counters::{latency_histogram, MessageCounters, MessageKind, MessageStats};
+pub use resync::ResyncCounts;
 pub use roamer::RoamerState;
 
 use pool::{Mme, MmeSettings, Pool};
@@ -295,6 +297,10 @@ pub struct VisitedNetwork {
     gtp_transmitted: [u64; MessageKind::COUNT],
     /// SGW-CDRs, when offline charging is on (`charging`).
     charging: Option<Box<charging::SgwCharging>>,
+    /// The PGW's last Recovery value (`resync`).
+    pgw_recovery: Option<u8>,
+    /// What resynchronisation after a home core's restart did.
+    resync: resync::ResyncCounts,
 }
 
 impl VisitedNetwork {
@@ -353,6 +359,8 @@ impl VisitedNetwork {
             realms: Vec::new(),
             gtp_transmitted: [0; MessageKind::COUNT],
             charging: None,
+            pgw_recovery: None,
+            resync: Default::default(),
         }
     }
 

@@ -265,21 +265,26 @@ impl VisitedNetwork {
         };
         let slot = self.flight_of(resp.token);
         let parsed = Packet::new_checked(bytes).ok().and_then(|p| {
-            let (cause, teid, charging_id) = match h.msg_type {
+            let (cause, teid, charging_id, recovery) = match h.msg_type {
                 msg::CREATE_SESSION_RESPONSE => CreateSessionResponse::parse(&p).ok().map(|r| {
                     let charging = r.bearer_contexts.first().and_then(|b| b.charging_id);
-                    (r.cause, r.sender_fteid.map(|f| f.teid), charging)
+                    (
+                        r.cause,
+                        r.sender_fteid.map(|f| f.teid),
+                        charging,
+                        r.recovery,
+                    )
                 })?,
                 msg::MODIFY_BEARER_RESPONSE => ModifyBearerResponse::parse(&p)
                     .ok()
-                    .map(|r| (r.cause, None, None))?,
+                    .map(|r| (r.cause, None, None, r.recovery))?,
                 _ => DeleteSessionResponse::parse(&p)
                     .ok()
-                    .map(|r| (r.cause, None, None))?,
+                    .map(|r| (r.cause, None, None, r.recovery))?,
             };
-            Some((cause, teid, charging_id))
+            Some((cause, teid, charging_id, recovery))
         });
-        let accepted = parsed.is_some_and(|(c, _, _)| c.is_accepted());
+        let accepted = parsed.is_some_and(|(c, _, _, _)| c.is_accepted());
         self.counters.answered(kind, resp.rtt_us, accepted);
         let Some(slot) = slot else {
             self.counters.late += 1;
@@ -288,12 +293,24 @@ impl VisitedNetwork {
         self.flights[slot as usize].gtp_seq = None;
         let f = &self.flights[slot as usize];
         let (step, roamer, visited, deleting) = (f.step, f.roamer, f.visited, f.delete_teid);
+        if let Some((_, _, _, Some(r))) = parsed {
+            if h.msg_type == msg::CREATE_SESSION_RESPONSE {
+                self.pgw_recovery(now, r, roamer);
+            }
+        }
         match parsed {
             None => self.finish(now, slot, Outcome::Failed, Reason::Malformed(Interface::S8)),
-            Some((c, _, _)) if !c.is_accepted() && !self.previous_session_gone(slot, c.value) => {
+            Some((c, _, _, _))
+                if !c.is_accepted() && !self.previous_session_gone(slot, c.value) =>
+            {
+                if c.value == crate::wire::gtpv2::codes::cause::CONTEXT_NOT_FOUND
+                    && step == Step::Mbr
+                {
+                    self.session_gone(now, roamer);
+                }
                 self.finish(now, slot, Outcome::Failed, Reason::GtpCause(c.value))
             }
-            Some((c, teid, charging_id)) => {
+            Some((c, teid, charging_id, _)) => {
                 match (step, teid) {
                     (Step::Csr, Some(t)) => {
                         self.charging_open(now, roamer, visited, t, charging_id)
