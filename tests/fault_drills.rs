@@ -44,7 +44,7 @@ fn accounted(s: &Value) -> (u64, u64) {
 
 /// Starts `args` (a 60 s load), waits `after`, sends `sig`, and checks what it wrote in `out`.
 fn stop_with(args: &[&str], sig: &str, out: &Path) {
-    let mut child = roamsim()
+    let child = roamsim()
         .args(args)
         .args([
             "--duration",
@@ -94,8 +94,7 @@ fn stop_with(args: &[&str], sig: &str, out: &Path) {
     let hlog = std::fs::read_to_string(out.join("intervals.hlog")).unwrap();
     let last = hlog
         .lines()
-        .filter(|l| l.starts_with("Tag=attach,"))
-        .last()
+        .rfind(|l| l.starts_with("Tag=attach,"))
         .unwrap_or_else(|| panic!("{sig}: no attach interval in {hlog}"));
     let fields: Vec<&str> = last.split(',').collect();
     let (start, length): (f64, f64) = (fields[1].parse().unwrap(), fields[2].parse().unwrap());
