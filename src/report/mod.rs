@@ -35,6 +35,7 @@ pub mod log;
 pub mod markdown;
 pub mod model;
 pub mod recorder;
+pub mod resources;
 pub mod slo;
 pub mod summary;
 pub mod svg;

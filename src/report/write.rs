@@ -52,7 +52,14 @@ pub fn write_results(dir: &Path, summary: &Summary) -> io::Result<()> {
 pub fn write_reports(dir: &Path, summary: &Summary, hlog: &HlogData) -> io::Result<()> {
     fs::create_dir_all(dir)?;
     write_atomic(&dir.join("report.md"), render_markdown(summary).as_bytes())?;
-    let html = super::html::render_html(summary, hlog);
+    let mut html = super::html::render_html(summary, hlog);
+    // A soak's resource samples (`scripts/soak.sh`), when the folder has them.
+    if let Ok(csv) = fs::read_to_string(dir.join("resources.csv")) {
+        let panel = super::resources::panel_html(&super::resources::parse(&csv));
+        if let Some(at) = html.rfind("</body>") {
+            html.insert_str(at, &panel);
+        }
+    }
     write_atomic(&dir.join("report.html"), html.as_bytes())?;
     let junit = super::junit::render_junit(summary);
     write_atomic(&dir.join("junit.xml"), junit.as_bytes())?;
