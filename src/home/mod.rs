@@ -5,10 +5,11 @@
 
 pub mod charging;
 mod core;
+pub mod gy_client;
 pub mod hss;
 pub mod ocs;
 pub mod pgw;
 pub mod s6a;
 pub mod s8;
 pub mod state;
-pub use self::core::{HomeCore, HomeSettings, S6aCore, S6aCounts};
+pub use self::core::{GyTarget, HomeCore, HomeSettings, S6aCore, S6aCounts};

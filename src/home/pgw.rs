@@ -673,6 +673,13 @@ impl Pgw {
         gone.len()
     }
 
+    /// Releases session `control_teid` locally, without a Delete Session (e.g. online charging
+    /// refused or ended it): its address and TEIDs are freed and its stop record queued.
+    /// Returns whether it existed.
+    pub fn release_session(&mut self, now: Micros, control_teid: u32) -> bool {
+        self.remove(now, control_teid).is_some()
+    }
+
     /// Delete Session (TS 29.274 §7.2.9/7.2.10) for PGW control TEID `control_teid`; releases the
     /// TEIDs and the address and emits the stop CDR.
     pub fn delete_session(

@@ -35,13 +35,15 @@ use crate::report::recorder::ProcedureStats;
 use crate::report::summary::WarmStartSummary;
 use crate::report::Recorder;
 use crate::visited::{MessageCounters, MmeInfo, VisitedConfig, VisitedNetwork};
-use crate::wire::diameter::message_len;
 
 mod links;
+mod online;
 
 pub use crate::engine::load::linkshim::LinkPlan;
 pub use links::LinkResults;
 use links::{Hop, VirtualLinks};
+use online::split;
+pub use online::{GyTap, OnlineResult};
 
 /// What a virtual run is asked to do.
 #[derive(Debug, Clone)]
@@ -109,6 +111,8 @@ pub struct VirtualResult {
     pub links: LinkResults,
     /// What the warm start did (`[load] warm_start`), before the arrivals.
     pub warm_start: Option<WarmStartSummary>,
+    /// What online charging did (`[charging.online] enabled`).
+    pub online: Option<OnlineResult>,
 }
 
 impl VirtualResult {
@@ -173,6 +177,7 @@ pub struct VirtualNet {
     links: Option<VirtualLinks>,
     events: u64,
     cdrs: u64,
+    gy: online::VirtualGy,
 }
 
 /// A virtual-time run being set up.
@@ -240,6 +245,8 @@ impl VirtualRun {
             debug_assert_eq!(id, i);
         }
         let links = VirtualLinks::new(&opts.links, &vn, opts.seed)?;
+        let gy =
+            online::VirtualGy::new(&mut home, &profile, settings.population.clone(), opts.seed)?;
         let net = VirtualNet {
             clock: Clock::simulated(),
             delay: Micros(opts.one_way_delay_us),
@@ -253,6 +260,7 @@ impl VirtualRun {
             links,
             events: 0,
             cdrs: 0,
+            gy,
         };
         Ok(VirtualRun {
             net,
@@ -272,6 +280,19 @@ impl VirtualRun {
     /// Installs a hook that may rewrite every S6a message the HSS sends to an MME.
     pub fn set_s6a_tamper(&mut self, tamper: Tamper) {
         self.net.tamper = Some(tamper);
+    }
+
+    /// Loses every message to the OCS between `from` and `until` (virtual time from the
+    /// start), as an OCS that is down would.
+    pub fn set_ocs_outage(&mut self, from: Duration, until: Duration) {
+        self.net
+            .gy
+            .set_outage(Micros::from_duration(from), Micros::from_duration(until));
+    }
+
+    /// Installs a hook that sees every message the PGW sends to the OCS.
+    pub fn set_gy_tap(&mut self, tap: GyTap) {
+        self.net.gy.set_tap(tap);
     }
 
     /// Cuts intervals by virtual time and sends them through `tap` (see [`super::interval`]).
@@ -319,6 +340,7 @@ impl VirtualRun {
                 .map(VirtualLinks::results)
                 .unwrap_or_default(),
             warm_start: g.warm_start,
+            online: net.gy.result(&net.home),
             recorder: g.recorder,
         }
     }
@@ -360,6 +382,10 @@ impl Network for VirtualNet {
     fn close(&mut self, vn: &mut VisitedNetwork) -> io::Result<()> {
         self.send(vn);
         Ok(())
+    }
+
+    fn record_links(&mut self, rec: &mut Recorder) {
+        self.gy.record(&mut self.home, rec);
     }
 }
 
@@ -458,6 +484,10 @@ impl VirtualNet {
             buf.clear();
         }
         self.buf = buf;
+        let now = self.clock.now();
+        for (hop, m) in self.gy.transmit(&mut self.home, now) {
+            self.enqueue(hop, m);
+        }
         while self.home.poll_cdr().is_some() {
             self.cdrs += 1;
         }
@@ -474,27 +504,15 @@ impl VirtualNet {
                 self.home.handle_datagram(now, self.sgw_addr, &d.bytes);
             }
             Hop::Hss(i) => self.home.s6a().handle_message(now, i, &d.bytes),
+            Hop::Ocs(_) | Hop::Gy => self.gy.deliver(&mut self.home, now, d.hop, &d.bytes),
         }
     }
 }
 
-/// Splits a Diameter byte stream into whole messages.
-fn split(stream: &[u8]) -> Vec<Vec<u8>> {
-    let mut out = Vec::new();
-    let mut at = 0;
-    while at < stream.len() {
-        let Some(len) = message_len(&stream[at..]).filter(|&l| l > 0 && at + l <= stream.len())
-        else {
-            break;
-        };
-        out.push(stream[at..at + len].to_vec());
-        at += len;
-    }
-    out
-}
-
 #[cfg(test)]
 mod link_tests;
+#[cfg(test)]
+mod online_tests;
 #[cfg(test)]
 mod reason_tests;
 #[cfg(test)]

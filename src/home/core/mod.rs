@@ -24,8 +24,10 @@ use super::s6a::HssService;
 use super::s8::{Handled, PgwService, PgwServiceConfig};
 use super::state::{Change, RestoreCounts, Restored};
 
+mod online;
 mod s6a;
 
+pub use online::GyTarget;
 pub use s6a::{S6aCore, S6aCounts};
 
 /// What distinguishes one home core from another beyond its profile and subscribers.
@@ -53,6 +55,10 @@ pub struct HomeSettings {
 pub struct HomeCore {
     s6a: S6aCore,
     pgw: PgwService,
+    /// The embedded OCS (`[charging.online]`), when there is one ([`HomeCore::embed_ocs`]).
+    ocs: Option<super::ocs::OcsServer>,
+    host_ip: IpAddr,
+    boot: u32,
 }
 
 impl HomeCore {
@@ -79,7 +85,13 @@ impl HomeCore {
             crate::model::usage::UsageModel::from_profile(profile),
             settings.population.clone(),
         );
-        HomeCore { s6a, pgw }
+        HomeCore {
+            s6a,
+            pgw,
+            ocs: None,
+            host_ip: settings.host_ip,
+            boot: settings.boot,
+        }
     }
 
     /// The HSS's side: its Diameter connections.
@@ -112,7 +124,8 @@ impl HomeCore {
 
     /// The earliest timer of the HSS's connections and of the PGW.
     pub fn poll_timeout(&mut self) -> Option<Micros> {
-        [self.s6a.poll_timeout(), self.pgw.poll_timeout()]
+        let ocs = self.ocs.as_ref().and_then(|o| o.poll_timeout());
+        [self.s6a.poll_timeout(), self.pgw.poll_timeout(), ocs]
             .into_iter()
             .flatten()
             .min()
@@ -123,6 +136,9 @@ impl HomeCore {
         self.s6a.handle_timeout(now);
         if self.pgw.poll_timeout().is_some_and(|t| t <= now) {
             self.pgw.handle_timeout(now);
+        }
+        if let Some(o) = &mut self.ocs {
+            o.handle_timeout(now);
         }
     }
 

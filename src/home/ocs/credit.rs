@@ -9,8 +9,8 @@
 
 use std::collections::HashMap;
 
-use super::config::{BillShockConfig, OnlineChargingConfig};
 use super::{BillShockKind, OcsCounters, OcsEvent};
+use crate::model::online_charging::{BillShockConfig, OnlineChargingConfig};
 use crate::model::Micros;
 use crate::wire::diameter::codes::result::SUCCESS;
 use crate::wire::gy::codes::{final_unit_action, result};
