@@ -292,6 +292,8 @@ pub struct VisitedNetwork {
     realms: Vec<(crate::model::Plmn, String)>,
     /// Transmitted GTPv2-C datagrams per message kind (first sends and retransmissions).
     gtp_transmitted: [u64; MessageKind::COUNT],
+    /// The SGW's answers to the PGW's requests (Delete Bearer Responses), to send.
+    sgw_answers: VecDeque<(SocketAddr, Vec<u8>)>,
 }
 
 impl VisitedNetwork {
@@ -349,6 +351,7 @@ impl VisitedNetwork {
             scratch: String::with_capacity(96),
             realms: Vec::new(),
             gtp_transmitted: [0; MessageKind::COUNT],
+            sgw_answers: VecDeque::new(),
         }
     }
 

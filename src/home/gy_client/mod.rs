@@ -64,6 +64,8 @@ pub use stats::{CcrKind, GyMeasurement, GyStats};
 const SUCCESS: u32 = 2001;
 /// Diameter Result-Code 5002 DIAMETER_UNKNOWN_SESSION_ID.
 const UNKNOWN_SESSION_ID: u32 = 5002;
+/// CCR-Ts sent for one session at most (the first and the tries after Tx).
+const MAX_TERMINATION_TRIES: u8 = 10;
 /// Measurements kept at most while nobody drains them.
 const MAX_MEASUREMENTS: usize = 1 << 16;
 
@@ -211,6 +213,8 @@ struct GySession {
     wake: Option<Micros>,
     /// CCR-U reporting reason pending (a rating-condition change while a request was out).
     change_pending: bool,
+    /// CCR-Ts sent that got no answer.
+    t_tries: u8,
 }
 
 /// The PGW's Gy client. See the module docs for the procedures and the call order.
@@ -348,6 +352,7 @@ impl GyClient {
                 terminate_after: None,
                 wake: None,
                 change_pending: false,
+                t_tries: 0,
             },
         );
         self.send(now, teid, CcrKind::Initial, None);
@@ -493,6 +498,10 @@ impl GyClient {
         let Some(s) = self.sessions.get(&teid) else {
             return;
         };
+        if s.phase == Phase::Terminating && s.outstanding.is_none() {
+            // A CCR-T that got no answer, tried again.
+            return self.send(now, teid, CcrKind::Termination, None);
+        }
         if s.phase != Phase::Open || s.outstanding.is_some() {
             return;
         }
@@ -518,6 +527,7 @@ impl GyClient {
                     reason: GyReason::FinalUnits,
                 });
             }
+            Some(final_unit_action::TERMINATE) => self.schedule(teid),
             // REDIRECT, RESTRICT_ACCESS: the session goes on without further grants.
             Some(_) => {}
             None if exhausted => self.send(
@@ -807,6 +817,15 @@ impl GyClient {
         let s = self.sessions.get_mut(&teid).expect("present");
         s.outstanding = None;
         match (o.kind, fh) {
+            (CcrKind::Termination, _) if s.t_tries + 1 < MAX_TERMINATION_TRIES => {
+                // The OCS must hear the end of the session, or it holds its reservation: try
+                // again after Tx (a CCR-T it did get but whose answer was lost gets 5002).
+                s.t_tries += 1;
+                self.stats.ccr_t_retries += 1;
+                let at = now + self.cfg.tx;
+                s.wake = Some(at);
+                self.wakes.insert((at, teid));
+            }
             (CcrKind::Termination, _) => {
                 self.stats.ccr_t_failed += 1;
                 self.close(teid);

@@ -105,7 +105,9 @@ pub struct GyStats {
     pub ccfh_terminate: u64,
     /// Sessions let through without credit control (CONTINUE on a failed CCR-I).
     pub uncontrolled: u64,
-    /// CCR-Ts that got no answer (the session is forgotten anyway).
+    /// CCR-Ts sent again after Tx expired without an answer.
+    pub ccr_t_retries: u64,
+    /// Sessions whose CCR-Ts all went unanswered (forgotten anyway).
     pub ccr_t_failed: u64,
     /// Credit-control sessions closed by a CCA-T.
     pub sessions_closed: u64,

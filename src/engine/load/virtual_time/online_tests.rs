@@ -17,6 +17,8 @@ use crate::wire::gy::CreditControlRequest;
 struct Seen {
     imsi: String,
     charging_id: u32,
+    /// 3GPP-SGSN-MCC-MNC of the CCR-I.
+    visited: String,
     /// (CC-Request-Type, CC-Request-Number, sent at, octets used in, octets used out).
     requests: Vec<(u32, u32, Micros, u64, u64)>,
 }
@@ -56,7 +58,11 @@ fn tapped(
         let mut log = l.borrow_mut();
         let s = log.entry(ccr.session_id.to_string()).or_default();
         s.imsi = ccr.imsi().unwrap().to_string();
-        s.charging_id = ccr.ps_information.unwrap().charging_id.unwrap();
+        let ps = ccr.ps_information.unwrap();
+        s.charging_id = ps.charging_id.unwrap();
+        if ccr.request_type == request_type::INITIAL {
+            s.visited = ps.sgsn_mcc_mnc.unwrap().to_string();
+        }
         let used = ccr.mscc.iter().find_map(|m| m.used);
         s.requests.push((
             ccr.request_type,
@@ -139,4 +145,133 @@ fn request_numbers_run_in_order_and_reported_use_is_the_session_volume() {
             .sent,
         log.len() as u64
     );
+}
+
+fn bill_shock_profile() -> Profile {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/profiles/bill-shock.toml");
+    Profile::load(std::path::Path::new(path)).unwrap()
+}
+
+/// The bill-shock scenario: warnings at 80 % and cut-offs at 100 % of the cap only for
+/// roamers in the capped zone; the opted-out persona is warned and passes the cap without a
+/// cut-off; each cut-off ends the session with a Delete Bearer Request the visited SGW
+/// answered with Cause 16.
+#[test]
+fn bill_shock_warns_and_cuts_off_regulated_roamers_only() {
+    use crate::home::ocs::{BillShockKind, OcsEvent};
+    let profile = bill_shock_profile();
+    let (r, log) = tapped(&profile, 60, 50.0, None);
+    let online = r.online.clone().unwrap();
+    // Where each subscriber's sessions were (3GPP-SGSN-MCC-MNC of its CCR-Is) is read from
+    // the PGW's requests: the capped zone is 208-01, 234-15, 262-01.
+    let log = log.borrow();
+    let mut mut_population = profile.clone();
+    mut_population.seed = 7;
+    let population = Population::new(
+        &mut_population,
+        Directory::from_profile(&mut_population),
+        "profile",
+        Some(500),
+    )
+    .unwrap();
+    let persona_of = |imsi: &str| {
+        let r = population.roamer_of_imsi(imsi.parse().unwrap()).unwrap();
+        population.personas()[usize::from(population.persona_of(r))]
+            .config
+            .name
+            .clone()
+    };
+    let capped = ["20801", "23415", "26201"];
+    let in_capped_zone = |imsi: &str| {
+        log.values()
+            .any(|s| s.imsi == imsi && capped.contains(&s.visited.as_str()))
+    };
+    let uncapped_heavy = log
+        .values()
+        .filter(|s| !capped.contains(&s.visited.as_str()) && persona_of(&s.imsi) == "streamer")
+        .count();
+    assert!(uncapped_heavy > 0, "heavy users outside the capped zone");
+    let (mut warnings, mut cutoffs, mut passed) = (0, 0, 0);
+    for e in &online.bill_shock {
+        let OcsEvent::BillShock { imsi, kind, .. } = e;
+        assert!(in_capped_zone(imsi), "{imsi} never in the capped zone");
+        let persona = persona_of(imsi);
+        assert!(persona.starts_with("streamer"), "{imsi} is {persona}");
+        match kind {
+            BillShockKind::Warning => warnings += 1,
+            BillShockKind::CutOff => {
+                assert_eq!(persona, "streamer", "{imsi}: opted out, cut off");
+                cutoffs += 1
+            }
+            BillShockKind::PassedOptedOut => {
+                assert_eq!(persona, "streamer_opted_out");
+                passed += 1
+            }
+        }
+    }
+    eprintln!(
+        "warnings {warnings} cutoffs {cutoffs} passed {passed} {:?} network_deleted {}",
+        online, r.messages.network_deleted
+    );
+    assert!(warnings > 0 && cutoffs > 0 && passed > 0);
+    assert!(online.ended_by_credit_control >= cutoffs);
+    assert_eq!(online.delete_bearer[0], online.ended_by_credit_control);
+    assert_eq!(
+        online.delete_bearer[1], online.delete_bearer[0],
+        "all answered 16"
+    );
+    assert_eq!(r.messages.network_deleted, online.delete_bearer[1]);
+    assert_eq!(online.ocs_sessions, online.gy_sessions);
+}
+
+/// The OCS is unreachable for 10 s of a 40 s run, once for each failure handling: requests
+/// time out (Tx), RETRY_AND_TERMINATE retries then refuses or ends sessions, TERMINATE ends
+/// them at once, CONTINUE lets them run; every procedure ends, and once the OCS is back and
+/// the run has drained, the PGW and the OCS hold the same credit-control sessions.
+#[test]
+fn an_ocs_outage_is_handled_as_configured_and_leaves_no_session_half_open() {
+    use crate::home::ocs::FailureHandling;
+    for fh in [
+        FailureHandling::RetryAndTerminate,
+        FailureHandling::Terminate,
+        FailureHandling::Continue,
+    ] {
+        let profile = online_profile(|p| p.charging.online.failure_handling = fh);
+        let (r, _) = tapped(&profile, 40, 150.0, Some((15, 25)));
+        let o = r.online.clone().unwrap();
+        eprintln!("{fh:?}: {o:?}");
+        assert!(o.dropped_in_outage > 0, "{fh:?}");
+        assert!(o.gy.timed_out.iter().sum::<u64>() > 0, "{fh:?}");
+        let g = &o.gy;
+        match fh {
+            FailureHandling::RetryAndTerminate => {
+                assert!(g.retries > 0 && g.ccfh_terminate > 0, "{g:?}")
+            }
+            FailureHandling::Terminate => {
+                assert!(g.retries == 0 && g.ccfh_terminate > 0, "{g:?}")
+            }
+            FailureHandling::Continue => {
+                assert!(g.ccfh_continue > 0 && g.ccfh_terminate == 0, "{g:?}")
+            }
+        }
+        assert_eq!(g.ccr_t_failed, 0, "{fh:?}");
+        assert_eq!(o.ocs_sessions, o.gy_sessions, "{fh:?}");
+        for (p, s) in r.procedures() {
+            assert_eq!(s.started, s.ended(), "{fh:?} {p}");
+        }
+        let refused = r.reason(Procedure::Attach, Outcome::Failed, "gtp.100");
+        if fh == FailureHandling::Continue {
+            assert_eq!(refused, 0);
+        } else {
+            assert!(
+                refused > 0,
+                "{fh:?}: {:?}",
+                r.recorder.reasons().collect::<Vec<_>>()
+            );
+        }
+        let ccr_i = r
+            .recorder
+            .message(crate::model::message::MessageKind::GyCcrI);
+        assert!(ccr_i.sent > ccr_i.answered);
+    }
 }
