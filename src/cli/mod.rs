@@ -139,6 +139,11 @@ pub struct ServeArgs {
         requires = "cgf"
     )]
     pub cgf_dir: PathBuf,
+    /// Run the OCS (online charging, Gy: Diameter Credit-Control over TCP) at this address,
+    /// reading the profile's `[charging.online]`; with `enabled = true` there, the PGW asks it
+    /// for credit too.
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub ocs: Option<SocketAddr>,
 }
 
 pub(crate) fn parse_transport_arg(s: &str) -> Result<TransportChoice, String> {
@@ -292,13 +297,20 @@ fn serve(args: &ServeArgs) -> anyhow::Result<Exit> {
         state: opened.as_ref().map(|o| o.handle.clone()),
         cgf: args.cgf.map(|a| (a, args.cgf_dir.clone())),
         population: Some(Arc::new(population)),
+        online: crate::engine::serve::OnlineServe {
+            ocs: args.ocs,
+            ..Default::default()
+        },
     };
     let stop = stop_flag()?;
-    let report = crate::engine::serve::run(cfg, &stop, |s6a, s8, cgf| {
+    let report = crate::engine::serve::run(cfg, &stop, |s6a, s8, cgf, ocs| {
         println!("s6a listening on {s6a}");
         println!("s8 listening on {s8}");
         if let Some(cgf) = cgf {
             println!("cgf listening on {cgf}");
+        }
+        if let Some(ocs) = ocs {
+            println!("ocs listening on {ocs}");
         }
         let _ = std::io::stdout().flush();
     })?;

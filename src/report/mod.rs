@@ -31,6 +31,7 @@ pub mod interval;
 pub mod junit;
 pub mod markdown;
 pub mod model;
+pub mod online;
 pub mod recorder;
 pub mod slo;
 pub mod summary;

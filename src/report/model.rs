@@ -9,7 +9,7 @@
 //! an SLO without data. Extra keys are allowed by the schema (`run.lag_us` is one), so reading
 //! ignores keys it does not know; a missing key or another schema is an error. Maps keep their
 //! order both ways (procedures in [`Procedure::ALL`] order). Imports nothing from the rest of
-//! `report`.
+//! `report` but `online`, the data of `charging.online`.
 
 use std::fmt;
 use std::marker::PhantomData;
@@ -60,6 +60,9 @@ pub struct Summary {
     /// The steps and knee of a rate sweep (an extra key of v1, in a sweep's own summary).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sweep: Option<Sweep>,
+    /// What charging did (an extra key of v1): `charging.online` for Gy credit control.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub charging: Option<super::online::ChargingSummary>,
 }
 
 impl Summary {

@@ -73,6 +73,7 @@ impl Summary {
             verdict: Verdict::Pass,
             capacity: None,
             sweep: None,
+            charging: None,
         }
     }
 }

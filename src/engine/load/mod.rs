@@ -103,6 +103,8 @@ pub struct RunConfig {
     /// The embedded cores keep their state in a store (`run --state DIR`); each shard's core
     /// journals as `shard-N`.
     pub state: Option<crate::engine::state::StateHandle>,
+    /// Online charging of the embedded cores (their OCS, or an external one).
+    pub online: super::serve::OnlineServe,
 }
 
 /// What a run produced.
@@ -188,6 +190,10 @@ pub fn run(mut cfg: RunConfig, stop: Arc<AtomicBool>) -> anyhow::Result<RunOutco
     }
     summary.attach_windows(collected.windows);
     summary.run.warm_start = m.warm_start;
+    let online = m
+        .online
+        .or_else(|| m.core.as_ref().and_then(|c| c.online.clone()));
+    summary.charging = online.map(|o| report::online::ChargingSummary { online: Some(o) });
     let personas: Vec<_> = population
         .personas()
         .iter()
@@ -274,6 +280,8 @@ struct Measured {
     core_s6a: Vec<SocketAddr>,
     /// What the warm start did (`--warm-start`).
     warm_start: Option<WarmStartSummary>,
+    /// What online charging did (a virtual run's; a socket run's is in `core`).
+    online: Option<crate::report::online::OnlineChargingSummary>,
 }
 
 /// The address the kernel would send from towards `to` (a UDP socket connected to it: no
@@ -356,6 +364,7 @@ fn run_virtual(
         sctp: None,
         core_s6a: Vec::new(),
         warm_start: r.warm_start,
+        online: r.online.as_ref().map(virtual_time::OnlineResult::summary),
     })
 }
 
@@ -388,6 +397,7 @@ fn run_sockets(
                 state: cfg.state.clone(),
                 cgf: None,
                 population: Some(population.clone()),
+                online: cfg.online.clone(),
             };
             (unbound, unbound, Some(core))
         }
@@ -497,5 +507,6 @@ fn run_sockets(
         sctp,
         core_s6a,
         warm_start,
+        online: None,
     })
 }

@@ -37,8 +37,12 @@ use crate::model::config::Profile;
 use crate::model::subscriber::Directory;
 use crate::model::Micros;
 
+mod gy;
 mod listen;
 mod sctp;
+
+pub(crate) use gy::{count_bill_shock, online_summary};
+pub use gy::{record_gy, OnlineServe};
 
 use listen::{S6aTransport, FIRST_CONN, S6A};
 
@@ -78,6 +82,8 @@ pub struct ServeConfig {
     /// The roamers, for their personas' traffic in the charging records; `None`: every
     /// subscriber at the share-weighted mean persona.
     pub population: Option<std::sync::Arc<crate::model::population::Population>>,
+    /// Online charging: the OCS's address (`serve --ocs`), the PGW's OCS (`run --ocs`).
+    pub online: OnlineServe,
 }
 
 /// What the core answered, printed when `serve` stops.
@@ -95,6 +101,8 @@ pub struct ServeReport {
     pub sctp: Option<SctpTotals>,
     /// Human-readable lines: per-message counts of the HSS and the PGW.
     pub lines: Vec<String>,
+    /// What online charging did, when it was on.
+    pub online: Option<crate::report::online::OnlineChargingSummary>,
 }
 
 impl ServeReport {
@@ -108,6 +116,9 @@ impl ServeReport {
             self.sctp.get_or_insert_with(SctpTotals::default).merge(t);
         }
         self.lines.extend(other.lines.iter().cloned());
+        if let Some(o) = &other.online {
+            self.online.get_or_insert_with(Default::default).merge(o);
+        }
     }
 }
 
@@ -138,6 +149,7 @@ struct Server {
     report: ServeReport,
     persist: Option<Persist>,
     cgf: Option<CgfSide>,
+    gy: gy::GySide,
 }
 
 /// The CGF on its GTP' socket: CDF requests in, acknowledgements out, closed files to disk.
@@ -157,17 +169,19 @@ struct Persist {
 }
 
 /// Runs the core until `stop` is set or the duration passes. `ready` is called once the
-/// sockets are bound, with their actual addresses (useful with port 0): S6a, S8, the CGF's.
+/// sockets are bound, with their actual addresses (useful with port 0): S6a, S8, the CGF's,
+/// the OCS's.
 pub fn run(
     cfg: ServeConfig,
     stop: &AtomicBool,
-    ready: impl FnOnce(SocketAddr, SocketAddr, Option<SocketAddr>),
+    ready: impl FnOnce(SocketAddr, SocketAddr, Option<SocketAddr>, Option<SocketAddr>),
 ) -> anyhow::Result<ServeReport> {
     let mut server = Server::bind(&cfg, Clock::real())?;
     ready(
         server.s6a.local_addr(),
         server.udp.local_addr(),
         server.cgf.as_ref().map(|c| c.socket.local_addr()),
+        server.gy.ocs_addr(),
     );
     let end_us = cfg.duration.map(|d| d.as_micros() as u64);
     let mut events = Events::with_capacity(256);
@@ -216,6 +230,11 @@ impl EmbeddedCore {
     /// When the core's next timer is due, on the host's clock.
     pub fn poll_timeout(&mut self) -> Option<u64> {
         self.server.next_timeout()
+    }
+
+    /// Moves the outcomes of the PGW's Gy requests into `rec` (see [`record_gy`]).
+    pub fn record_gy(&mut self, rec: &mut crate::report::Recorder) {
+        record_gy(&mut self.server.core, rec);
     }
 
     /// Handles everything ready and due, without waiting.
@@ -296,6 +315,13 @@ impl Server {
             None => None,
         };
         let mut core = HomeCore::new(&cfg.profile, cfg.directory.clone(), &settings);
+        let gy = gy::GySide::bind(
+            &cfg.online,
+            &mut core,
+            &cfg.profile,
+            cfg.population.clone(),
+            poll.registry(),
+        )?;
         let persist = match &cfg.state {
             Some(handle) => {
                 core.restore(
@@ -318,6 +344,7 @@ impl Server {
             core,
             persist,
             cgf,
+            gy,
             udp,
             recv: RecvBatch::new(crate::io::MAX_BATCH, 2048),
             tx: TxBatch::new(),
@@ -333,6 +360,11 @@ impl Server {
         clock::poll_until(&mut self.poll, events, &self.clock, wake_at).context("poll")?;
         for ev in events.iter() {
             let now = self.clock.now_us();
+            if gy::owns(ev.token()) {
+                let registry = self.poll.registry();
+                self.gy.ready(&mut self.core, registry, now, ev.token())?;
+                continue;
+            }
             let registry = self.poll.registry();
             let (r, w) = (ev.is_readable(), ev.is_writable());
             let s6a = self.core.s6a();
@@ -349,6 +381,7 @@ impl Server {
         let now = self.clock.now_us();
         self.run_timers(now);
         self.cgf_turn(now)?;
+        self.gy.flush(&mut self.core, self.poll.registry(), now)?;
         self.persist()?;
         self.s6a.flush(self.core.s6a(), self.poll.registry(), now)?;
         self.flush_udp()?;
@@ -415,6 +448,7 @@ impl Server {
                 .as_ref()
                 .and_then(|c| c.cgf.poll_timeout())
                 .map(u64::from),
+            self.gy.poll_timeout(),
         ]
         .into_iter()
         .flatten()
@@ -504,6 +538,8 @@ impl Server {
         let mut lines = self.core.s6a_ref().report_lines();
         lines.extend(self.s6a.report_lines());
         lines.extend(self.core.pgw().to_string().lines().map(String::from));
+        lines.extend(self.gy.report_lines(&self.core));
+        self.report.online = self.gy.summary(&self.core);
         if let Some(c) = &self.cgf {
             let s = c.cgf.stats();
             lines.push(format!(

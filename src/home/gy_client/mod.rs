@@ -841,6 +841,11 @@ impl GyClient {
             }
             (CcrKind::Initial, _) => {
                 self.stats.ccfh_terminate += 1;
+                *self
+                    .stats
+                    .refused_unanswered
+                    .entry(reason.key())
+                    .or_default() += 1;
                 self.close(teid);
                 self.events.push_back(GyEvent::Refused { teid, reason });
             }
@@ -858,6 +863,11 @@ impl GyClient {
             }
             (CcrKind::Update, _) => {
                 self.stats.ccfh_terminate += 1;
+                *self
+                    .stats
+                    .terminated_unanswered
+                    .entry(reason.key())
+                    .or_default() += 1;
                 if s.terminate_after.is_some() {
                     self.after_answer(now, teid);
                 } else {

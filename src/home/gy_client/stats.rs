@@ -88,6 +88,10 @@ pub struct GyStats {
     pub refused: BTreeMap<u32, u64>,
     /// Sessions ended by a CCA-U refusal, by Result-Code.
     pub terminated: BTreeMap<u32, u64>,
+    /// CCR-Is refused by the failure handling, by reason (`timeout.gy.ccr`, `gy.5xxx`, ...).
+    pub refused_unanswered: BTreeMap<String, u64>,
+    /// Sessions ended by the failure handling of an update, by reason.
+    pub terminated_unanswered: BTreeMap<String, u64>,
     /// Sessions ended because the final units (FUI TERMINATE) were used.
     pub fui_terminations: u64,
     /// Grants with Final-Unit-Action TERMINATE.

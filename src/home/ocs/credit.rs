@@ -260,6 +260,14 @@ impl Ledger {
             }
         }
         let used_octets = u.used;
+        let zone_name = |i: u16| {
+            self.cfg
+                .bill_shock
+                .zones
+                .get(usize::from(i))
+                .map_or_else(String::new, |z| z.name.clone())
+        };
+        let zones = (zone_name(cap.zones.0), zone_name(cap.zones.1));
         for kind in kinds {
             self.events.push_back(OcsEvent::BillShock {
                 imsi: s.imsi.clone(),
@@ -267,6 +275,7 @@ impl Ledger {
                 kind,
                 used_octets,
                 cap_octets: cap.octets,
+                zones: zones.clone(),
             });
         }
     }

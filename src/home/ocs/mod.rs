@@ -105,6 +105,8 @@ pub enum OcsEvent {
         used_octets: u64,
         /// The cap, octets.
         cap_octets: u64,
+        /// The cap's zone pair by name: the subscriber's home zone, the visited zone.
+        zones: (String, String),
     },
 }
 

@@ -271,6 +271,9 @@ impl Network for SocketNet {
         if let Some(l) = self.links.as_mut() {
             l.record(rec);
         }
+        if let Some(c) = self.core.as_mut() {
+            c.record_gy(rec);
+        }
     }
 
     /// Closes the MMEs' connections gracefully (SCTP SHUTDOWN), waiting up to a second.

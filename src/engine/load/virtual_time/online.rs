@@ -5,13 +5,12 @@
 //! handling run as they would against an OCS that is down.
 
 use super::links::Hop;
-use crate::home::gy_client::{CcrKind, GyStats};
+use crate::home::gy_client::GyStats;
 use crate::home::ocs::{OcsCounters, OcsEvent};
 use crate::home::{GyTarget, HomeCore};
 use crate::model::config::{ConfigError, Profile};
-use crate::model::message::MessageKind;
 use crate::model::population::Population;
-use crate::model::{Micros, Outcome};
+use crate::model::Micros;
 use crate::report::Recorder;
 use crate::wire::diameter::message_len;
 
@@ -54,6 +53,22 @@ pub struct OnlineResult {
     pub bill_shock: Vec<OcsEvent>,
     /// Messages to the OCS lost to the outage window.
     pub dropped_in_outage: u64,
+}
+
+impl OnlineResult {
+    /// As `summary.json`'s `charging.online`.
+    pub fn summary(&self) -> crate::report::online::OnlineChargingSummary {
+        let mut zones = std::collections::BTreeMap::new();
+        for e in &self.bill_shock {
+            crate::engine::serve::count_bill_shock(&mut zones, e);
+        }
+        crate::engine::serve::online_summary(
+            Some((&self.gy, self.gy_sessions)),
+            self.delete_bearer,
+            Some((self.ocs, self.ocs_sessions)),
+            &zones,
+        )
+    }
 }
 
 impl VirtualGy {
@@ -151,24 +166,7 @@ impl VirtualGy {
 
     /// Moves the Gy requests' outcomes into `rec` as the `gy.*` messages.
     pub(super) fn record(&mut self, home: &mut HomeCore, rec: &mut Recorder) {
-        while let Some(m) = home.poll_gy_measurement() {
-            let kind = match m.kind {
-                CcrKind::Initial => MessageKind::GyCcrI,
-                CcrKind::Update => MessageKind::GyCcrU,
-                CcrKind::Termination => MessageKind::GyCcrT,
-            };
-            match m.latency {
-                Some(l) => rec.record_message(kind, l.as_u64(), 0),
-                None => rec.record_unanswered(kind, 0),
-            }
-            let (outcome, key) = match (m.latency, m.result_code) {
-                (_, Some(2001)) | (Some(_), None) => continue,
-                (Some(_), Some(code)) => (Outcome::Failed, format!("gy.{code}")),
-                (None, Some(code)) => (Outcome::Failed, format!("gy.{code}")),
-                (None, None) => (Outcome::TimedOut, "timeout.gy.ccr".to_string()),
-            };
-            rec.record_message_reason(kind, outcome, &key);
-        }
+        crate::engine::serve::record_gy(home, rec);
     }
 
     /// What online charging did, at the end of the run.
