@@ -71,13 +71,15 @@ pub(super) fn owns(t: Token) -> bool {
 
 impl GySide {
     /// Binds the OCS (if asked) and starts the PGW's connection (if the profile turns online
-    /// charging on and there is an OCS to reach).
+    /// charging on and there is an OCS to reach); `instance` (the S8 port) keeps the PGW's
+    /// Session-Ids apart from other cores'.
     pub(super) fn bind(
         online: &OnlineServe,
         core: &mut HomeCore,
         profile: &crate::model::config::Profile,
         population: Option<std::sync::Arc<Population>>,
         registry: &Registry,
+        instance: u32,
     ) -> anyhow::Result<GySide> {
         let seed = profile.seed ^ 0x4779;
         let mut side = GySide {
@@ -108,7 +110,7 @@ impl GySide {
                     host: Some(host),
                 },
             };
-            core.enable_gy(profile, target, seed);
+            core.enable_gy(profile, target, seed, instance);
             if let Some(g) = core.gy_mut() {
                 g.measure();
             }

@@ -321,6 +321,7 @@ impl Server {
             &cfg.profile,
             cfg.population.clone(),
             poll.registry(),
+            u32::from(udp.local_addr().port()),
         )?;
         let persist = match &cfg.state {
             Some(handle) => {

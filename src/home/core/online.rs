@@ -77,8 +77,9 @@ impl HomeCore {
 
     /// Makes the PGW ask `target` for credit for every new session (a CCR-I before each
     /// Create Session Response), with `profile`'s Tx timer, rating group and failure
-    /// handling. Connect it with [`HomeCore::gy_mut`]`().connect(now)`.
-    pub fn enable_gy(&mut self, profile: &Profile, target: GyTarget, seed: u64) {
+    /// handling; `instance` tells its Session-Ids from those of other cores with the same
+    /// identity. Connect it with [`HomeCore::gy_mut`]`().connect(now)`.
+    pub fn enable_gy(&mut self, profile: &Profile, target: GyTarget, seed: u64, instance: u32) {
         let cfg = &profile.charging.online;
         let plmn = profile.home.plmns[0].plmn;
         let gy = GyClient::new(GyClientConfig {
@@ -95,6 +96,7 @@ impl HomeCore {
             rating_group: cfg.rating_group,
             failure_handling: cfg.failure_handling,
             seed,
+            instance,
         });
         self.pgw.set_online(gy);
     }

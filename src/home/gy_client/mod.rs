@@ -86,6 +86,9 @@ pub struct GyClientConfig {
     pub failure_handling: FailureHandling,
     /// Seed of the Diameter connection's identifiers and watchdog jitter.
     pub seed: u64,
+    /// Tells this PGW's sessions from those of other PGWs with the same Origin-Host and boot
+    /// (the shards of one `run`): the Session-Id's optional part (RFC 6733 §8.8).
+    pub instance: u32,
 }
 
 /// Why credit control ended or refused a session.
@@ -334,8 +337,8 @@ impl GyClient {
     pub fn start(&mut self, now: Micros, teid: u32, session: &Session) {
         let id = &self.cfg.identity;
         let session_id = format!(
-            "{};{};{};{}",
-            id.origin_host, id.origin_state_id, teid, session.charging_id
+            "{};{};{};{};{}",
+            id.origin_host, id.origin_state_id, teid, session.charging_id, self.cfg.instance
         );
         self.sessions.insert(
             teid,

@@ -99,6 +99,7 @@ impl VirtualGy {
                 host: Some(host),
             },
             seed,
+            0,
         );
         let conn = home.ocs_mut().map(|o| o.open(Micros::ZERO));
         if let Some(g) = home.gy_mut() {
