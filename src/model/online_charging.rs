@@ -37,6 +37,66 @@ pub struct OnlineChargingConfig {
     pub failure_handling: FailureHandling,
     /// Monthly roaming caps that protect subscribers from bill shock.
     pub bill_shock: BillShockConfig,
+    /// How long the simulated OCS takes to answer (an overloaded OCS). Default: at once.
+    pub latency: OcsLatency,
+}
+
+/// The simulated OCS's answer time, `{ base_ms = 2, jitter_ms = 5, distribution =
+/// "exponential" }`: `base_ms` plus a random part of scale `jitter_ms` drawn from the
+/// distribution (the link emulator's delay shapes: `uniform` in [0, jitter], `normal` |N(0,
+/// jitter)|, `exponential` of mean jitter). Answers on one connection keep their order.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OcsLatency {
+    /// Fixed part, milliseconds.
+    pub base_ms: f64,
+    /// Scale of the random part, milliseconds.
+    pub jitter_ms: f64,
+    /// Shape of the random part.
+    pub distribution: LatencyShape,
+}
+
+impl Default for OcsLatency {
+    fn default() -> Self {
+        OcsLatency {
+            base_ms: 0.0,
+            jitter_ms: 0.0,
+            distribution: LatencyShape::Exponential,
+        }
+    }
+}
+
+// The values are finite once checked (`OnlineChargingConfig::check`), so equality is total.
+impl Eq for OcsLatency {}
+
+/// Shape of the random part of [`OcsLatency`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LatencyShape {
+    /// Uniform in [0, jitter].
+    Uniform,
+    /// The absolute value of a normal variate of standard deviation jitter.
+    Normal,
+    /// Exponential of mean jitter.
+    Exponential,
+}
+
+impl OcsLatency {
+    /// Whether answers are delayed at all.
+    pub fn is_zero(&self) -> bool {
+        self.base_ms <= 0.0 && self.jitter_ms <= 0.0
+    }
+
+    /// One answer time, microseconds, drawn with `rng`.
+    pub fn sample_us(&self, rng: &mut super::rng::Rng) -> u64 {
+        let j = self.jitter_ms.max(0.0);
+        let random = match self.distribution {
+            LatencyShape::Uniform => rng.next_f64() * j,
+            LatencyShape::Normal => (rng.normal() * j).abs(),
+            LatencyShape::Exponential => rng.exp(j),
+        };
+        ((self.base_ms.max(0.0) + random) * 1000.0) as u64
+    }
 }
 
 impl Default for OnlineChargingConfig {
@@ -52,6 +112,7 @@ impl Default for OnlineChargingConfig {
             default_balance_octets: 1_000_000_000,
             failure_handling: FailureHandling::RetryAndTerminate,
             bill_shock: BillShockConfig::default(),
+            latency: OcsLatency::default(),
         }
     }
 }
@@ -69,6 +130,15 @@ impl OnlineChargingConfig {
                 "threshold_percent".into(),
                 format!("{} is more than 100", self.threshold_percent),
             ));
+        }
+        let l = &self.latency;
+        for (key, v) in [("base_ms", l.base_ms), ("jitter_ms", l.jitter_ms)] {
+            if !(v.is_finite() && (0.0..=60_000.0).contains(&v)) {
+                return Err((
+                    format!("latency.{key}"),
+                    format!("{v} is not a time in milliseconds (0 to 60000)"),
+                ));
+            }
         }
         let zones = &self.bill_shock.zones;
         for (i, c) in self.bill_shock.caps.iter().enumerate() {

@@ -71,7 +71,9 @@ impl HomeCore {
             origin_state_id: self.boot,
             product_name: "roamsim".to_string(),
         };
-        self.ocs = Some(OcsServer::new(ocs, identity, seed));
+        let mut server = OcsServer::new(ocs, identity, seed);
+        server.set_latency(cfg.latency.clone());
+        self.ocs = Some(server);
         Ok(())
     }
 

@@ -303,11 +303,16 @@ impl GyClient {
         &self.stats
     }
 
-    /// Sessions under credit control now (CCR-I answered, CCR-T not yet answered).
+    /// Sessions under credit control now: CCR-I answered, and no CCR-T on its way (one that
+    /// got no answer and waits to be sent again still counts: the OCS may hold the session).
     pub fn open_sessions(&self) -> usize {
         self.sessions
             .values()
-            .filter(|s| s.phase != Phase::Initial)
+            .filter(|s| match s.phase {
+                Phase::Initial => false,
+                Phase::Terminating => s.outstanding.is_none(),
+                Phase::Open | Phase::Ending => true,
+            })
             .count()
     }
 
@@ -418,6 +423,12 @@ impl GyClient {
                     None,
                     None,
                 );
+                return;
+            }
+            Ok(Incoming::UnmatchedAnswer) => {
+                // The answer to a request given up after Tx.
+                self.stats.late_answers += 1;
+                self.drain_peer(now);
                 return;
             }
             Ok(_) => {

@@ -8,8 +8,15 @@
 //! [`OcsServer::handle_timeout`] when [`OcsServer::poll_timeout`] is due; close a connection
 //! when [`OcsServer::is_down`] says so or the transport closed it ([`OcsServer::close`]).
 //! Bill-shock events come from [`OcsServer::ocs_mut`]`().poll_event()`.
+//!
+//! With an answer time (`[charging.online] latency`), everything a connection would send waits
+//! that long in a queue before [`OcsServer::output`] shows it (in order per connection), as an
+//! overloaded OCS would answer; [`OcsServer::poll_timeout`] says when the next is due.
 
-use crate::model::rng::derive_seed;
+use std::collections::VecDeque;
+
+use crate::model::online_charging::OcsLatency;
+use crate::model::rng::{derive_seed, Rng};
 use crate::model::Micros;
 use crate::proto::diameter::{Incoming, LocalIdentity, Peer, PeerConfig, State};
 
@@ -26,6 +33,12 @@ pub struct OcsServer {
     pub connections: u64,
     /// Messages that did not decode as Diameter.
     pub malformed: u64,
+    latency: OcsLatency,
+    rng: Rng,
+    /// Bytes waiting for their release: (when, connection, messages).
+    delayed: VecDeque<(Micros, usize, Vec<u8>)>,
+    /// Per connection: what is released, for `output`.
+    ready: Vec<Vec<u8>>,
 }
 
 impl OcsServer {
@@ -40,7 +53,50 @@ impl OcsServer {
             opened: 0,
             connections: 0,
             malformed: 0,
+            latency: OcsLatency::default(),
+            rng: Rng::new(derive_seed(seed, 0x4f43_4c54)),
+            delayed: VecDeque::new(),
+            ready: Vec::new(),
         }
+    }
+
+    /// Delays every answer by a time drawn from `latency`.
+    pub fn set_latency(&mut self, latency: OcsLatency) {
+        self.latency = latency;
+    }
+
+    /// Moves what connection `id`'s peer queued into the delay queue (when answers wait and
+    /// `answers` says it holds Credit-Control answers), or straight to the connection's output
+    /// (the base protocol's CEA, DWA, DWR are not slowed down).
+    fn hold(&mut self, now: Micros, id: usize, answers: bool) {
+        if self.latency.is_zero() {
+            return;
+        }
+        let Some(peer) = self.peers.get_mut(id).and_then(Option::as_mut) else {
+            return;
+        };
+        if peer.transmit().is_empty() {
+            return;
+        }
+        let bytes = peer.transmit().to_vec();
+        peer.clear_transmit();
+        if !answers {
+            if self.ready.len() <= id {
+                self.ready.resize_with(id + 1, Vec::new);
+            }
+            self.ready[id].extend_from_slice(&bytes);
+            return;
+        }
+        // Never before what this connection already holds: answers keep their order.
+        let last = self
+            .delayed
+            .iter()
+            .rev()
+            .find(|d| d.1 == id)
+            .map_or(Micros::ZERO, |d| d.0);
+        let at = (now + Micros(self.latency.sample_us(&mut self.rng))).max(last);
+        let pos = self.delayed.partition_point(|d| d.0 <= at);
+        self.delayed.insert(pos, (at, id, bytes));
     }
 
     /// The OCS, to read.
@@ -79,19 +135,28 @@ impl OcsServer {
         let Some(peer) = self.peers.get_mut(id).and_then(Option::as_mut) else {
             return;
         };
-        match peer.handle_message(now, msg) {
+        let answered = match peer.handle_message(now, msg) {
             Ok(Incoming::Request(req)) => {
                 let reply = self.ocs.handle_request(now, &req);
                 peer.send_answer(req.ids(), &reply);
+                true
             }
-            Ok(_) => {}
-            Err(_) => self.malformed += 1,
-        }
+            Ok(_) => false,
+            Err(_) => {
+                self.malformed += 1;
+                false
+            }
+        };
         while peer.poll_event().is_some() {}
+        self.hold(now, id, answered);
     }
 
-    /// Messages waiting to go out on connection `id`.
+    /// Messages waiting to go out on connection `id`: what its peer queued, or, with an
+    /// answer time, what the delay queue released.
     pub fn output(&self, id: usize) -> &[u8] {
+        if !self.latency.is_zero() {
+            return self.ready.get(id).map_or(&[], Vec::as_slice);
+        }
         self.peers
             .get(id)
             .and_then(Option::as_ref)
@@ -100,6 +165,9 @@ impl OcsServer {
 
     /// Forgets what [`OcsServer::output`] returned.
     pub fn clear_output(&mut self, id: usize) {
+        if let Some(r) = self.ready.get_mut(id) {
+            r.clear();
+        }
         if let Some(p) = self.peers.get_mut(id).and_then(Option::as_mut) {
             p.clear_transmit();
         }
@@ -118,6 +186,10 @@ impl OcsServer {
         if let Some(p) = self.peers.get_mut(id) {
             *p = None;
         }
+        self.delayed.retain(|d| d.1 != id);
+        if let Some(r) = self.ready.get_mut(id) {
+            r.clear();
+        }
     }
 
     /// Ids of the connections open now.
@@ -129,22 +201,38 @@ impl OcsServer {
             .map(|(i, _)| i)
     }
 
-    /// The earliest peer timer (watchdogs).
+    /// The earliest peer timer (watchdogs) or delayed answer.
     pub fn poll_timeout(&self) -> Option<Micros> {
-        self.peers
+        let peers = self
+            .peers
             .iter()
             .flatten()
             .filter_map(Peer::poll_timeout)
+            .min();
+        peers
+            .into_iter()
+            .chain(self.delayed.front().map(|d| d.0))
             .min()
     }
 
-    /// Runs the peers' timers.
+    /// Runs the peers' timers and releases the answers that are due.
     pub fn handle_timeout(&mut self, now: Micros) {
-        for p in self.peers.iter_mut().flatten() {
+        for id in 0..self.peers.len() {
+            let Some(p) = self.peers[id].as_mut() else {
+                continue;
+            };
             if p.poll_timeout().is_some_and(|t| t <= now) {
                 p.handle_timeout(now);
                 while p.poll_event().is_some() {}
+                self.hold(now, id, false);
             }
+        }
+        while self.delayed.front().is_some_and(|d| d.0 <= now) {
+            let (_, id, bytes) = self.delayed.pop_front().expect("peeked");
+            if self.ready.len() <= id {
+                self.ready.resize_with(id + 1, Vec::new);
+            }
+            self.ready[id].extend_from_slice(&bytes);
         }
     }
 }

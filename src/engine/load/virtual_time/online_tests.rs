@@ -275,3 +275,38 @@ fn an_ocs_outage_is_handled_as_configured_and_leaves_no_session_half_open() {
         assert!(ccr_i.sent > ccr_i.answered);
     }
 }
+
+/// An OCS that takes 20 ms plus an exponential part to answer: every CCA comes at least that
+/// late (virtual time), answers still match their requests; one slower than Tx times out.
+#[test]
+fn the_ocs_answer_time_shows_in_the_gy_latency_and_past_tx_times_out() {
+    use crate::model::message::MessageKind;
+    use crate::model::online_charging::{LatencyShape, OcsLatency};
+    let slow = |base_ms: f64| {
+        online_profile(|p| {
+            p.charging.online.latency = OcsLatency {
+                base_ms,
+                jitter_ms: 5.0,
+                distribution: LatencyShape::Exponential,
+            }
+        })
+    };
+    let (r, _) = tapped(&slow(20.0), 10, 100.0, None);
+    let i = r.recorder.message(MessageKind::GyCcrI);
+    let o = r.online.clone().unwrap();
+    assert!(
+        i.answered > 0 && i.answered == i.sent,
+        "{} of {}: {o:?}",
+        i.answered,
+        i.sent
+    );
+    // Two hops of 100 µs each way plus the OCS's 20 ms at least.
+    assert!(i.latency_us.min() >= 20_000, "{}", i.latency_us.min());
+    let o = r.online.unwrap();
+    assert_eq!((o.gy.timed_out, o.ocs_sessions), ([0; 3], o.gy_sessions));
+
+    let (r, _) = tapped(&slow(3_000.0), 10, 100.0, None);
+    let o = r.online.unwrap();
+    assert!(o.gy.timed_out[0] > 0, "{:?}", o.gy);
+    assert!(o.gy.late_answers > 0, "{:?}", o.gy);
+}
