@@ -302,6 +302,12 @@ fn serve(args: &ServeArgs) -> anyhow::Result<Exit> {
             ..Default::default()
         },
     };
+    if cfg.profile.charging.online.enabled && args.ocs.is_none() {
+        eprintln!(
+            "roamsim serve: [charging.online] is enabled but there is no --ocs: the PGW runs \
+             without credit control"
+        );
+    }
     let stop = stop_flag()?;
     let report = crate::engine::serve::run(cfg, &stop, |s6a, s8, cgf, ocs| {
         println!("s6a listening on {s6a}");

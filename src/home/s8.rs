@@ -296,6 +296,7 @@ impl PgwService {
         self.recovery.restart_self();
         self.responder = Responder::new(self.cfg.responder.clone());
         self.vns.clear();
+        self.forget_credit();
     }
 
     /// The duplicate cache's verdict on a request; `Some` when it must not be processed.

@@ -316,6 +316,14 @@ impl GyClient {
             .count()
     }
 
+    /// Forgets every credit-control session without a word to the OCS: the PGW crashed
+    /// (its sessions are lost, TS 23.007) and a restarted one knows nothing of them.
+    pub fn forget_all(&mut self) {
+        self.sessions.clear();
+        self.wakes.clear();
+        self.events.clear();
+    }
+
     /// Whether the session with this control TEID is under credit control.
     pub fn controls(&self, teid: u32) -> bool {
         self.sessions.contains_key(&teid)

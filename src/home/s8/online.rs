@@ -222,6 +222,17 @@ impl PgwService {
         }
     }
 
+    /// The PGW restarted: held responses, requests and credit-control state are lost.
+    pub(super) fn forget_credit(&mut self) {
+        if let Some(o) = &mut self.online {
+            o.held.clear();
+            o.by_bearer.clear();
+            o.sgw_of.clear();
+            o.requests.clear();
+            o.gy.forget_all();
+        }
+    }
+
     /// Sessions released locally (an SGW restart): their credit-control sessions end.
     pub(super) fn credit_sweep(&mut self, now: Micros) {
         let Some(o) = &mut self.online else { return };
