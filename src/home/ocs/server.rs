@@ -18,7 +18,7 @@ use std::collections::VecDeque;
 use crate::model::online_charging::OcsLatency;
 use crate::model::rng::{derive_seed, Rng};
 use crate::model::Micros;
-use crate::proto::diameter::{Incoming, LocalIdentity, Peer, PeerConfig, State};
+use crate::proto::diameter::{Incoming, LocalIdentity, Peer, PeerConfig};
 
 use super::Ocs;
 
@@ -117,17 +117,8 @@ impl OcsServer {
         );
         self.opened += 1;
         self.connections += 1;
-        let peer = Some(Peer::accept(now, cfg, Box::new(|_, _| true)));
-        match self.peers.iter().position(Option::is_none) {
-            Some(i) => {
-                self.peers[i] = peer;
-                i
-            }
-            None => {
-                self.peers.push(peer);
-                self.peers.len() - 1
-            }
-        }
+        let peer = Peer::accept(now, cfg, Box::new(|_, _| true));
+        crate::home::place_in_slot(&mut self.peers, peer)
     }
 
     /// One whole Diameter message received on connection `id`.
@@ -175,10 +166,7 @@ impl OcsServer {
 
     /// The connection is finished: write its output, then close it.
     pub fn is_down(&self, id: usize) -> bool {
-        self.peers
-            .get(id)
-            .and_then(Option::as_ref)
-            .is_none_or(|p| p.state() == State::Closed)
+        crate::home::peer_is_down(&self.peers, id)
     }
 
     /// The transport closed connection `id`.
