@@ -23,6 +23,8 @@ fn a_virtual_bill_shock_run_reports_online_charging() {
         String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{text}");
     assert!(text.contains("## Online charging (Gy)"), "{text}");
+    let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    assert!(html.contains("<h2>Online charging (Gy)</h2>") && html.contains("home&gt;eu"));
     let s: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap();
     let o = &s["charging"]["online"];
