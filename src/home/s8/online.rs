@@ -38,8 +38,9 @@ pub(super) struct Online {
     pub(super) gy: GyClient,
     held: HashMap<u32, Held>,
     by_bearer: HashMap<(Imsi, u8), u32>,
-    /// The SGW address each session's requests came from: where a Delete Bearer Request goes.
-    sgw_of: HashMap<u32, SocketAddr>,
+    /// Per session: the SGW address its requests came from (where a Delete Bearer Request
+    /// goes) and its bearer key in `by_bearer`.
+    sgw_of: HashMap<u32, (SocketAddr, (Imsi, u8))>,
     /// PGW-initiated requests (Delete Bearer) waiting to go out.
     requests: VecDeque<(SocketAddr, Vec<u8>)>,
     /// Sequence number of the next PGW-initiated request.
@@ -131,7 +132,7 @@ impl PgwService {
     /// Queues a Delete Bearer Request for session `s`'s default bearer to its SGW.
     fn send_delete_bearer(&mut self, s: &crate::home::pgw::Session, teid: u32, cause: u8) {
         let Some(o) = &mut self.online else { return };
-        let Some(&dst) = o.sgw_of.get(&teid) else {
+        let Some(&(dst, _)) = o.sgw_of.get(&teid) else {
             return;
         };
         let req = DeleteBearerRequest {
@@ -180,7 +181,7 @@ impl PgwService {
                 o.gy.stop(now, old, termination_cause::ADMINISTRATIVE);
             }
         }
-        o.sgw_of.insert(teid, peer);
+        o.sgw_of.insert(teid, (peer, (session.imsi, session.ebi)));
         o.held.insert(
             teid,
             Held {
@@ -206,7 +207,7 @@ impl PgwService {
     ) {
         if let Some(o) = &mut self.online {
             if let Some(a) = o.sgw_of.get_mut(&teid) {
-                *a = peer;
+                a.0 = peer;
             }
             o.gy.modify(now, teid, serving, rat);
             self.drain_gy(now);
@@ -216,7 +217,11 @@ impl PgwService {
     /// Session `teid` ended at the PGW (Delete Session or a local release).
     pub(super) fn credit_stop(&mut self, now: Micros, teid: u32, cause: u32) {
         if let Some(o) = &mut self.online {
-            o.sgw_of.remove(&teid);
+            if let Some((_, key)) = o.sgw_of.remove(&teid) {
+                if o.by_bearer.get(&key) == Some(&teid) {
+                    o.by_bearer.remove(&key);
+                }
+            }
             o.gy.stop(now, teid, cause);
             self.drain_gy(now);
         }
