@@ -144,6 +144,11 @@ pub struct ServeArgs {
     /// The structured log of rejected requests and malformed input.
     #[command(flatten)]
     pub log: log::LogFlags,
+    /// Run the OCS (online charging, Gy: Diameter Credit-Control over TCP) at this address,
+    /// reading the profile's `[charging.online]`; with `enabled = true` there, the PGW asks it
+    /// for credit too.
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub ocs: Option<SocketAddr>,
 }
 
 pub(crate) fn parse_transport_arg(s: &str) -> Result<TransportChoice, String> {
@@ -305,13 +310,26 @@ fn serve(args: &ServeArgs) -> anyhow::Result<Exit> {
         }),
         population: Some(Arc::new(population)),
         log: args.log.settings("serve")?,
+        online: crate::engine::serve::OnlineServe {
+            ocs: args.ocs,
+            ..Default::default()
+        },
     };
+    if cfg.profile.charging.online.enabled && args.ocs.is_none() {
+        eprintln!(
+            "roamsim serve: [charging.online] is enabled but there is no --ocs: the PGW runs \
+             without credit control"
+        );
+    }
     let stop = stop_flag()?;
-    let report = crate::engine::serve::run(cfg, &stop, |s6a, s8, cgf| {
+    let report = crate::engine::serve::run(cfg, &stop, |s6a, s8, cgf, ocs| {
         println!("s6a listening on {s6a}");
         println!("s8 listening on {s8}");
         if let Some(cgf) = cgf {
             println!("cgf listening on {cgf}");
+        }
+        if let Some(ocs) = ocs {
+            println!("ocs listening on {ocs}");
         }
         let _ = std::io::stdout().flush();
     })?;

@@ -105,6 +105,16 @@ pub struct RunArgs {
     /// folder across runs, as `serve --state` does; each shard journals as `shard-N`.
     #[arg(long, value_name = "DIR")]
     pub state: Option<PathBuf>,
+    /// Online charging: the PGW asks this OCS (Gy, Diameter over TCP) for credit instead of
+    /// the embedded one (turns `[charging.online] enabled` on).
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub ocs: Option<SocketAddr>,
+    /// Destination-Realm of the PGW's CCRs to `--ocs` (default: the home realm).
+    #[arg(long, value_name = "REALM", requires = "ocs")]
+    pub ocs_realm: Option<String>,
+    /// Destination-Host of the PGW's CCRs to `--ocs` (default: none).
+    #[arg(long, value_name = "HOST", requires = "ocs")]
+    pub ocs_host: Option<String>,
 }
 
 /// Flags of `roamsim load`.
@@ -143,7 +153,8 @@ pub fn run(args: &RunArgs) -> anyhow::Result<Exit> {
         return super::sweep::run(args, sweep);
     }
     let Some(dir) = &args.state else {
-        let cfg = resolve(&args.load, Target::Embedded, args.virtual_time, None, None)?;
+        let mut cfg = resolve(&args.load, Target::Embedded, args.virtual_time, None, None)?;
+        online(&mut cfg, args)?;
         return execute(cfg, &args.load);
     };
     if args.virtual_time {
@@ -171,11 +182,37 @@ pub fn run(args: &RunArgs) -> anyhow::Result<Exit> {
         },
     )?;
     let mut cfg = cfg;
+    online(&mut cfg, args)?;
     let super::state::Opened { folder, handle, .. } = opened.expect("resolve opened the store");
     cfg.state = Some(handle);
     let exit = execute(cfg, &args.load);
     super::state::close(folder)?;
     exit
+}
+
+/// Online charging of `run`: the embedded OCS of every shard's core when the profile turns it
+/// on, or `--ocs` (which turns it on) for the PGWs to use instead.
+fn online(cfg: &mut RunConfig, args: &RunArgs) -> anyhow::Result<()> {
+    if args.ocs.is_some() {
+        if args.virtual_time {
+            return Err(config_error(
+                "--ocs aims the PGW at a real OCS; it does not go with --virtual".into(),
+            ));
+        }
+        cfg.profile.charging.online.enabled = true;
+    }
+    if cfg.profile.charging.online.enabled {
+        cfg.online = crate::engine::serve::OnlineServe {
+            ocs: args
+                .ocs
+                .is_none()
+                .then(|| "127.0.0.1:0".parse().expect("literal")),
+            external: args.ocs,
+            realm: args.ocs_realm.clone(),
+            host: args.ocs_host.clone(),
+        };
+    }
+    Ok(())
 }
 
 /// `roamsim load`.
@@ -321,6 +358,7 @@ fn resolve_with(
         state: None,
         cgf: flags.cgf.clone(),
         ga_link,
+        online: Default::default(),
     })
 }
 

@@ -249,6 +249,9 @@ pub struct PgwCounters {
     /// Sessions deleted because a Create Session Request collided with them (same IMSI and
     /// EPS Bearer ID, TS 29.274 §7.2.1).
     pub replaced_on_collision: u64,
+    /// Sessions released locally without a Delete Session ([`Pgw::release_session`]: online
+    /// charging refused or ended them).
+    pub released_locally: u64,
 }
 
 impl PgwCounters {
@@ -687,6 +690,17 @@ impl Pgw {
         }
         self.counters.released_on_peer_restart += gone.len() as u64;
         gone.len()
+    }
+
+    /// Releases session `control_teid` locally, without a Delete Session (e.g. online charging
+    /// refused or ended it): its address and TEIDs are freed and its stop record queued.
+    /// Returns whether it existed.
+    pub fn release_session(&mut self, now: Micros, control_teid: u32) -> bool {
+        let gone = self.remove(now, control_teid, false).is_some();
+        if gone {
+            self.counters.released_locally += 1;
+        }
+        gone
     }
 
     /// Delete Session (TS 29.274 §7.2.9/7.2.10) for PGW control TEID `control_teid`; releases the

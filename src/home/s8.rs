@@ -51,6 +51,7 @@ use crate::wire::gtpv2::{
     VersionNotSupported, HEADER_LEN, HEADER_LEN_NO_TEID, MAX_APN_LEN,
 };
 
+mod online;
 mod stats;
 
 pub use crate::proto::gtpv2::{Datagram, PeerRestarted};
@@ -109,6 +110,8 @@ pub enum Handled {
     Replayed,
     /// A retransmission of a request not answered yet: dropped.
     InProgress,
+    /// A Create Session Request whose response waits for the OCS's CCA-I.
+    Held,
     /// Another GTP version: a Version Not Supported Indication is queued (unless
     /// [`MAX_PENDING_VNS`] are already waiting).
     VersionNotSupported,
@@ -127,6 +130,8 @@ pub struct PgwService {
     default_ambr: Ambr,
     vns: VecDeque<(SocketAddr, u32)>,
     stats: S8Stats,
+    /// Online charging (Gy), when on.
+    online: Option<online::Online>,
 }
 
 impl PgwService {
@@ -153,6 +158,7 @@ impl PgwService {
             },
             vns: VecDeque::new(),
             stats: S8Stats::default(),
+            online: None,
         }
     }
 
@@ -173,6 +179,10 @@ impl PgwService {
             | msg::CREATE_SESSION_REQUEST
             | msg::MODIFY_BEARER_REQUEST
             | msg::DELETE_SESSION_REQUEST => {}
+            msg::DELETE_BEARER_RESPONSE if self.online.is_some() => {
+                self.delete_bearer_answered(bytes);
+                return Handled::Dropped(DropReason::UnexpectedResponse);
+            }
             t if msg::is_response(t) || t == msg::VERSION_NOT_SUPPORTED => {
                 self.stats.unexpected_responses += 1;
                 return Handled::Dropped(DropReason::UnexpectedResponse);
@@ -187,12 +197,16 @@ impl PgwService {
         }
         // `peek_header` checked the header and Message Length against `bytes`.
         let packet = Packet::new_unchecked(bytes);
+        let held = self.online.as_ref().map_or(0, online::Online::held);
         let cause = match header.msg_type {
             msg::ECHO_REQUEST => self.echo(now, peer, &packet),
             msg::CREATE_SESSION_REQUEST => self.create_session(now, peer, &packet),
             msg::MODIFY_BEARER_REQUEST => self.modify_bearer(now, peer, &packet),
             _ => self.delete_session(now, peer, &packet),
         };
+        if self.online.as_ref().map_or(0, online::Online::held) > held {
+            return Handled::Held;
+        }
         Handled::Answered {
             request: header.msg_type,
             cause,
@@ -202,6 +216,9 @@ impl PgwService {
     /// Appends the next datagram to send to `buf` and returns its destination and length:
     /// Version Not Supported Indications first, then responses (new or replayed) in order.
     pub fn poll_transmit(&mut self, buf: &mut Vec<u8>) -> Option<Datagram> {
+        if let Some(d) = self.poll_request(buf) {
+            return Some(d);
+        }
         if let Some((dst, seq)) = self.vns.pop_front() {
             let at = buf.len();
             buf.resize(at + HEADER_LEN_NO_TEID, 0);
@@ -225,12 +242,17 @@ impl PgwService {
 
     /// When the duplicate cache next needs [`PgwService::handle_timeout`].
     pub fn poll_timeout(&mut self) -> Option<Micros> {
-        self.responder.poll_timeout()
+        let gy = self.gy().and_then(|g| g.poll_timeout());
+        self.responder.poll_timeout().into_iter().chain(gy).min()
     }
 
-    /// Expires cached responses whose window has passed.
+    /// Expires cached responses whose window has passed; runs the Gy client's timers.
     pub fn handle_timeout(&mut self, now: Micros) {
         self.responder.handle_timeout(now);
+        if let Some(g) = self.gy_mut() {
+            g.handle_timeout(now);
+        }
+        self.drain_gy(now);
     }
 
     /// The next charging record, oldest first.
@@ -275,6 +297,7 @@ impl PgwService {
         self.recovery.restart_self();
         self.responder = Responder::new(self.cfg.responder.clone());
         self.vns.clear();
+        self.forget_credit();
     }
 
     /// The duplicate cache's verdict on a request; `Some` when it must not be processed.
@@ -387,6 +410,22 @@ impl PgwService {
                 return self.respond(now, peer, seq, &Message::CreateSessionResponse(resp));
             }
         };
+        let ambr = req.apn_ambr.unwrap_or(self.default_ambr);
+        if self.hold_for_credit(now, peer, seq, &created, ambr) {
+            return None;
+        }
+        self.respond_created(now, peer, seq, &created, ambr)
+    }
+
+    /// Answers a Create Session Request with Cause 16 for the session `created`.
+    fn respond_created(
+        &mut self,
+        now: Micros,
+        peer: SocketAddr,
+        seq: u32,
+        created: &pgw::SessionCreated,
+        ambr: Ambr,
+    ) -> Option<u8> {
         let bearer = [BearerContext {
             cause: Some(Cause::new(cause::REQUEST_ACCEPTED)),
             fteids: FteidList::one(
@@ -412,7 +451,7 @@ impl PgwService {
             pgw_fteid: None,
             paa: Some(Paa::Ipv4(created.paa)),
             apn_restriction: Some(self.cfg.apn_restriction),
-            apn_ambr: Some(req.apn_ambr.unwrap_or(self.default_ambr)),
+            apn_ambr: Some(ambr),
             bearer_contexts: BearerContexts::new(&bearer),
             recovery: Some(self.pgw.recovery()),
         };
@@ -463,6 +502,7 @@ impl PgwService {
         };
         let resp = match self.pgw.modify_bearer(now, teid, &model) {
             Ok(m) => {
+                self.credit_modify(now, teid, peer, model.serving_network, req.rat_type);
                 let bearer = [BearerContext {
                     cause: Some(Cause::new(cause::REQUEST_ACCEPTED)),
                     ..BearerContext::new(m.ebi)
@@ -495,12 +535,15 @@ impl PgwService {
             return self.reject_malformed(now, peer, msg::DELETE_SESSION_REQUEST, sgw_teid, seq, e);
         }
         let resp = match self.pgw.delete_session(now, teid) {
-            Ok(d) => Message::DeleteSessionResponse(DeleteSessionResponse {
-                teid: d.sgw_control_teid,
-                seq,
-                cause: Cause::new(cause::REQUEST_ACCEPTED),
-                recovery: None,
-            }),
+            Ok(d) => {
+                self.credit_stop(now, teid, crate::wire::gy::codes::termination_cause::LOGOUT);
+                Message::DeleteSessionResponse(DeleteSessionResponse {
+                    teid: d.sgw_control_teid,
+                    seq,
+                    cause: Cause::new(cause::REQUEST_ACCEPTED),
+                    recovery: None,
+                })
+            }
             Err(e) => reject(msg::DELETE_SESSION_REQUEST, 0, seq, Cause::new(e.cause())),
         };
         self.respond(now, peer, seq, &resp)
@@ -559,6 +602,7 @@ impl PgwService {
             // Before the request that told us is served: its session is the new incarnation's.
             if let std::net::IpAddr::V4(ip) = peer.ip() {
                 self.pgw.release_peer(now, ip);
+                self.credit_sweep(now);
             }
         }
         self.recovery.handle_recovery(now, node, value);

@@ -148,7 +148,8 @@ pub struct Profile {
     /// Service-level objectives checked after a run (`[[slo]]`, docs/ARCHITECTURE.md §7).
     #[serde(default)]
     pub slo: Vec<super::slo::SloSpec>,
-    /// Charging: `[charging]` (offline records and their transfer, the embedded CGF).
+    /// Charging: `[charging]` (offline records and their transfer, the embedded CGF) and
+    /// `[charging.online]` (Gy, `model::online_charging`).
     #[serde(default)]
     pub charging: ChargingConfig,
 }
@@ -554,6 +555,10 @@ impl Profile {
         }
         if pgw.apns.is_empty() {
             return bad("home.pgw.apns".into(), "at least one APN is needed".into());
+        }
+        let personas: Vec<String> = self.persona_configs().into_iter().map(|p| p.name).collect();
+        if let Err((field, msg)) = self.charging.online.check(&personas) {
+            return bad(format!("charging.online.{field}"), msg);
         }
         Ok(())
     }

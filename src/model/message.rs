@@ -33,6 +33,12 @@ pub enum MessageKind {
     S8DeleteSession,
     /// GTPv2-C Echo Request on S8.
     S8Echo,
+    /// Gy Credit-Control-Request INITIAL (the home PGW to the OCS).
+    GyCcrI,
+    /// Gy Credit-Control-Request UPDATE.
+    GyCcrU,
+    /// Gy Credit-Control-Request TERMINATION.
+    GyCcrT,
 }
 
 impl MessageKind {
@@ -46,6 +52,9 @@ impl MessageKind {
         MessageKind::S8ModifyBearer,
         MessageKind::S8DeleteSession,
         MessageKind::S8Echo,
+        MessageKind::GyCcrI,
+        MessageKind::GyCcrU,
+        MessageKind::GyCcrT,
     ];
 
     /// How many kinds there are (the length of per-kind arrays).
@@ -53,7 +62,8 @@ impl MessageKind {
 
     /// The accepted names, comma-separated, for error messages.
     pub const NAMES: &'static str = "s6a.air, s6a.ulr, s6a.clr, s6a.pur, s8.create_session, \
-                                     s8.modify_bearer, s8.delete_session, s8.echo";
+                                     s8.modify_bearer, s8.delete_session, s8.echo, gy.ccr_i, \
+                                     gy.ccr_u, gy.ccr_t";
 
     /// The dotted name used in reports and SLOs, e.g. `s6a.ulr`.
     pub fn name(self) -> &'static str {
@@ -66,6 +76,9 @@ impl MessageKind {
             MessageKind::S8ModifyBearer => "s8.modify_bearer",
             MessageKind::S8DeleteSession => "s8.delete_session",
             MessageKind::S8Echo => "s8.echo",
+            MessageKind::GyCcrI => "gy.ccr_i",
+            MessageKind::GyCcrU => "gy.ccr_u",
+            MessageKind::GyCcrT => "gy.ccr_t",
         }
     }
 

@@ -8,6 +8,7 @@ pub mod hex;
 pub mod ids;
 pub mod message;
 pub mod net;
+pub mod online_charging;
 pub mod persona;
 pub mod population;
 pub mod procedure;

@@ -6,7 +6,7 @@
 //! Charts: latency percentile spectrum per procedure (whole-run histograms from the log, x in
 //! "nines"), throughput and p99 over time (per interval), outcome breakdown per procedure,
 //! per-link impairment, and for a sweep, latency against offered load with the knee; also the
-//! reasons (why procedures did not succeed), capacity and sweep tables. Reads only `model`, `format`, `text` and its chart primitives (`svg`).
+//! reasons (why procedures did not succeed), capacity and sweep tables. Reads only `model`, `online`, `format`, `text` and its chart primitives (`svg`).
 
 use std::fmt::Write;
 
@@ -441,6 +441,63 @@ pub fn sweep_table_html(sweep: &Sweep) -> String {
     out
 }
 
+/// The online charging (Gy) section of `report.html`: the figures of `charging.online` and a
+/// table of bill shock per zone pair.
+pub fn render_online_html(o: &crate::report::online::OnlineChargingSummary) -> String {
+    let mut out = String::from("<h2>Online charging (Gy)</h2><table>");
+    let join = |m: &std::collections::BTreeMap<String, u64>| {
+        let v: Vec<String> = m
+            .iter()
+            .filter(|(_, n)| **n > 0)
+            .map(|(k, n)| format!("{} {n}", xml_escape(k)))
+            .collect();
+        if v.is_empty() {
+            "none".to_string()
+        } else {
+            v.join(", ")
+        }
+    };
+    let rows = [
+        ("sessions authorised", o.sessions_authorised.to_string()),
+        ("refused", join(&o.refused)),
+        ("ended by credit control", join(&o.terminated)),
+        (
+            "Delete Bearer sent / accepted / refused",
+            format!(
+                "{} / {} / {}",
+                o.delete_bearer.sent, o.delete_bearer.accepted, o.delete_bearer.refused
+            ),
+        ),
+        ("failure handling", join(&o.failure_handling)),
+        ("Final-Unit-Indications", join(&o.final_unit_indications)),
+        (
+            "under credit control at the end",
+            o.sessions_at_end.to_string(),
+        ),
+    ];
+    for (k, v) in rows {
+        let _ = write!(out, "<tr><th>{k}</th><td>{v}</td></tr>");
+    }
+    out.push_str("</table>");
+    if !o.bill_shock.is_empty() {
+        out.push_str(
+            "<table><tr><th>zones</th><th>warnings</th><th>cut-offs</th><th>opted out</th></tr>",
+        );
+        for (zones, b) in &o.bill_shock {
+            let _ = write!(
+                out,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                xml_escape(zones),
+                b.warnings,
+                b.cutoffs,
+                b.opted_out
+            );
+        }
+        out.push_str("</table>");
+    }
+    out
+}
+
 /// The whole `report.html`.
 pub fn render_html(summary: &Summary, hlog: &HlogData) -> String {
     let mut out = String::with_capacity(64 * 1024);
@@ -465,6 +522,9 @@ pub fn render_html(summary: &Summary, hlog: &HlogData) -> String {
     out.push_str(&super::charging::charging_html(summary));
     if let Some(c) = &summary.capacity {
         capacity_section(&mut out, c);
+    }
+    if let Some(o) = summary.charging.as_ref().and_then(|c| c.online.as_ref()) {
+        out.push_str(&render_online_html(o));
     }
     if let Some(sweep) = &summary.sweep {
         out.push_str("<h2>Sweep: latency against offered load</h2>");

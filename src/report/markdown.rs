@@ -269,6 +269,76 @@ pub fn render_sweep_md(sweep: &Sweep) -> String {
     out
 }
 
+/// The online charging (Gy) section: sessions authorised, refused and ended by credit
+/// control, failure handling, bill shock per zone pair, the OCS's figures.
+pub fn render_online_md(o: &crate::report::online::OnlineChargingSummary) -> String {
+    let mut out = String::from(
+        "## Online charging (Gy)
+
+",
+    );
+    let list = |m: &std::collections::BTreeMap<String, u64>| {
+        let v: Vec<String> = m
+            .iter()
+            .filter(|(_, n)| **n > 0)
+            .map(|(k, n)| format!("{k} {n}"))
+            .collect();
+        if v.is_empty() {
+            "none".to_string()
+        } else {
+            v.join(", ")
+        }
+    };
+    let _ = writeln!(
+        out,
+        "Sessions authorised {}; refused: {}; ended by credit control: {} (Delete Bearer \
+         sent {}, accepted {}, refused {}); still under credit control at the end {}.\n",
+        o.sessions_authorised,
+        list(&o.refused),
+        list(&o.terminated),
+        o.delete_bearer.sent,
+        o.delete_bearer.accepted,
+        o.delete_bearer.refused,
+        o.sessions_at_end
+    );
+    let _ = writeln!(
+        out,
+        "Failure handling: {}. Final-Unit-Indications: {}. Octets reported used: {}.\n",
+        list(&o.failure_handling),
+        list(&o.final_unit_indications),
+        o.reported_octets
+    );
+    if !o.bill_shock.is_empty() {
+        header(&mut out, &["zones", "warnings", "cut-offs", "opted out"], 1);
+        for (zones, b) in &o.bill_shock {
+            let _ = writeln!(
+                out,
+                "| {zones} | {} | {} | {} |",
+                b.warnings, b.cutoffs, b.opted_out
+            );
+        }
+        out.push('\n');
+    }
+    if let Some(c) = &o.ocs {
+        let _ = writeln!(
+            out,
+            "OCS: CCR initial {}, update {}, termination {}; sessions opened {}, closed {}, \
+             open at the end {}; 4010 {}, 4012 {}; octets granted {}, used {}.\n",
+            c.requests[0],
+            c.requests[1],
+            c.requests[2],
+            c.sessions_opened,
+            c.sessions_closed,
+            c.sessions_at_end,
+            c.service_denied,
+            c.credit_limit_reached,
+            c.granted_octets,
+            c.used_octets
+        );
+    }
+    out
+}
+
 /// The whole `report.md`.
 pub fn render_markdown(summary: &Summary) -> String {
     let mut out = String::new();
@@ -277,6 +347,9 @@ pub fn render_markdown(summary: &Summary) -> String {
     reasons_section(&mut out, summary);
     messages_section(&mut out, summary);
     links_section(&mut out, summary);
+    if let Some(o) = summary.charging.as_ref().and_then(|c| c.online.as_ref()) {
+        out.push_str(&render_online_md(o));
+    }
     slo_section(&mut out, summary);
     out.push_str(&super::charging::charging_md(summary));
     if let Some(c) = &summary.capacity {

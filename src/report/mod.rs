@@ -34,6 +34,7 @@ pub mod junit;
 pub mod log;
 pub mod markdown;
 pub mod model;
+pub mod online;
 pub mod recorder;
 pub mod resources;
 pub mod slo;

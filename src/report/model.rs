@@ -9,7 +9,7 @@
 //! an SLO without data. Extra keys are allowed by the schema (`run.lag_us` is one), so reading
 //! ignores keys it does not know; a missing key or another schema is an error. Maps keep their
 //! order both ways (procedures in [`Procedure::ALL`] order). Imports nothing from the rest of
-//! `report`.
+//! `report` but `online`, the data of `charging.online`.
 
 use std::fmt;
 use std::marker::PhantomData;
@@ -60,7 +60,8 @@ pub struct Summary {
     /// The steps and knee of a rate sweep (an extra key of v1, in a sweep's own summary).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sweep: Option<Sweep>,
-    /// Offline charging: records, transfer, storage, loss (an extra key of v1).
+    /// Charging (an extra key of v1): offline records, transfer, storage, loss, and
+    /// `charging.online` for Gy credit control.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub charging: Option<ChargingSummary>,
     /// Error answers the embedded cores sent to bad input, by key (`diameter.5001`,
@@ -606,6 +607,9 @@ pub struct ChargingSummary {
     /// Per interval: time, spool depth, records generated and stored, acknowledgement p95.
     #[serde(default)]
     pub intervals: Vec<ChargingPoint>,
+    /// Online charging (Gy), when it was on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub online: Option<super::online::OnlineChargingSummary>,
 }
 
 /// One interval of charging, for the report's spool depth and latency over time.

@@ -226,6 +226,7 @@ impl ChargingSummary {
             spooled_max: intervals.iter().map(|p| p.spool_depth).max().unwrap_or(0),
             ack_latency_us: LatencySummary::from_histogram(&total.ack_latency_us),
             intervals,
+            online: None,
         }
     }
 }

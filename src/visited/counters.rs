@@ -84,6 +84,11 @@ pub struct MessageCounters {
     pub late: u64,
     /// Requests other than CLR received by an MME (answered 3001).
     pub unsupported: u64,
+    /// PDN connections the PGW deleted (Delete Bearer Requests the SGW accepted, TS 29.274
+    /// §7.2.9.2): sessions ended by the network, e.g. by the home OCS's cut-off.
+    pub network_deleted: u64,
+    /// Delete Bearer Requests for a session the SGW does not know (answered Cause 64).
+    pub network_delete_unknown: u64,
 }
 
 impl MessageCounters {

@@ -301,6 +301,8 @@ pub struct VisitedNetwork {
     pgw_recovery: Option<u8>,
     /// What resynchronisation after a home core's restart did.
     resync: resync::ResyncCounts,
+    /// The SGW's answers to the PGW's requests (Delete Bearer Responses), to send.
+    sgw_answers: VecDeque<(SocketAddr, Vec<u8>)>,
 }
 
 impl VisitedNetwork {
@@ -361,6 +363,7 @@ impl VisitedNetwork {
             charging: None,
             pgw_recovery: None,
             resync: Default::default(),
+            sgw_answers: VecDeque::new(),
         }
     }
 

@@ -15,13 +15,19 @@ use crate::proto::gtpv2::RequestError;
 use crate::wire::gtpv2::codes::{interface, msg, pdn, rat, selection};
 use crate::wire::gtpv2::{
     peek_header, Ambr, ApnBuf, BearerContext, BearerContexts, BearerQos, CreateSessionRequest,
-    CreateSessionResponse, DeleteSessionRequest, DeleteSessionResponse, Ecgi, Fteid, FteidList,
-    Message, ModifyBearerRequest, ModifyBearerResponse, Paa, Packet, Plmn, Tai, TbcdBuf, Uli,
+    CreateSessionResponse, DeleteBearerRequest, DeleteBearerResponse, DeleteSessionRequest,
+    DeleteSessionResponse, Ecgi, Fteid, FteidList, Message, ModifyBearerRequest,
+    ModifyBearerResponse, Paa, Packet, Plmn, Tai, TbcdBuf, Uli,
 };
 
 /// EPS Bearer ID of the default bearer of the attach PDN connection, and of a data session's.
 const EBI_DEFAULT: u8 = 5;
 const EBI_DATA: u8 = 6;
+
+/// The SGW control TEID of a roamer's attach PDN connection is this bit plus the roamer's
+/// index in the shard, so that a Delete Bearer Request from the PGW finds the roamer without a
+/// table; data sessions' TEIDs count up below it.
+const ROAMER_TEID: u32 = 0x4000_0000;
 
 fn gtp_plmn(p: crate::model::Plmn) -> Plmn {
     Plmn::new(p.mcc(), p.mnc(), p.mnc_digits()).expect("a valid model PLMN")
@@ -51,7 +57,7 @@ fn encode(m: &Message<'_>, buf: &mut Vec<u8>) {
 impl VisitedNetwork {
     fn new_teid(&mut self) -> u32 {
         let t = self.next_teid;
-        self.next_teid = (self.next_teid + 1) & 0x7fff_ffff;
+        self.next_teid = (self.next_teid + 1) & (ROAMER_TEID - 1);
         if self.next_teid == 0 {
             self.next_teid = 1;
         }
@@ -76,7 +82,11 @@ impl VisitedNetwork {
         let tok = token(slot, gen);
         let (kind, sent) = match step {
             Step::Csr => {
-                let sent = self.send_csr(now, tok, &r, visited, location, ebi);
+                let teid = match u32::try_from(local) {
+                    Ok(l) if ebi == EBI_DEFAULT && l < ROAMER_TEID => ROAMER_TEID | l,
+                    _ => self.new_teid(),
+                };
+                let sent = self.send_csr(now, tok, &r, (visited, location), ebi, teid);
                 (MessageKind::S8CreateSession, sent)
             }
             Step::Mbr => {
@@ -142,11 +152,10 @@ impl VisitedNetwork {
         now: Micros,
         tok: u64,
         r: &Roamer,
-        visited: Plmn,
-        location: Uli,
+        (visited, location): (Plmn, Uli),
         ebi: u8,
+        teid: u32,
     ) -> Result<u32, RequestError> {
-        let teid = self.new_teid();
         let imsi = TbcdBuf::from_u64(r.imsi.value(), r.imsi.digits() as usize);
         let msisdn = r
             .msisdn
@@ -208,6 +217,13 @@ impl VisitedNetwork {
     /// The next S8 datagram to send, appended to `buf` (first transmissions and T3
     /// retransmissions alike).
     pub fn poll_sgw_transmit(&mut self, buf: &mut Vec<u8>) -> Option<Datagram> {
+        if let Some((dst, bytes)) = self.sgw_answers.pop_front() {
+            buf.extend_from_slice(&bytes);
+            return Some(Datagram {
+                dst,
+                len: bytes.len(),
+            });
+        }
         let at = buf.len();
         let d = self.sgw.poll_transmit(buf)?;
         if let Some(kind) = buf.get(at + 1).and_then(|&t| counters::kind_of_gtp(t)) {
@@ -255,6 +271,9 @@ impl VisitedNetwork {
             self.counters.malformed += 1;
             return;
         };
+        if h.msg_type == msg::DELETE_BEARER_REQUEST {
+            return self.delete_bearer(from, bytes);
+        }
         let Some(kind) = counters::kind_of_gtp(h.msg_type).filter(|_| msg::is_response(h.msg_type))
         else {
             self.counters.unsupported += 1;
@@ -322,6 +341,42 @@ impl VisitedNetwork {
                 }
                 self.after_s8(now, slot, teid)
             }
+        }
+    }
+
+    /// The PGW deletes a PDN connection (TS 29.274 §7.2.9.2, e.g. its OCS cut the roamer off):
+    /// the roamer's attach session is gone, so a later detach sends no Delete Session. Answered
+    /// with Cause 16, or 64 Context Not Found for a session the SGW does not hold (§7.2.10.2).
+    fn delete_bearer(&mut self, from: SocketAddr, bytes: &[u8]) {
+        let Some(req) = Packet::new_checked(bytes)
+            .ok()
+            .and_then(|p| DeleteBearerRequest::parse(&p).ok())
+        else {
+            self.counters.malformed += 1;
+            return;
+        };
+        let local = (req.teid & ROAMER_TEID != 0).then_some((req.teid & !ROAMER_TEID) as usize);
+        let pgw_teid = local
+            .and_then(|l| self.roamers.get(l))
+            .map_or(0, |r| r.pgw_teid);
+        let cause = if pgw_teid != 0 {
+            self.roamers[local.expect("found")].pgw_teid = 0;
+            self.counters.network_deleted += 1;
+            crate::wire::gtpv2::codes::cause::REQUEST_ACCEPTED
+        } else {
+            self.counters.network_delete_unknown += 1;
+            crate::wire::gtpv2::codes::cause::CONTEXT_NOT_FOUND
+        };
+        let resp = DeleteBearerResponse {
+            teid: pgw_teid,
+            seq: req.seq,
+            cause: crate::wire::gtpv2::Cause::new(cause),
+            linked_ebi: req.linked_ebi,
+        };
+        let mut out = vec![0; resp.buffer_len()];
+        if let Ok(n) = resp.emit(&mut out) {
+            out.truncate(n);
+            self.sgw_answers.push_back((from, out));
         }
     }
 

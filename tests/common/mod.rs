@@ -55,6 +55,8 @@ pub struct Serve {
     pub s8: SocketAddr,
     /// The CGF's address, when `extra` has `--cgf`.
     pub cgf: Option<SocketAddr>,
+    /// The OCS's address, when `extra` has `--ocs`.
+    pub ocs: Option<SocketAddr>,
     /// What serve printed before its addresses (e.g. the `transport: ...` line).
     pub banner: Vec<String>,
 }
@@ -79,11 +81,16 @@ impl Serve {
             .expect("spawn roamsim serve");
         let stdout = child.stdout.take().expect("stdout");
         let mut lines = BufReader::new(stdout).lines();
-        let (mut s6a, mut s8, mut cgf) = (None, None, None);
+        let (mut s6a, mut s8, mut cgf, mut ocs) = (None, None, None, None);
         let want_cgf = extra.contains(&"--cgf");
+        let want_ocs = extra.contains(&"--ocs");
         let mut banner = Vec::new();
         let deadline = Instant::now() + Duration::from_secs(20);
-        while s6a.is_none() || s8.is_none() || (want_cgf && cgf.is_none()) {
+        while s6a.is_none()
+            || s8.is_none()
+            || (want_cgf && cgf.is_none())
+            || (want_ocs && ocs.is_none())
+        {
             assert!(
                 Instant::now() < deadline,
                 "serve did not report its sockets"
@@ -95,6 +102,8 @@ impl Serve {
                 s8 = Some(a.parse().unwrap());
             } else if let Some(a) = line.strip_prefix("cgf listening on ") {
                 cgf = Some(a.parse().unwrap());
+            } else if let Some(a) = line.strip_prefix("ocs listening on ") {
+                ocs = Some(a.parse().unwrap());
             } else {
                 banner.push(line);
             }
@@ -111,6 +120,7 @@ impl Serve {
             s6a: s6a.unwrap(),
             s8: s8.unwrap(),
             cgf,
+            ocs,
             banner,
         }
     }

@@ -111,6 +111,8 @@ pub struct RunConfig {
     pub ga_link: Option<crate::link::LinkProfile>,
     /// The structured log of the procedures' ends (`--log FILE`).
     pub log: Option<crate::engine::log::LogSettings>,
+    /// Online charging of the embedded cores (their OCS, or an external one).
+    pub online: super::serve::OnlineServe,
 }
 
 /// What a run produced.
@@ -227,6 +229,12 @@ pub fn run(mut cfg: RunConfig, stop: Arc<AtomicBool>) -> anyhow::Result<RunOutco
     summary.run.warm_start = m.warm_start;
     summary.log = log;
     summary.protocol_errors = m.protocol_errors.map(|e| e.iter().collect());
+    let online = m
+        .online
+        .or_else(|| m.core.as_ref().and_then(|c| c.online.clone()));
+    if let Some(o) = online {
+        summary.charging.get_or_insert_with(Default::default).online = Some(o);
+    }
     let personas: Vec<_> = population
         .personas()
         .iter()
@@ -315,6 +323,8 @@ struct Measured {
     warm_start: Option<WarmStartSummary>,
     /// The home cores' error answers to bad input (none for `load`: the cores are external).
     protocol_errors: Option<ProtocolErrors>,
+    /// What online charging did (a virtual run's; a socket run's is in `core`).
+    online: Option<crate::report::online::OnlineChargingSummary>,
 }
 
 /// The address the kernel would send from towards `to` (a UDP socket connected to it: no
@@ -404,6 +414,7 @@ fn run_virtual(
         core_s6a: Vec::new(),
         warm_start: r.warm_start,
         protocol_errors: Some(r.protocol_errors),
+        online: r.online.as_ref().map(virtual_time::OnlineResult::summary),
     })
 }
 
@@ -439,6 +450,7 @@ fn run_sockets(
                 charging: None,
                 population: Some(population.clone()),
                 log: None,
+                online: cfg.online.clone(),
             };
             (unbound, unbound, Some(core))
         }
@@ -582,5 +594,6 @@ fn run_sockets(
         sctp,
         core_s6a,
         warm_start,
+        online: None,
     })
 }

@@ -35,14 +35,16 @@ use crate::report::recorder::ProcedureStats;
 use crate::report::summary::WarmStartSummary;
 use crate::report::Recorder;
 use crate::visited::{MessageCounters, MmeInfo, VisitedConfig, VisitedNetwork};
-use crate::wire::diameter::message_len;
 
 mod charging;
 mod links;
+mod online;
 
 pub use crate::engine::load::linkshim::LinkPlan;
 pub use links::LinkResults;
 use links::{Hop, VirtualLinks};
+use online::split;
+pub use online::{GyTap, OnlineResult};
 
 /// What a virtual run is asked to do.
 #[derive(Debug, Clone)]
@@ -115,6 +117,8 @@ pub struct VirtualResult {
     pub warm_start: Option<WarmStartSummary>,
     /// The home core's error answers to bad input, by code.
     pub protocol_errors: crate::model::protocol_errors::ProtocolErrors,
+    /// What online charging did (`[charging.online] enabled`).
+    pub online: Option<OnlineResult>,
 }
 
 impl VirtualResult {
@@ -181,6 +185,7 @@ pub struct VirtualNet {
     cdrs: u64,
     /// Offline charging (`[charging] offline`).
     charging: Option<charging::VirtualCharging>,
+    gy: online::VirtualGy,
 }
 
 /// A virtual-time run being set up.
@@ -265,6 +270,8 @@ impl VirtualRun {
             })
             .transpose()
             .map_err(|e| ConfigError::invalid("profile", "charging.link", e.to_string()))?;
+        let gy =
+            online::VirtualGy::new(&mut home, &profile, settings.population.clone(), opts.seed)?;
         let net = VirtualNet {
             clock: Clock::simulated(),
             delay: Micros(opts.one_way_delay_us),
@@ -279,6 +286,7 @@ impl VirtualRun {
             events: 0,
             cdrs: 0,
             charging,
+            gy,
         };
         Ok(VirtualRun {
             net,
@@ -299,6 +307,19 @@ impl VirtualRun {
     /// Installs a hook that may rewrite every S6a message the HSS sends to an MME.
     pub fn set_s6a_tamper(&mut self, tamper: Tamper) {
         self.net.tamper = Some(tamper);
+    }
+
+    /// Loses every message to the OCS between `from` and `until` (virtual time from the
+    /// start), as an OCS that is down would.
+    pub fn set_ocs_outage(&mut self, from: Duration, until: Duration) {
+        self.net
+            .gy
+            .set_outage(Micros::from_duration(from), Micros::from_duration(until));
+    }
+
+    /// Installs a hook that sees every message the PGW sends to the OCS.
+    pub fn set_gy_tap(&mut self, tap: GyTap) {
+        self.net.gy.set_tap(tap);
     }
 
     /// Cuts intervals by virtual time and sends them through `tap` (see [`super::interval`]).
@@ -353,6 +374,7 @@ impl VirtualRun {
                 .unwrap_or_default(),
             warm_start: g.warm_start,
             protocol_errors: net.home.errors_answered(),
+            online: net.gy.result(&net.home),
             recorder: g.recorder,
         }
     }
@@ -395,6 +417,7 @@ impl Network for VirtualNet {
     }
 
     fn record_links(&mut self, vn: &VisitedNetwork, rec: &mut Recorder) {
+        self.gy.record(&mut self.home, rec);
         if let Some(c) = &mut self.charging {
             c.report(&self.home, vn, &mut rec.charging);
         }
@@ -526,8 +549,12 @@ impl VirtualNet {
             buf.clear();
         }
         self.buf = buf;
+        let now = self.clock.now();
+        for (hop, m) in self.gy.transmit(&mut self.home, now) {
+            self.enqueue(hop, m);
+        }
         match &mut self.charging {
-            Some(c) => c.send(self.clock.now(), &mut self.home, vn),
+            Some(c) => c.send(now, &mut self.home, vn),
             None => {
                 while self.home.poll_cdr().is_some() {
                     self.cdrs += 1;
@@ -547,27 +574,15 @@ impl VirtualNet {
                 self.home.handle_datagram(now, self.sgw_addr, &d.bytes);
             }
             Hop::Hss(i) => self.home.s6a().handle_message(now, i, &d.bytes),
+            Hop::Ocs(_) | Hop::Gy => self.gy.deliver(&mut self.home, now, d.hop, &d.bytes),
         }
     }
 }
 
-/// Splits a Diameter byte stream into whole messages.
-fn split(stream: &[u8]) -> Vec<Vec<u8>> {
-    let mut out = Vec::new();
-    let mut at = 0;
-    while at < stream.len() {
-        let Some(len) = message_len(&stream[at..]).filter(|&l| l > 0 && at + l <= stream.len())
-        else {
-            break;
-        };
-        out.push(stream[at..at + len].to_vec());
-        at += len;
-    }
-    out
-}
-
 #[cfg(test)]
 mod link_tests;
+#[cfg(test)]
+mod online_tests;
 #[cfg(test)]
 mod reason_tests;
 #[cfg(test)]

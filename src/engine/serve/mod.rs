@@ -40,8 +40,12 @@ use crate::report::log::LogSummary;
 use crate::report::recorder::ChargingStats;
 use crate::wire::cdr::RecordKind;
 
+mod gy;
 mod listen;
 mod sctp;
+
+pub(crate) use gy::{count_bill_shock, online_summary};
+pub use gy::{record_gy, OnlineServe};
 
 use listen::{S6aTransport, FIRST_CONN, S6A};
 
@@ -86,6 +90,8 @@ pub struct ServeConfig {
     pub population: Option<std::sync::Arc<crate::model::population::Population>>,
     /// Log every rejected request and malformed input (`serve --log FILE`).
     pub log: Option<crate::engine::log::LogSettings>,
+    /// Online charging: the OCS's address (`serve --ocs`), the PGW's OCS (`run --ocs`).
+    pub online: OnlineServe,
 }
 
 /// Where the PGW's charging data function sends its records.
@@ -131,6 +137,8 @@ pub struct ServeReport {
     pub log: Option<LogSummary>,
     /// Human-readable lines: per-message counts of the HSS and the PGW.
     pub lines: Vec<String>,
+    /// What online charging did, when it was on.
+    pub online: Option<crate::report::online::OnlineChargingSummary>,
 }
 
 impl ServeReport {
@@ -146,6 +154,9 @@ impl ServeReport {
             self.sctp.get_or_insert_with(SctpTotals::default).merge(t);
         }
         self.lines.extend(other.lines.iter().cloned());
+        if let Some(o) = &other.online {
+            self.online.get_or_insert_with(Default::default).merge(o);
+        }
     }
 }
 
@@ -188,6 +199,7 @@ struct Server {
     log: Option<ProcedureLog>,
     /// The error answers already logged.
     logged_errors: ProtocolErrors,
+    gy: gy::GySide,
 }
 
 /// A CGF on its GTP' socket: CDF requests in, acknowledgements out, closed files to disk.
@@ -217,11 +229,12 @@ struct Persist {
 }
 
 /// Runs the core until `stop` is set or the duration passes. `ready` is called once the
-/// sockets are bound, with their actual addresses (useful with port 0): S6a, S8, the CGF's.
+/// sockets are bound, with their actual addresses (useful with port 0): S6a, S8, the CGF's,
+/// the OCS's.
 pub fn run(
     cfg: ServeConfig,
     stop: &AtomicBool,
-    ready: impl FnOnce(SocketAddr, SocketAddr, Option<SocketAddr>),
+    ready: impl FnOnce(SocketAddr, SocketAddr, Option<SocketAddr>, Option<SocketAddr>),
 ) -> anyhow::Result<ServeReport> {
     let mut server = Server::bind(&cfg, Clock::real())?;
     let log = cfg.log.clone().map(|s| LogWriter::open(s, 1)).transpose()?;
@@ -234,6 +247,7 @@ pub fn run(
         server.s6a.local_addr(),
         server.udp.local_addr(),
         server.cgfs.first().map(|c| c.socket.local_addr()),
+        server.gy.ocs_addr(),
     );
     let end_us = cfg.duration.map(|d| d.as_micros() as u64);
     let mut events = Events::with_capacity(256);
@@ -317,6 +331,11 @@ impl EmbeddedCore {
     pub fn set_log(&mut self, mut log: ProcedureLog) {
         log.start(Micros(self.server.clock.now_us()));
         self.server.log = Some(log);
+    }
+
+    /// Moves the outcomes of the PGW's Gy requests into `rec` (see [`record_gy`]).
+    pub fn record_gy(&mut self, rec: &mut crate::report::Recorder) {
+        record_gy(&mut self.server.core, rec);
     }
 
     /// Handles everything ready and due, without waiting.
@@ -406,8 +425,11 @@ impl Server {
                     Micros(epoch),
                 );
                 let seed = crate::model::rng::derive_seed(cfg.profile.seed, 0xcdf0);
-                let driver =
+                let mut driver =
                     CdfDriver::new(cdf_config(charging, targets, seed), c.spool.as_deref())?;
+                if let Some(l) = &c.link {
+                    driver.set_link(l, seed)?;
+                }
                 Some(CdfSide {
                     socket,
                     driver,
@@ -417,6 +439,14 @@ impl Server {
             }
             _ => None,
         };
+        let gy = gy::GySide::bind(
+            &cfg.online,
+            &mut core,
+            &cfg.profile,
+            cfg.population.clone(),
+            poll.registry(),
+            u32::from(udp.local_addr().port()),
+        )?;
         let persist = match &cfg.state {
             Some(handle) => {
                 core.restore(
@@ -442,6 +472,7 @@ impl Server {
             cdf,
             charging: ChargingStats::default(),
             tally: RecordTally::default(),
+            gy,
             udp,
             recv: RecvBatch::new(crate::io::MAX_BATCH, 2048),
             tx: TxBatch::new(),
@@ -458,6 +489,11 @@ impl Server {
         clock::poll_until(&mut self.poll, events, &self.clock, wake_at).context("poll")?;
         for ev in events.iter() {
             let now = self.clock.now_us();
+            if gy::owns(ev.token()) {
+                let registry = self.poll.registry();
+                self.gy.ready(&mut self.core, registry, now, ev.token())?;
+                continue;
+            }
             let registry = self.poll.registry();
             let (r, w) = (ev.is_readable(), ev.is_writable());
             let s6a = self.core.s6a();
@@ -476,6 +512,7 @@ impl Server {
         self.run_timers(now);
         self.cdf_turn(now)?;
         self.cgf_turn(now)?;
+        self.gy.flush(&mut self.core, self.poll.registry(), now)?;
         self.persist()?;
         self.s6a.flush(self.core.s6a(), self.poll.registry(), now)?;
         self.flush_udp()?;
@@ -608,6 +645,7 @@ impl Server {
                 .as_mut()
                 .and_then(|c| c.driver.poll_timeout())
                 .map(u64::from),
+            self.gy.poll_timeout(),
         ]
         .into_iter()
         .flatten()
@@ -717,6 +755,8 @@ impl Server {
         let mut lines = self.core.s6a_ref().report_lines();
         lines.extend(self.s6a.report_lines());
         lines.extend(self.core.pgw().to_string().lines().map(String::from));
+        lines.extend(self.gy.report_lines(&self.core));
+        self.report.online = self.gy.summary(&self.core);
         self.report_charging();
         self.report.charging = std::mem::take(&mut self.charging);
         if let Some(c) = &self.cdf {

@@ -27,8 +27,10 @@ use super::state::{Change, RestoreCounts, Restored};
 use crate::proto::gtpprime::{Connection, Ledger, LedgerConfig};
 use crate::wire::cdr::closing;
 
+mod online;
 mod s6a;
 
+pub use online::GyTarget;
 pub use s6a::{S6aCore, S6aCounts};
 
 /// What distinguishes one home core from another beyond its profile and subscribers.
@@ -62,6 +64,10 @@ pub struct HomeCore {
     home_plmn: Option<crate::model::Plmn>,
     /// Sessions whose records [`HomeCore::close_records`] closed while the PGW still held them.
     closed_at_end: u64,
+    /// The embedded OCS (`[charging.online]`), when there is one ([`HomeCore::embed_ocs`]).
+    ocs: Option<super::ocs::OcsServer>,
+    host_ip: IpAddr,
+    boot: u32,
 }
 
 impl HomeCore {
@@ -94,6 +100,9 @@ impl HomeCore {
             ledger: None,
             home_plmn: profile.home.plmns.first().map(|p| p.plmn),
             closed_at_end: 0,
+            ocs: None,
+            host_ip: settings.host_ip,
+            boot: settings.boot,
         }
     }
 
@@ -191,10 +200,16 @@ impl HomeCore {
     /// The earliest timer of the HSS's connections and of the PGW.
     pub fn poll_timeout(&mut self) -> Option<Micros> {
         let partial = self.ledger.as_mut().and_then(Ledger::poll_timeout);
-        [self.s6a.poll_timeout(), self.pgw.poll_timeout(), partial]
-            .into_iter()
-            .flatten()
-            .min()
+        let ocs = self.ocs.as_ref().and_then(|o| o.poll_timeout());
+        [
+            self.s6a.poll_timeout(),
+            self.pgw.poll_timeout(),
+            partial,
+            ocs,
+        ]
+        .into_iter()
+        .flatten()
+        .min()
     }
 
     /// Runs every timer due at `now`: the peers' (watchdogs, CLR timeouts), then the PGW's.
@@ -205,6 +220,9 @@ impl HomeCore {
         }
         if let Some(l) = &mut self.ledger {
             l.handle_timeout(now);
+        }
+        if let Some(o) = &mut self.ocs {
+            o.handle_timeout(now);
         }
     }
 
@@ -233,6 +251,7 @@ impl HomeCore {
             crate::home::pgw::CAUSE_REQUEST_ACCEPTED,
         ) + c.released_on_peer_restart
             + c.replaced_on_collision
+            + c.released_locally
             + self.closed_at_end
     }
 

@@ -21,7 +21,7 @@ use crate::model::config::AllowedPeer;
 use crate::model::protocol_errors::ProtocolErrors;
 use crate::model::rng::derive_seed;
 use crate::model::Micros;
-use crate::proto::diameter::{DownReason, Event, Incoming, LocalIdentity, Peer, PeerConfig, State};
+use crate::proto::diameter::{DownReason, Event, Incoming, LocalIdentity, Peer, PeerConfig};
 
 /// Connection counters of the S6a side.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -85,18 +85,9 @@ impl S6aCore {
             derive_seed(self.seed, 0x4853_0000 + self.opened),
         );
         self.opened += 1;
-        let peer = Some(Peer::accept(now, cfg, admission));
+        let peer = Peer::accept(now, cfg, admission);
         self.counts.connections += 1;
-        match self.peers.iter().position(Option::is_none) {
-            Some(i) => {
-                self.peers[i] = peer;
-                i
-            }
-            None => {
-                self.peers.push(peer);
-                self.peers.len() - 1
-            }
-        }
+        crate::home::place_in_slot(&mut self.peers, peer)
     }
 
     /// Handles one whole Diameter message received on connection `id`.
@@ -146,10 +137,7 @@ impl S6aCore {
 
     /// The connection is finished (refused, DPA, timed out): write its output, then close.
     pub fn is_down(&self, id: usize) -> bool {
-        self.peers
-            .get(id)
-            .and_then(Option::as_ref)
-            .is_none_or(|p| p.state() == State::Closed)
+        crate::home::peer_is_down(&self.peers, id)
     }
 
     /// The transport closed connection `id`.

@@ -9,8 +9,8 @@
 
 use std::collections::HashMap;
 
-use super::config::{BillShockConfig, OnlineChargingConfig};
 use super::{BillShockKind, OcsCounters, OcsEvent};
+use crate::model::online_charging::{BillShockConfig, OnlineChargingConfig};
 use crate::model::Micros;
 use crate::wire::diameter::codes::result::SUCCESS;
 use crate::wire::gy::codes::{final_unit_action, result};
@@ -260,6 +260,14 @@ impl Ledger {
             }
         }
         let used_octets = u.used;
+        let zone_name = |i: u16| {
+            self.cfg
+                .bill_shock
+                .zones
+                .get(usize::from(i))
+                .map_or_else(String::new, |z| z.name.clone())
+        };
+        let zones = (zone_name(cap.zones.0), zone_name(cap.zones.1));
         for kind in kinds {
             self.events.push_back(OcsEvent::BillShock {
                 imsi: s.imsi.clone(),
@@ -267,6 +275,7 @@ impl Ledger {
                 kind,
                 used_octets,
                 cap_octets: cap.octets,
+                zones: zones.clone(),
             });
         }
     }

@@ -21,16 +21,19 @@
 //! A request that fails to decode gets the error answer of RFC 6733 §7.2 naming the AVP (5xxx
 //! with Failed-AVP, or 3xxx with the E bit).
 
-mod config;
 mod credit;
+mod server;
 
 #[cfg(test)]
 mod tests;
 
 use std::collections::{HashMap, VecDeque};
 
-pub use config::{BillShockConfig, FailureHandling, OnlineChargingConfig, Zone, ZoneCap};
+pub use crate::model::online_charging::{
+    BillShockConfig, FailureHandling, OnlineChargingConfig, PersonaCredit, Zone, ZoneCap,
+};
 pub use credit::{Answer, UnknownZone};
+pub use server::OcsServer;
 
 use crate::model::Micros;
 use crate::wire::diameter::codes::result as base_result;
@@ -102,6 +105,8 @@ pub enum OcsEvent {
         used_octets: u64,
         /// The cap, octets.
         cap_octets: u64,
+        /// The cap's zone pair by name: the subscriber's home zone, the visited zone.
+        zones: (String, String),
     },
 }
 
@@ -157,15 +162,52 @@ impl Emit for Reply<'_> {
     }
 }
 
+impl FailureHandling {
+    /// The Credit-Control-Failure-Handling value (RFC 4006 §8.14).
+    pub fn code(self) -> u32 {
+        use crate::wire::gy::codes::failure_handling as f;
+        match self {
+            FailureHandling::Terminate => f::TERMINATE,
+            FailureHandling::Continue => f::CONTINUE,
+            FailureHandling::RetryAndTerminate => f::RETRY_AND_TERMINATE,
+        }
+    }
+
+    /// The value of a Credit-Control-Failure-Handling AVP (RFC 4006 §8.14), if it is one.
+    pub fn from_code(code: u32) -> Option<FailureHandling> {
+        use crate::wire::gy::codes::failure_handling as f;
+        match code {
+            f::TERMINATE => Some(FailureHandling::Terminate),
+            f::CONTINUE => Some(FailureHandling::Continue),
+            f::RETRY_AND_TERMINATE => Some(FailureHandling::RetryAndTerminate),
+            _ => None,
+        }
+    }
+}
+
 /// The OCS (see the module docs for the call order and the request-number rules).
-#[derive(Debug)]
 pub struct Ocs {
     origin_host: String,
     origin_realm: String,
     ledger: Ledger,
     accounts: HashMap<String, Account>,
     sessions: HashMap<String, Session>,
+    /// Balance and opt-out of a subscriber seen for the first time (`None`: the default).
+    source: Option<AccountSource>,
 }
+
+impl std::fmt::Debug for Ocs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ocs")
+            .field("origin_host", &self.origin_host)
+            .field("accounts", &self.accounts.len())
+            .field("sessions", &self.sessions.len())
+            .finish()
+    }
+}
+
+/// Says a new subscriber's balance (octets) and bill-shock opt-out from its IMSI digits.
+pub type AccountSource = Box<dyn Fn(&str) -> Option<(u64, bool)> + Send>;
 
 impl Ocs {
     /// An OCS answering as `origin_host` in `origin_realm`; fails on a cap naming an unknown
@@ -186,7 +228,27 @@ impl Ocs {
             },
             accounts: HashMap::new(),
             sessions: HashMap::new(),
+            source: None,
         })
+    }
+
+    /// Where the account of a subscriber not provisioned comes from (e.g. its persona's
+    /// `[charging.online] personas` entry); without it, `default_balance_octets` and no
+    /// opt-out.
+    pub fn set_account_source(&mut self, source: AccountSource) {
+        self.source = Some(source);
+    }
+
+    fn new_account(&self, imsi: &str) -> Account {
+        let default = self.ledger.cfg.default_balance_octets;
+        let (balance, opted_out) = self
+            .source
+            .as_ref()
+            .and_then(|f| f(imsi))
+            .unwrap_or((default, false));
+        let mut a = Account::new(balance);
+        a.opted_out = opted_out;
+        a
     }
 
     /// Sets a subscriber's balance and bill-shock opt-out (creating the account).
@@ -223,17 +285,18 @@ impl Ocs {
 
     /// The account of `imsi` taken out of the map (put it back with `accounts.insert`).
     fn take_account(&mut self, imsi: &str) -> Account {
-        let default = self.ledger.cfg.default_balance_octets;
-        self.accounts
-            .remove(imsi)
-            .unwrap_or_else(|| Account::new(default))
+        match self.accounts.remove(imsi) {
+            Some(a) => a,
+            None => self.new_account(imsi),
+        }
     }
 
     fn account(&mut self, imsi: &str) -> &mut Account {
-        let default = self.ledger.cfg.default_balance_octets;
-        self.accounts
-            .entry(imsi.to_string())
-            .or_insert_with(|| Account::new(default))
+        if !self.accounts.contains_key(imsi) {
+            let a = self.new_account(imsi);
+            self.accounts.insert(imsi.to_string(), a);
+        }
+        self.accounts.get_mut(imsi).expect("inserted")
     }
 
     /// Answers one Credit-Control request: the CCA, or the error answer naming the AVP when it

@@ -276,6 +276,7 @@ fn bill_shock_warns_at_80_percent_and_cuts_off_at_the_cap() {
             kind: BillShockKind::Warning,
             used_octets: 40 * MB,
             cap_octets: 45 * MB,
+            zones: ("us".into(), "eu".into()),
         }
     );
     let cut = o.poll_event().unwrap();

@@ -34,6 +34,8 @@ pub struct ChargingConfig {
     pub link: Option<String>,
     /// The embedded CGF.
     pub cgf: CgfSettings,
+    /// `[charging.online]`: Gy credit control between the PGW and the OCS.
+    pub online: crate::model::online_charging::OnlineChargingConfig,
 }
 
 impl Default for ChargingConfig {
@@ -51,6 +53,7 @@ impl Default for ChargingConfig {
             unknown_fate_limit_s: 10.0,
             link: None,
             cgf: CgfSettings::default(),
+            online: Default::default(),
         }
     }
 }

@@ -168,3 +168,48 @@ fn minimal_profile_uses_defaults() {
     let e = Profile::from_toml("seed = 3\n", "empty.toml").unwrap_err();
     assert!(e.to_string().contains("home"), "{e}");
 }
+
+/// `[charging.online]`: off by default; the bill-shock scenario turns it on; bad values name
+/// the key under `charging.online` and say what is wrong.
+#[test]
+fn online_charging_is_read_and_checked() {
+    let p = Profile::embedded_default();
+    assert!(!p.charging.online.enabled);
+    assert_eq!(p.charging.online.tx_timer_ms, 2000);
+    let scenario = concat!(env!("CARGO_MANIFEST_DIR"), "/profiles/bill-shock.toml");
+    let b = Profile::load(std::path::Path::new(scenario)).unwrap();
+    assert!(b.charging.online.enabled);
+    assert_eq!(b.charging.online.personas[0].persona, "streamer_opted_out");
+    let with = |extra: &str| format!("{DEFAULT_PROFILE_TOML}\n{extra}");
+    let e = Profile::from_toml(&with("[charging.online]\ntx_timer_ms = 0"), "t.toml")
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("charging.online.tx_timer_ms"), "{e}");
+    let e = Profile::from_toml(
+        &with("[charging.online]\npersonas = [ { persona = \"nobody\" } ]"),
+        "t.toml",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("charging.online.personas[0].persona") && e.contains("\"nobody\""),
+        "{e}"
+    );
+    let e = Profile::from_toml(
+        &with(
+            "[charging.online.bill_shock]\nzones = [ { name = \"eu\", plmns = [\"208-01\"] } ]\n\
+             caps = [ { home_zone = \"us\", visited_zone = \"eu\", monthly_cap_octets = 1 } ]",
+        ),
+        "t.toml",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("charging.online.bill_shock.caps[0].home_zone") && e.contains("\"us\""),
+        "{e}"
+    );
+    let e = Profile::from_toml(&with("[charging.online]\nquota = 1"), "t.toml")
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("quota"), "{e}");
+}

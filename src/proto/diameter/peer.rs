@@ -59,6 +59,9 @@ pub struct PeerConfig {
     pub handshake_timeout_us: Micros,
     /// Seed for identifiers and watchdog jitter.
     pub seed: u64,
+    /// Advertise the application as a plain Auth-Application-Id in CER/CEA instead of a
+    /// Vendor-Specific-Application-Id: how RFC 4006 §2 peers (Gy, application 4) announce it.
+    pub plain_auth_app: bool,
 }
 
 impl PeerConfig {
@@ -75,6 +78,29 @@ impl PeerConfig {
             request_timeout_us: Micros::from_secs(5),
             handshake_timeout_us: Micros::from_secs(5),
             seed,
+            plain_auth_app: false,
+        }
+    }
+
+    /// Gy settings (RFC 4006, TS 32.299 §6.4): application 4 as a plain Auth-Application-Id,
+    /// 10415 among the Supported-Vendor-Ids for the 3GPP AVPs, RFC defaults for the timers.
+    pub fn gy(identity: LocalIdentity, seed: u64) -> PeerConfig {
+        PeerConfig {
+            application: VendorSpecificAppId {
+                vendor_id: vendor::TGPP,
+                auth_application_id: Some(crate::wire::gy::codes::APPLICATION_ID),
+                acct_application_id: None,
+            },
+            plain_auth_app: true,
+            ..PeerConfig::s6a(identity, seed)
+        }
+    }
+
+    /// The Auth-Application-Ids and Vendor-Specific-Application-Ids this peer advertises.
+    fn advertised(&self) -> (Vec<u32>, Vec<VendorSpecificAppId>) {
+        match (self.plain_auth_app, self.application.auth_application_id) {
+            (true, Some(id)) => (vec![id], Vec::new()),
+            _ => (Vec::new(), vec![self.application]),
         }
     }
 }
@@ -255,11 +281,11 @@ impl Peer {
         let mut p = Peer::new(now, cfg, None, State::WaitCea);
         let ids = p.next_ids();
         let id = &p.cfg.identity;
-        let apps = [p.cfg.application];
+        let (auth, apps) = p.cfg.advertised();
         let ips = [id.host_ip];
         let vendors = [p.cfg.application.vendor_id];
         let cer = CapabilitiesRequest {
-            capabilities: capabilities(id, &ips, &vendors, &apps),
+            capabilities: capabilities(id, &ips, &vendors, (&auth, &apps)),
         };
         cer.emit_to(ids, &mut p.out);
         p
@@ -589,12 +615,12 @@ impl Peer {
         failed: Option<crate::wire::diameter::FailedAvp<'_>>,
     ) {
         let id = &self.cfg.identity;
-        let apps = [self.cfg.application];
+        let (auth, apps) = self.cfg.advertised();
         let ips = [id.host_ip];
         let vendors = [self.cfg.application.vendor_id];
         let msg = CapabilitiesAnswer {
             result,
-            capabilities: capabilities(id, &ips, &vendors, &apps),
+            capabilities: capabilities(id, &ips, &vendors, (&auth, &apps)),
             error_message: None,
             failed_avp: failed,
         };
@@ -733,7 +759,7 @@ fn capabilities<'a>(
     id: &'a LocalIdentity,
     ips: &'a [IpAddr],
     vendors: &'a [u32],
-    apps: &'a [VendorSpecificAppId],
+    (auth, apps): (&'a [u32], &'a [VendorSpecificAppId]),
 ) -> Capabilities<'a> {
     Capabilities {
         origin_host: &id.origin_host,
@@ -743,7 +769,7 @@ fn capabilities<'a>(
         product_name: &id.product_name,
         origin_state_id: Some(id.origin_state_id),
         supported_vendor_ids: Repeated::from_slice(vendors),
-        auth_application_ids: Repeated::empty(),
+        auth_application_ids: Repeated::from_slice(auth),
         acct_application_ids: Repeated::empty(),
         vendor_specific_application_ids: Repeated::from_slice(apps),
         firmware_revision: Some(1),

@@ -307,3 +307,32 @@ fn backoff_doubles_with_jitter_and_resets() {
     b.reset();
     assert!(b.next_delay() <= Micros(100_000));
 }
+
+/// A Gy pair (RFC 4006 §2) advertises application 4 as a plain Auth-Application-Id in CER and
+/// CEA, with no Vendor-Specific-Application-Id, and opens.
+#[test]
+fn gy_peers_advertise_a_plain_auth_application_id() {
+    let now = Micros::from_secs(1);
+    let mut client = Peer::initiate(now, PeerConfig::gy(identity(MME), 1));
+    let mut server = Peer::accept(now, PeerConfig::gy(identity(HSS), 2), Box::new(|_, _| true));
+    let check = |p: &Peer| {
+        let msgs = messages(p.transmit());
+        let pkt = Packet::new_checked(&msgs[0][..]).unwrap();
+        let caps = if pkt.is_request() {
+            crate::wire::diameter::CapabilitiesRequest::parse(&pkt)
+                .unwrap()
+                .capabilities
+        } else {
+            crate::wire::diameter::CapabilitiesAnswer::parse(&pkt)
+                .unwrap()
+                .capabilities
+        };
+        assert_eq!(caps.auth_application_ids.iter().collect::<Vec<_>>(), [4]);
+        assert_eq!(caps.vendor_specific_application_ids.iter().count(), 0);
+    };
+    check(&client);
+    deliver(now, &mut client, &mut server);
+    check(&server);
+    deliver(now, &mut server, &mut client);
+    assert!(client.is_open() && server.is_open());
+}

@@ -22,6 +22,10 @@ pub mod msg {
     pub const DELETE_SESSION_REQUEST: u8 = 36;
     /// Delete Session Response (§7.2.10.1).
     pub const DELETE_SESSION_RESPONSE: u8 = 37;
+    /// Delete Bearer Request (§7.2.9.2).
+    pub const DELETE_BEARER_REQUEST: u8 = 99;
+    /// Delete Bearer Response (§7.2.10.2).
+    pub const DELETE_BEARER_RESPONSE: u8 = 100;
 
     /// Whether `msg_type` is a triggered message (a response) among those roamsim speaks; the
     /// transaction layer matches these to its requests by sequence number (§7.6).
@@ -32,6 +36,7 @@ pub mod msg {
                 | CREATE_SESSION_RESPONSE
                 | MODIFY_BEARER_RESPONSE
                 | DELETE_SESSION_RESPONSE
+                | DELETE_BEARER_RESPONSE
         )
     }
 }

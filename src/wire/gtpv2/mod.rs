@@ -17,6 +17,7 @@
 
 mod bearer;
 pub mod codes;
+mod delete_bearer;
 mod digits;
 mod echo;
 mod header;
@@ -34,6 +35,7 @@ mod tests_prop;
 pub use bearer::{
     BearerContext, BearerContexts, BearerIter, FteidIe, FteidList, MAX_BEARER_FTEIDS,
 };
+pub use delete_bearer::{DeleteBearerRequest, DeleteBearerResponse};
 pub use digits::{Apn, ApnBuf, Plmn, Tbcd, TbcdBuf, TbcdDigits, MAX_APN_LEN, MAX_TBCD_OCTETS};
 pub use echo::{EchoRequest, EchoResponse, VersionNotSupported};
 pub use header::{peek_header, Header, Packet, HEADER_LEN, HEADER_LEN_NO_TEID};

@@ -335,6 +335,9 @@ impl Network for SocketNet {
         }
         rec.charging.merge(&self.charging);
         self.charging.reset();
+        if let Some(c) = self.core.as_mut() {
+            c.record_gy(rec);
+        }
     }
 
     /// Closes the MMEs' connections gracefully (SCTP SHUTDOWN), waiting up to a second.
@@ -412,9 +415,14 @@ impl SocketNet {
                     ),
                     ch.usage.clone(),
                 );
-                let driver =
+                let mut driver =
                     CdfDriver::new(cdf_config(&ch.config, targets, ch.seed), Some(&ch.spool))
                         .map_err(|e| io::Error::other(format!("{e:#}")))?;
+                if let Some(l) = &ch.link {
+                    driver
+                        .set_link(l, ch.seed)
+                        .map_err(|e| io::Error::other(format!("{e:#}")))?;
+                }
                 Some(SgwCdf {
                     socket,
                     driver,

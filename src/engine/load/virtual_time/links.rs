@@ -20,6 +20,11 @@ pub(super) enum Hop {
     Pgw,
     /// To the SGW, from the PGW.
     Sgw,
+    /// To the OCS's connection `i`, from the PGW's Gy client (inside the home network: no
+    /// partner link).
+    Ocs(usize),
+    /// To the PGW's Gy client, from the OCS.
+    Gy,
 }
 
 /// What crossed the links, for the summary.
@@ -79,6 +84,7 @@ impl VirtualLinks {
             Hop::Mme(i) => (false, self.mme_plmn[i], Carrier::Stream(i as u32)),
             Hop::Pgw => (true, self.s8.request(vn, &bytes), Carrier::Datagram),
             Hop::Sgw => (false, self.s8.response(&bytes), Carrier::Datagram),
+            Hop::Ocs(_) | Hop::Gy => return Some(bytes),
         };
         let Some(plmn) = plmn.filter(|&p| self.shim.impairs(p)) else {
             return Some(bytes);

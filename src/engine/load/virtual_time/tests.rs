@@ -80,7 +80,8 @@ fn every_procedure_runs_ends_once_and_anomalies_are_rejected_as_expected() {
 fn messages_are_all_answered_and_location_updates_cancel_the_old_mme() {
     let r = run(3);
     for (k, s) in r.messages.iter() {
-        if k != MessageKind::S6aClr && k != MessageKind::S8Echo {
+        // CLR and Echo go the other way; the PGW's Gy requests are not the visited side's.
+        if k != MessageKind::S6aClr && k != MessageKind::S8Echo && !k.name().starts_with("gy.") {
             assert!(s.sent > 0, "{}", k.name());
             assert_eq!(s.sent, s.answered, "{}", k.name());
             assert_eq!(s.retransmitted, 0, "{}", k.name());
