@@ -322,6 +322,13 @@ impl VirtualRun {
         self.net.gy.set_tap(tap);
     }
 
+    /// Hands every PGW-CDR (BER) to `tap` as the PGW closes it (offline charging on).
+    pub fn set_cdr_tap(&mut self, tap: Box<dyn FnMut(&[u8])>) {
+        if let Some(c) = &mut self.net.charging {
+            c.tap = Some(tap);
+        }
+    }
+
     /// Cuts intervals by virtual time and sends them through `tap` (see [`super::interval`]).
     pub fn set_intervals(&mut self, tap: IntervalTap) {
         self.tap = tap;

@@ -38,6 +38,8 @@ pub(super) struct VirtualCharging {
     buf: Vec<u8>,
     pgw_records: RecordTally,
     sgw_records: RecordTally,
+    /// Sees every PGW-CDR (BER) as the PGW closes it (tests).
+    pub(super) tap: Option<Box<dyn FnMut(&[u8])>>,
 }
 
 impl VirtualCharging {
@@ -101,6 +103,7 @@ impl VirtualCharging {
             buf: Vec::new(),
             pgw_records: RecordTally::default(),
             sgw_records: RecordTally::default(),
+            tap: None,
         })
     }
 
@@ -139,6 +142,9 @@ impl VirtualCharging {
     /// Hands the gateways' new records to their CDFs and queues every datagram.
     pub(super) fn send(&mut self, now: Micros, home: &mut HomeCore, vn: &mut VisitedNetwork) {
         while let Some((cdr, closed)) = home.poll_cdr() {
+            if let Some(tap) = &mut self.tap {
+                tap(&cdr);
+            }
             self.pgw.1.cdf().handle_record(now, cdr, closed);
         }
         while let Some((cdr, closed)) = vn.poll_cdr() {

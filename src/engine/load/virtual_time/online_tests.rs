@@ -72,7 +72,23 @@ fn tapped(
             used.and_then(|u| u.output_octets).unwrap_or(0),
         ));
     }));
+    let cdrs = Rc::clone(&CDR_VOLUMES.with(Rc::clone));
+    cdrs.borrow_mut().clear();
+    run.set_cdr_tap(Box::new(move |ber| {
+        let r = crate::wire::cdr::GwRecord::parse(ber).unwrap();
+        let v = cdrs.borrow().get(&r.charging_id).copied().unwrap_or((0, 0));
+        let (up, down) = r
+            .volumes
+            .iter()
+            .fold(v, |a, c| (a.0 + c.uplink, a.1 + c.downlink));
+        cdrs.borrow_mut().insert(r.charging_id, (up, down));
+    }));
     (run.run(), log)
+}
+
+thread_local! {
+    /// Octets in the PGW-CDRs of the last `tapped` run, by Charging ID (uplink, downlink).
+    static CDR_VOLUMES: Rc<RefCell<BTreeMap<u32, (u64, u64)>>> = Rc::default();
 }
 
 /// Every session's requests are numbered 0, 1, 2, ... with one INITIAL first and, for every
@@ -126,6 +142,9 @@ fn request_numbers_run_in_order_and_reported_use_is_the_session_volume() {
             let up: u64 = s.requests.iter().map(|r| r.3).sum();
             let down: u64 = s.requests.iter().map(|r| r.4).sum();
             assert_eq!((up, down), (v.uplink, v.downlink), "{id}");
+            // The same octets as the session's PGW-CDRs (offline charging) report.
+            let cdr = CDR_VOLUMES.with(|c| c.borrow().get(&s.charging_id).copied());
+            assert_eq!(cdr, Some((up, down)), "{id}: PGW-CDR volumes");
         } else {
             assert!(s.requests.iter().all(|r| r.0 != request_type::TERMINATION));
         }
