@@ -323,7 +323,7 @@ impl VirtualRun {
     }
 
     /// Hands every PGW-CDR (BER) to `tap` as the PGW closes it (offline charging on).
-    pub fn set_cdr_tap(&mut self, tap: Box<dyn FnMut(&[u8])>) {
+    pub fn set_cdr_tap(&mut self, tap: charging::CdrTap) {
         if let Some(c) = &mut self.net.charging {
             c.tap = Some(tap);
         }

@@ -23,6 +23,9 @@ const EPOCH_UNIX_S: u64 = 1_767_225_600;
 /// How long, after the last procedure, the CDFs get to have every record acknowledged.
 pub(super) const DRAIN: Micros = Micros::from_secs(120);
 
+/// Sees every PGW-CDR (BER) as the PGW closes it.
+pub type CdrTap = Box<dyn FnMut(&[u8])>;
+
 /// A GTP' datagram on its way.
 type Gtp = Reverse<(Micros, u64, SocketAddr, SocketAddr, Vec<u8>)>;
 
@@ -39,7 +42,7 @@ pub(super) struct VirtualCharging {
     pgw_records: RecordTally,
     sgw_records: RecordTally,
     /// Sees every PGW-CDR (BER) as the PGW closes it (tests).
-    pub(super) tap: Option<Box<dyn FnMut(&[u8])>>,
+    pub(super) tap: Option<CdrTap>,
 }
 
 impl VirtualCharging {
