@@ -108,12 +108,20 @@ pub struct CdfDriver {
     /// Uplink: CDF → CGF; downlink: CGF → CDF.
     link: Option<BiLink<OnLink>>,
     scratch: Vec<u8>,
+    /// Records closed but not handed to the CDF yet, so that packets carry many (a turn of a
+    /// busy loop closes only a few): handed over when a packet's worth is there or the oldest
+    /// has waited `pack_wait`.
+    batch: Vec<(Vec<u8>, Micros)>,
+    batch_since: Micros,
+    batch_max: usize,
+    pack_wait: Micros,
 }
 
 impl CdfDriver {
     /// A CDF spooling to the file at `spool` (created, or resumed when a run left records in
     /// it), or to memory when `None`.
     pub fn new(cfg: CdfConfig, spool: Option<&Path>) -> anyhow::Result<CdfDriver> {
+        let cfg_records = cfg.max_records_per_packet.max(1);
         let mut cdf = Cdf::new(cfg);
         let spool = match spool {
             Some(path) => {
@@ -131,11 +139,15 @@ impl CdfDriver {
             None => Spool::Memory(Vec::new()),
         };
         Ok(CdfDriver {
+            batch_max: cfg_records,
             cdf,
             spool,
             reported: CdfStats::default(),
             link: None,
             scratch: Vec::new(),
+            batch: Vec::new(),
+            batch_since: Micros::ZERO,
+            pack_wait: Micros::from_millis(5),
         })
     }
 
@@ -153,6 +165,30 @@ impl CdfDriver {
         &mut self.cdf
     }
 
+    /// How long a closed record may wait for others to share its packet (default 5 ms; 0:
+    /// every record goes at once).
+    pub fn set_pack_wait(&mut self, wait: Micros) {
+        self.pack_wait = wait;
+    }
+
+    /// One closed record (BER) and when it closed; it goes to the CDF with the next packet's
+    /// worth or after the pack wait.
+    pub fn record(&mut self, now: Micros, cdr: Vec<u8>, closed_at: Micros) {
+        if self.batch.is_empty() {
+            self.batch_since = now;
+        }
+        self.batch.push((cdr, closed_at));
+        if self.batch.len() >= self.batch_max || self.pack_wait == Micros::ZERO {
+            self.hand_over(now);
+        }
+    }
+
+    fn hand_over(&mut self, now: Micros) {
+        for (cdr, closed_at) in self.batch.drain(..) {
+            self.cdf.handle_record(now, cdr, closed_at);
+        }
+    }
+
     /// A datagram from a CGF (onto the link's downlink when there is one).
     pub fn handle_datagram(&mut self, now: Micros, from: SocketAddr, bytes: &[u8]) {
         match &mut self.link {
@@ -167,11 +203,18 @@ impl CdfDriver {
     /// releases.
     pub fn poll_timeout(&self) -> Option<Micros> {
         let link = self.link.as_ref().and_then(BiLink::poll_timeout);
-        [self.cdf.poll_timeout(), link].into_iter().flatten().min()
+        let batch = (!self.batch.is_empty()).then(|| self.batch_since + self.pack_wait);
+        [self.cdf.poll_timeout(), link, batch]
+            .into_iter()
+            .flatten()
+            .min()
     }
 
     /// Delivers what the link's downlink releases by `now`, and runs the CDF's timers if due.
     pub fn handle_timeout(&mut self, now: Micros) {
+        if !self.batch.is_empty() && now >= self.batch_since + self.pack_wait {
+            self.hand_over(now);
+        }
         if let Some(l) = &mut self.link {
             while let Some((from, bytes)) = l.downlink.poll_release(now) {
                 self.cdf.handle_datagram(now, from, &bytes);
@@ -289,13 +332,14 @@ impl CdfDriver {
 
     /// Records not known stored: in memory or in the spool.
     pub fn outstanding(&self) -> u64 {
-        self.cdf.outstanding_records() as u64 + self.spool_depth()
+        (self.batch.len() + self.cdf.outstanding_records()) as u64 + self.spool_depth()
     }
 
     /// Nothing left to send: every record handed in is stored (or refused), nothing on the
     /// link.
     pub fn drained(&self) -> bool {
-        self.cdf.outstanding_records() == 0
+        self.batch.is_empty()
+            && self.cdf.outstanding_records() == 0
             && !self.cdf.spool_pending()
             && self
                 .link

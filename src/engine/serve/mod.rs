@@ -579,7 +579,7 @@ impl Server {
         let now = Micros(now);
         while let Some((cdr, closed_at)) = self.core.poll_cdr() {
             self.report.cdrs += 1;
-            c.driver.cdf().handle_record(now, cdr, closed_at);
+            c.driver.record(now, cdr, closed_at);
         }
         if c.driver.poll_timeout().is_some_and(|t| t <= now) {
             c.driver.handle_timeout(now);

@@ -49,7 +49,7 @@ impl Default for ChargingConfig {
             backoff_cap_ms: 8_000,
             echo_interval_ms: 1_000,
             max_records_per_packet: 32,
-            max_unacked_packets: 64,
+            max_unacked_packets: 256,
             unknown_fate_limit_s: 10.0,
             link: None,
             cgf: CgfSettings::default(),

@@ -492,7 +492,7 @@ impl SocketNet {
         };
         let now = self.clock.now();
         while let Some((cdr, closed_at)) = vn.poll_cdr() {
-            c.driver.cdf().handle_record(now, cdr, closed_at);
+            c.driver.record(now, cdr, closed_at);
         }
         if c.driver.poll_timeout().is_some_and(|t| t <= now) {
             c.driver.handle_timeout(now);

@@ -148,10 +148,10 @@ impl VirtualCharging {
             if let Some(tap) = &mut self.tap {
                 tap(&cdr);
             }
-            self.pgw.1.cdf().handle_record(now, cdr, closed);
+            self.pgw.1.record(now, cdr, closed);
         }
         while let Some((cdr, closed)) = vn.poll_cdr() {
-            self.sgw.1.cdf().handle_record(now, cdr, closed);
+            self.sgw.1.record(now, cdr, closed);
         }
         let mut out = Vec::new();
         for (from, d) in [&mut self.pgw, &mut self.sgw] {
