@@ -16,18 +16,11 @@ use common::{roamsim, run_py, Serve};
 use serde_json::Value;
 
 fn out_dir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("roamsim-reports-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    d
+    common::fresh_dir("reports", name)
 }
 
 fn run(args: &[&str]) -> (i32, String, String) {
-    let out = roamsim().args(args).output().expect("run roamsim");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    common::run_roamsim(args)
 }
 
 fn summary(dir: &Path) -> Value {

@@ -138,7 +138,8 @@ impl WindowedSlos {
     }
 }
 
-fn blank_info() -> RunInfo {
+/// Run information for the summary of a window (only its measurements are read).
+pub(crate) fn blank_info() -> RunInfo {
     RunInfo {
         id: String::new(),
         seed: 0,
