@@ -512,6 +512,26 @@ mod tests {
     }
 
     #[test]
+    fn alerts_are_counted_by_name_and_severity() {
+        let m = Metrics::new(10.0);
+        m.alert("agreement_missing", "warning");
+        m.alert("agreement_missing", "warning");
+        m.alert("cgf_unreachable", "critical");
+        let text = m.encode();
+        let series =
+            |a: &str, s: &str| format!("roamsim_alerts_total{{alert=\"{a}\",severity=\"{s}\"}}");
+        assert_eq!(
+            sample(&text, &series("agreement_missing", "warning")),
+            Some(2.0),
+            "{text}"
+        );
+        assert_eq!(
+            sample(&text, &series("cgf_unreachable", "critical")),
+            Some(1.0)
+        );
+    }
+
+    #[test]
     fn reason_labels_are_capped_per_run() {
         let m = Metrics::new(10.0);
         for round in 0..2 {

@@ -9,7 +9,7 @@
 //! traffic, or a charging count in a run without charging, has no value, and a check on it fails
 //! with `observed: null`.
 
-use super::model::{CheckResult, Summary, Verdict};
+use super::model::{CheckResult, Summary};
 use super::slo::{holds, observe};
 use crate::model::expect::{Check, Rhs, Value};
 use crate::model::slo::{SloSpec, SloTarget};
@@ -111,9 +111,7 @@ impl Summary {
     /// [`Summary::evaluate_slos`], which sets it from the SLOs).
     pub fn evaluate_expect(&mut self, checks: &[Check]) {
         self.expect = checks.iter().map(|c| evaluate_check(self, c)).collect();
-        if self.expect.iter().any(|r| !r.pass) {
-            self.verdict = Verdict::Fail;
-        }
+        self.verdict = self.verdict_with_checks();
     }
 }
 

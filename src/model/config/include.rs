@@ -91,3 +91,6 @@ pub fn has_include(text: &str) -> bool {
                 .is_some_and(|r| r.trim_start().starts_with('='))
         })
 }
+
+#[cfg(test)]
+mod tests;

@@ -4,7 +4,7 @@
 use super::*;
 use crate::model::reason::ReasonExample;
 use crate::model::{Outcome, Procedure};
-use crate::report::{Recorder, RunInfo};
+use crate::report::{Recorder, RunInfo, Verdict};
 
 pub(crate) fn info() -> RunInfo {
     RunInfo {
