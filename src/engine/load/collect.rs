@@ -159,3 +159,6 @@ impl Collector {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
