@@ -206,37 +206,41 @@ fn list(dir: Option<&Path>) -> anyhow::Result<Exit> {
     Ok(Exit::Ok)
 }
 
-fn run_scenarios(args: &RunScenarioArgs) -> anyhow::Result<Exit> {
+/// The scenarios `args` names (or all of them); an unknown name is a usage error (exit 2).
+fn choose(args: &RunScenarioArgs) -> anyhow::Result<Vec<Entry>> {
     let library = library(args.dir.as_deref())?;
-    let mut chosen: Vec<Entry> = Vec::new();
     if args.all {
-        chosen = library;
-    } else {
-        for name in &args.names {
-            if name.ends_with(".toml") {
-                chosen.push(Entry {
-                    name: name_of(name),
-                    source: Source::File(PathBuf::from(name)),
-                });
-                continue;
-            }
-            let Some(i) = library.iter().position(|e| e.name == *name) else {
-                let known: Vec<&str> = library.iter().map(|e| e.name.as_str()).collect();
-                return Err(config_error(format!(
-                    "unknown scenario `{name}`: expected one of {}",
-                    known.join(", ")
-                )));
-            };
-            let e = &library[i];
-            chosen.push(Entry {
-                name: e.name.clone(),
-                source: match &e.source {
-                    Source::Embedded(x) => Source::Embedded(x),
-                    Source::File(p) => Source::File(p.clone()),
-                },
-            });
-        }
+        return Ok(library);
     }
+    let mut chosen = Vec::new();
+    for name in &args.names {
+        if name.ends_with(".toml") {
+            chosen.push(Entry {
+                name: name_of(name),
+                source: Source::File(PathBuf::from(name)),
+            });
+            continue;
+        }
+        let Some(e) = library.iter().find(|e| e.name == *name) else {
+            let known: Vec<&str> = library.iter().map(|e| e.name.as_str()).collect();
+            return Err(config_error(format!(
+                "unknown scenario `{name}`: expected one of {}",
+                known.join(", ")
+            )));
+        };
+        chosen.push(Entry {
+            name: e.name.clone(),
+            source: match &e.source {
+                Source::Embedded(x) => Source::Embedded(x),
+                Source::File(p) => Source::File(p.clone()),
+            },
+        });
+    }
+    Ok(chosen)
+}
+
+fn run_scenarios(args: &RunScenarioArgs) -> anyhow::Result<Exit> {
+    let chosen = choose(args)?;
     let out = args.out.clone().unwrap_or_else(|| {
         let ms = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -259,33 +263,13 @@ fn run_scenarios(args: &RunScenarioArgs) -> anyhow::Result<Exit> {
     }
     let mut outcomes = Vec::new();
     for (name, path, profile, dir) in plans {
-        let info = profile.scenario.clone().expect("load checks [scenario]");
-        eprintln!("roamsim: scenario {name}: {}", info.description);
-        let started = Instant::now();
-        let result = match &info.missing {
-            Some(m) => ScenarioResult::Missing(m.clone()),
-            None => match run_one(&path, &info, &dir, args.virtual_time) {
-                Ok(summary) => ScenarioResult::Ran(Box::new(summary)),
-                Err(e) if super::exit_for(&e) == Exit::Usage => return Err(e),
-                Err(e) => ScenarioResult::Error(format!("{e:#}")),
-            },
-        };
-        let outcome = ScenarioOutcome {
+        outcomes.push(run_scenario(
             name,
-            description: info.description.clone(),
-            wall_s: started.elapsed().as_secs_f64(),
-            dir: dir.display().to_string(),
-            result,
-        };
-        let verdict = if outcome.passed() { "PASS" } else { "FAIL" };
-        eprintln!(
-            "roamsim: scenario {}: {verdict} in {:.1} s",
-            outcome.name, outcome.wall_s
-        );
-        for f in outcome.failures() {
-            eprintln!("roamsim:   {f}");
-        }
-        outcomes.push(outcome);
+            &path,
+            &profile,
+            &dir,
+            args.virtual_time,
+        )?);
     }
     let write = |file: &str, text: String| {
         crate::report::write_atomic(&out.join(file), text.as_bytes())
@@ -308,6 +292,43 @@ fn run_scenarios(args: &RunScenarioArgs) -> anyhow::Result<Exit> {
             Exit::SloBreached
         },
     )
+}
+
+/// Runs one scenario (or fails it for its missing capability) and says how it went on stderr.
+fn run_scenario(
+    name: String,
+    path: &Path,
+    profile: &Profile,
+    dir: &Path,
+    virtual_time: bool,
+) -> anyhow::Result<ScenarioOutcome> {
+    let info = profile.scenario.clone().expect("load checks [scenario]");
+    eprintln!("roamsim: scenario {name}: {}", info.description);
+    let started = Instant::now();
+    let result = match &info.missing {
+        Some(m) => ScenarioResult::Missing(m.clone()),
+        None => match run_one(path, &info, dir, virtual_time) {
+            Ok(summary) => ScenarioResult::Ran(Box::new(summary)),
+            Err(e) if super::exit_for(&e) == Exit::Usage => return Err(e),
+            Err(e) => ScenarioResult::Error(format!("{e:#}")),
+        },
+    };
+    let outcome = ScenarioOutcome {
+        name,
+        description: info.description.clone(),
+        wall_s: started.elapsed().as_secs_f64(),
+        dir: dir.display().to_string(),
+        result,
+    };
+    let verdict = if outcome.passed() { "PASS" } else { "FAIL" };
+    eprintln!(
+        "roamsim: scenario {}: {verdict} in {:.1} s",
+        outcome.name, outcome.wall_s
+    );
+    for f in outcome.failures() {
+        eprintln!("roamsim:   {f}");
+    }
+    Ok(outcome)
 }
 
 /// One scenario as `roamsim run --profile FILE --duration D [--rate R] --out DIR --quiet`.
