@@ -16,18 +16,11 @@ use common::{roamsim, run_py, Serve};
 use serde_json::Value;
 
 fn out_dir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("roamsim-reports-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    d
+    common::fresh_dir("reports", name)
 }
 
 fn run(args: &[&str]) -> (i32, String, String) {
-    let out = roamsim().args(args).output().expect("run roamsim");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    common::run_roamsim(args)
 }
 
 fn summary(dir: &Path) -> Value {
@@ -111,7 +104,8 @@ fn a_breached_slo_exits_99_with_a_failing_junit_case_and_a_typo_exits_2() {
     );
     assert_eq!(code, 99, "{stdout}");
     let junit = std::fs::read_to_string(dir.join("junit.xml")).unwrap();
-    assert!(junit.contains("tests=\"2\" failures=\"1\""), "{junit}");
+    // The default profile's two SLOs (attach p50 and success, both met) and the two given.
+    assert!(junit.contains("tests=\"4\" failures=\"1\""), "{junit}");
     assert!(junit.contains("name=\"attach:p99&lt;1us\""), "{junit}");
     assert!(
         junit.contains("<failure type=\"slo\" message=\"attach:latency_us.p99: observed"),

@@ -308,13 +308,13 @@ fn bad_flags_and_slos_are_usage_errors() {
 /// default profile are unimpaired; a missing link file is a usage error naming it.
 #[test]
 fn virtual_runs_cross_the_link_given_by_flag_or_profile() {
-    let run_virtual = |name: &str, extra: &[&str]| {
+    let run_exiting = |name: &str, extra: &[&str], expected: i32| {
         let dir = out_dir(name);
         let mut args = vec!["run", "--virtual", "--duration", "20s", "--rate", "20"];
         args.extend_from_slice(extra);
         args.extend_from_slice(&["--out", dir.to_str().unwrap()]);
         let (code, out) = run(&args);
-        assert_eq!(code, 0, "{out}");
+        assert_eq!(code, expected, "{out}");
         let s = summary(&dir);
         let _ = std::fs::remove_dir_all(dir);
         s
@@ -324,9 +324,11 @@ fn virtual_runs_cross_the_link_given_by_flag_or_profile() {
             .as_u64()
             .unwrap()
     };
+    let run_virtual = |name: &str, extra: &[&str]| run_exiting(name, extra, 0);
     let plain = run_virtual("link-none", &["--link", "none"]);
     assert!(plain["links"].as_object().is_none_or(|l| l.is_empty()));
-    let far = run_virtual("link-apac", &["--link", "netem/eu-apac.toml"]);
+    // Three round trips of 250 ms breach the default profile's attach p50 < 150 ms (exit 99).
+    let far = run_exiting("link-apac", &["--link", "netem/eu-apac.toml"], 99);
     let link = &far["links"]["eu-apac"];
     assert!(link["packets"].as_u64().unwrap() > 0, "{far}");
     let one_way = link["delay_us"]["p50"].as_u64().unwrap();

@@ -12,8 +12,10 @@ pub mod ipx;
 pub mod link;
 pub mod log;
 pub mod progress;
+pub mod prune;
 pub mod report;
 pub mod run;
+pub mod scenario;
 pub mod state;
 pub mod subscribers;
 pub mod sweep;
@@ -76,6 +78,10 @@ pub enum Command {
     Link(link::LinkArgs),
     /// Join namespaces roamsim-visited and roamsim-home through TUN devices and the link emulator (root).
     Ipx(ipx::IpxArgs),
+    /// The scenario library: list the scenarios, run them and check their acceptance.
+    Scenario(scenario::ScenarioArgs),
+    /// Remove results folders past retention (`--older-than 30d`); lists them unless `--yes`.
+    Prune(prune::PruneArgs),
     /// Re-render every report of a run folder (summary.json + intervals.hlog).
     Report(report::ReportArgs),
     /// Compare two runs (throughput, latency percentiles per procedure); exit 99 on a regression.
@@ -210,6 +216,8 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Charging(args) => charging::run(&args),
         Command::Link(args) => link::run(&args).map(|()| Exit::Ok),
         Command::Ipx(args) => ipx::run(&args).map(|()| Exit::Ok),
+        Command::Scenario(args) => scenario::run(&args),
+        Command::Prune(args) => prune::run(&args),
         Command::Report(args) => report::report(&args),
         Command::Compare(args) => report::compare_cmd(&args),
         Command::Plan(args) => report::plan_cmd(&args),

@@ -10,7 +10,8 @@
 //! `roamsim_link_dropped_total{link}`, and for offline charging
 //! `roamsim_charging_records_total{kind}` (generated, stored, spooled, replayed, ...; the keys
 //! of `summary.json` `charging`), `roamsim_charging_spool_depth` (the DLQ depth) and
-//! `roamsim_charging_ack_latency_seconds` (close→acknowledgement, histogram).
+//! `roamsim_charging_ack_latency_seconds` (close→acknowledgement, histogram), and
+//! `roamsim_alerts_total{alert,severity}` (intervals in which an `[[alerts]]` condition held).
 //!
 //! `reason` is the reason key of a procedure that did not end ok (`s6a.5004`, `ue.auth_mac`; the
 //! README's "Reasons"); `outcome="ok"` has no reason. Label values must stay few, so a run
@@ -63,6 +64,7 @@ pub struct Metrics {
     charging: Family<Labels, Counter>,
     charging_spool: Gauge,
     charging_ack: Histogram,
+    alerts: Family<Labels, Counter>,
     /// The `reason` label values used so far (bounded by [`MAX_REASON_LABELS`]).
     reasons: Arc<Mutex<BTreeSet<String>>>,
 }
@@ -91,6 +93,7 @@ impl Metrics {
             charging: Family::default(),
             charging_spool: Gauge::default(),
             charging_ack: latency_histogram(),
+            alerts: Family::default(),
             reasons: Arc::default(),
         };
         let offered: Gauge<f64, AtomicU64> = Gauge::default();
@@ -148,6 +151,11 @@ impl Metrics {
             "charging_ack_latency_seconds",
             "From a CDR's closing to its acknowledgement by a CGF",
             m.charging_ack.clone(),
+        );
+        r.register(
+            "alerts",
+            "Intervals in which an [[alerts]] condition held",
+            m.alerts.clone(),
         );
         m.declare();
         Metrics {
@@ -272,6 +280,16 @@ impl Metrics {
         }
         self.achieved.set(started as f64 / interval.duration_s());
         self.in_flight.set(interval.in_flight as i64);
+    }
+
+    /// Counts one interval in which alert `name` fired (`roamsim_alerts_total{alert,severity}`).
+    pub fn alert(&self, name: &str, severity: &str) {
+        self.alerts
+            .get_or_create(&vec![
+                ("alert", name.to_string()),
+                ("severity", severity.to_string()),
+            ])
+            .inc();
     }
 
     /// The exposition text.
@@ -490,6 +508,26 @@ mod tests {
             sample(&text, "roamsim_charging_ack_latency_seconds_count"),
             Some(2.0),
             "{text}"
+        );
+    }
+
+    #[test]
+    fn alerts_are_counted_by_name_and_severity() {
+        let m = Metrics::new(10.0);
+        m.alert("agreement_missing", "warning");
+        m.alert("agreement_missing", "warning");
+        m.alert("cgf_unreachable", "critical");
+        let text = m.encode();
+        let series =
+            |a: &str, s: &str| format!("roamsim_alerts_total{{alert=\"{a}\",severity=\"{s}\"}}");
+        assert_eq!(
+            sample(&text, &series("agreement_missing", "warning")),
+            Some(2.0),
+            "{text}"
+        );
+        assert_eq!(
+            sample(&text, &series("cgf_unreachable", "critical")),
+            Some(1.0)
         );
     }
 

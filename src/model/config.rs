@@ -17,6 +17,7 @@ use super::ids::{Imsi, Msisdn, Plmn};
 use super::net::Ipv4Net;
 
 mod charging;
+mod include;
 
 pub use charging::{CgfSettings, ChargingConfig, Outage};
 
@@ -152,6 +153,15 @@ pub struct Profile {
     /// `[charging.online]` (Gy, `model::online_charging`).
     #[serde(default)]
     pub charging: ChargingConfig,
+    /// Acceptance checks on the results (`[expect] checks = [...]`, docs/scenarios.md).
+    #[serde(default)]
+    pub expect: super::expect::ExpectConfig,
+    /// Alerts evaluated at every interval (`[[alerts]]`, docs/scenarios.md).
+    #[serde(default)]
+    pub alerts: Vec<super::alert::AlertConfig>,
+    /// What makes the profile a scenario of the library (`[scenario]`, docs/scenarios.md).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scenario: Option<super::scenario::ScenarioInfo>,
 }
 
 fn default_seed() -> u64 {
@@ -408,7 +418,8 @@ impl Profile {
         Ok(profile)
     }
 
-    /// Reads, parses and validates a profile file.
+    /// Reads, parses and validates a profile file, with its `include` resolved
+    /// (docs/scenarios.md).
     pub fn load(path: &Path) -> Result<Profile, ConfigError> {
         let file = path.display().to_string();
         let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
@@ -418,13 +429,58 @@ impl Profile {
             field: None,
             message: format!("cannot read: {e}"),
         })?;
-        Profile::from_toml(&text, &file)
+        if !include::has_include(&text) {
+            return Profile::from_toml(&text, &file);
+        }
+        let merged = include::read_merged(path)?;
+        let profile =
+            Profile::deserialize(toml::Value::Table(merged)).map_err(|e| ConfigError {
+                file: file.clone(),
+                line: None,
+                column: None,
+                field: None,
+                message: format!("with its includes: {}", e.message()),
+            })?;
+        profile.validate(&file)?;
+        Ok(profile)
     }
 
     /// The embedded default profile.
     pub fn embedded_default() -> Profile {
         Profile::from_toml(DEFAULT_PROFILE_TOML, "profiles/default.toml (embedded)")
             .expect("the embedded default profile is valid")
+    }
+
+    /// Every alert well formed and named once; every `alerts[NAME]` of `[expect]` an alert of
+    /// the profile.
+    fn validate_alerts(&self, file: &str) -> Result<(), ConfigError> {
+        for (i, a) in self.alerts.iter().enumerate() {
+            if let Err((field, msg)) = a.check() {
+                return Err(ConfigError::invalid(
+                    file,
+                    format!("alerts[{i}].{field}"),
+                    msg,
+                ));
+            }
+            if self.alerts[..i].iter().any(|o| o.name == a.name) {
+                let msg = format!("`{}` defined twice", a.name);
+                return Err(ConfigError::invalid(file, format!("alerts[{i}].name"), msg));
+            }
+        }
+        for (i, c) in self.expect.checks.iter().enumerate() {
+            if let Some(name) = c
+                .alerts()
+                .find(|n| !self.alerts.iter().any(|a| a.name == *n))
+            {
+                let msg = format!("check `{c}`: no [[alerts]] table is named `{name}`");
+                return Err(ConfigError::invalid(
+                    file,
+                    format!("expect.checks[{i}]"),
+                    msg,
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// The personas of a run: the `[[personas]]` tables, or the built-in business, leisure and
@@ -465,6 +521,10 @@ impl Profile {
         let bad = |field: String, msg: String| Err(ConfigError::invalid(file, field, msg));
         if let Err((field, msg)) = self.charging.check() {
             return bad(field, msg);
+        }
+        self.validate_alerts(file)?;
+        if let Some(Err((field, msg))) = self.scenario.as_ref().map(|s| s.duration()) {
+            return bad(field.into(), msg);
         }
         let home = &self.home;
         if home.plmns.is_empty() {

@@ -3,7 +3,9 @@
 //! nothing else in the crate.
 
 pub mod aka;
+pub mod alert;
 pub mod config;
+pub mod expect;
 pub mod hex;
 pub mod ids;
 pub mod message;
@@ -15,6 +17,7 @@ pub mod procedure;
 pub mod protocol_errors;
 pub mod reason;
 pub mod rng;
+pub mod scenario;
 pub mod slo;
 pub mod subscriber;
 pub mod time;

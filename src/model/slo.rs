@@ -225,6 +225,19 @@ pub enum Comparison {
 }
 
 impl Comparison {
+    /// The comparison `text` starts with, and what follows it (`">= 1"` → `Ge`, `" 1"`).
+    pub fn split_prefix(text: &str) -> Option<(Comparison, &str)> {
+        [
+            ("==", Comparison::Eq),
+            ("<=", Comparison::Le),
+            (">=", Comparison::Ge),
+            ("<", Comparison::Lt),
+            (">", Comparison::Gt),
+        ]
+        .into_iter()
+        .find_map(|(sym, op)| text.strip_prefix(sym).map(|v| (op, v)))
+    }
+
     /// `<`, `<=`, `>`, `>=`.
     pub fn symbol(self) -> &'static str {
         match self {
@@ -346,16 +359,8 @@ impl SloSpec {
             .find(['<', '>', '='])
             .ok_or_else(|| syntax("missing comparison (<, <=, >, >=)"))?;
         let (metric, rest) = rest.split_at(op_at);
-        let (op, value) = [
-            ("==", Comparison::Eq),
-            ("<=", Comparison::Le),
-            (">=", Comparison::Ge),
-            ("<", Comparison::Lt),
-            (">", Comparison::Gt),
-        ]
-        .into_iter()
-        .find_map(|(sym, op)| rest.strip_prefix(sym).map(|v| (op, v)))
-        .ok_or_else(|| syntax("the comparison must be <, <=, >, >= or == (counts)"))?;
+        let (op, value) = Comparison::split_prefix(rest)
+            .ok_or_else(|| syntax("the comparison must be <, <=, >, >= or == (counts)"))?;
         let target = parse_target(target.trim()).ok_or_else(|| SloError::UnknownTarget {
             text: text.to_string(),
             target: target.trim().to_string(),
@@ -403,7 +408,8 @@ impl SloSpec {
     }
 }
 
-fn parse_target(name: &str) -> Option<SloTarget> {
+/// A target by its name: `charging`, `charging.ack`, a procedure or a message kind.
+pub fn parse_target(name: &str) -> Option<SloTarget> {
     match name {
         "charging" => return Some(SloTarget::Charging),
         "charging.ack" => return Some(SloTarget::ChargingAck),

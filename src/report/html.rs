@@ -519,6 +519,7 @@ pub fn render_html(summary: &Summary, hlog: &HlogData) -> String {
     reasons_section(&mut out, summary);
     out.push_str("<h2>Links</h2>");
     out.push_str(&link_chart(summary));
+    out.push_str(&super::acceptance::acceptance_html(summary));
     out.push_str(&super::charging::charging_html(summary));
     if let Some(c) = &summary.capacity {
         capacity_section(&mut out, c);

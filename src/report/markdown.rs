@@ -351,6 +351,7 @@ pub fn render_markdown(summary: &Summary) -> String {
         out.push_str(&render_online_md(o));
     }
     slo_section(&mut out, summary);
+    out.push_str(&super::acceptance::acceptance_md(summary));
     out.push_str(&super::charging::charging_md(summary));
     if let Some(c) = &summary.capacity {
         out.push_str(&render_capacity_md(c));
@@ -359,9 +360,16 @@ pub fn render_markdown(summary: &Summary) -> String {
         out.push_str(&render_sweep_md(sweep));
     }
     let met = summary.slo.iter().filter(|r| r.pass).count();
+    let checks = match summary.expect.len() {
+        0 => String::new(),
+        n => format!(
+            ", {} of {n} checks held",
+            summary.expect.iter().filter(|r| r.pass).count()
+        ),
+    };
     let _ = writeln!(
         out,
-        "**Verdict: {}** ({met} of {} SLOs met)",
+        "**Verdict: {}** ({met} of {} SLOs met{checks})",
         match summary.verdict {
             Verdict::Pass => "PASS",
             Verdict::Fail => "FAIL",

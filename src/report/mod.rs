@@ -22,9 +22,12 @@
 //! other. Uses only `crate::model` outside itself; reads no clock and touches no socket: times
 //! and counts come in as arguments.
 
+pub mod acceptance;
+pub mod alerts;
 pub mod capacity;
 pub mod charging;
 pub mod compare;
+pub mod expect;
 pub mod format;
 pub mod histogram;
 pub mod hlog;
@@ -37,6 +40,7 @@ pub mod model;
 pub mod online;
 pub mod recorder;
 pub mod resources;
+pub mod scenarios;
 pub mod slo;
 pub mod summary;
 pub mod svg;

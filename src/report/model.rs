@@ -71,6 +71,45 @@ pub struct Summary {
     /// What the structured log (`--log`) wrote and held back (an extra key of v1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub log: Option<super::log::LogSummary>,
+    /// The alerts the run raised (`[[alerts]]`), in the order of the profile (an extra key of
+    /// v1; absent when none fired).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub alerts: Vec<AlertSummary>,
+    /// The `[expect]` checks and what they found (an extra key of v1; absent without checks).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub expect: Vec<CheckResult>,
+}
+
+/// One entry of `alerts`: an alert that fired.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AlertSummary {
+    /// Its name (`agreement_missing`).
+    pub name: String,
+    /// `info`, `warning` or `critical`.
+    pub severity: String,
+    /// Where an operator reads what to do.
+    pub runbook: String,
+    /// Intervals in which its condition held.
+    pub count: u64,
+    /// End of the first of them, seconds from the start of the run.
+    pub first_at_s: f64,
+    /// End of the last of them.
+    pub last_at_s: f64,
+    /// Its message, filled in when it first fired.
+    pub message: String,
+}
+
+/// One entry of `expect`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckResult {
+    /// The check as written.
+    pub check: String,
+    /// The left side's value; `null` when the run did not measure it.
+    pub observed: Option<f64>,
+    /// The right side's value (a number, or the value it names).
+    pub expected: Option<f64>,
+    /// Whether the check held.
+    pub pass: bool,
 }
 
 impl Summary {

@@ -112,6 +112,14 @@ impl Summary {
     /// when `roamsim report --slo` re-gates a stored summary.
     pub fn evaluate_slos(&mut self, slos: &[SloSpec]) {
         self.slo = evaluate(self, slos);
-        self.verdict = verdict(&self.slo);
+        self.verdict = self.verdict_with_checks();
+    }
+
+    /// [`verdict`] of the SLOs, and `fail` when an `[expect]` check failed.
+    pub fn verdict_with_checks(&self) -> Verdict {
+        match self.expect.iter().all(|r| r.pass) {
+            true => verdict(&self.slo),
+            false => Verdict::Fail,
+        }
     }
 }

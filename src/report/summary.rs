@@ -79,6 +79,8 @@ impl Summary {
             charging: None,
             protocol_errors: None,
             log: None,
+            alerts: Vec::new(),
+            expect: Vec::new(),
         }
     }
 }

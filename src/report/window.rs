@@ -15,7 +15,7 @@ use super::interval::Interval;
 pub use super::model::WindowReport;
 use super::model::{FailedWindow, RunInfo, SloResult, Summary, MAX_LISTED};
 use super::recorder::Recorder;
-use super::slo::{holds, observe, verdict};
+use super::slo::{holds, observe};
 use crate::model::slo::SloSpec;
 
 /// The window being filled for one window length.
@@ -138,7 +138,8 @@ impl WindowedSlos {
     }
 }
 
-fn blank_info() -> RunInfo {
+/// Run information for the summary of a window (only its measurements are read).
+pub(crate) fn blank_info() -> RunInfo {
     RunInfo {
         id: String::new(),
         seed: 0,
@@ -167,6 +168,6 @@ impl Summary {
     /// with a failed window fails, and the verdict follows.
     pub fn attach_windows(&mut self, reports: Vec<Option<WindowReport>>) {
         attach_windows(&mut self.slo, reports);
-        self.verdict = verdict(&self.slo);
+        self.verdict = self.verdict_with_checks();
     }
 }

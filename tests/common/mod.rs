@@ -21,6 +21,23 @@ pub fn roamsim() -> Command {
     Command::new(env!("CARGO_BIN_EXE_roamsim"))
 }
 
+/// Runs the binary with `args`; returns (exit code, stdout, stderr).
+pub fn run_roamsim(args: &[&str]) -> (i32, String, String) {
+    let out = roamsim().args(args).output().expect("run roamsim");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// A folder in the temporary directory for this test process, removed first if it exists.
+pub fn fresh_dir(prefix: &str, name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("roamsim-{prefix}-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    d
+}
+
 /// The venv interpreter that `scripts/test-deps.sh` sets up, or `None` (with a printed reason)
 /// outside CI when it is missing. In CI a missing venv is a failure: the test command installs it.
 pub fn python() -> Option<PathBuf> {

@@ -1,7 +1,7 @@
 //! The run thread's side of interval reporting (docs/ARCHITECTURE.md §5, §7): receives the shards'
 //! [`Snapshot`]s, merges them into whole-run [`Interval`]s in order, and for each interval
 //! appends it to `intervals.hlog`, checks windowed SLOs, follows MME loads for the capacity
-//! report, adds it to the run's totals and hands it to live observers (progress line,
+//! report, evaluates the profile's alerts, adds it to the run's totals and hands it to live observers (progress line,
 //! `/metrics`). Nothing grows with the length of the run but the log file.
 
 use std::fs::File;
@@ -10,15 +10,21 @@ use std::path::Path;
 use std::sync::mpsc::Receiver;
 use std::time::Duration;
 
+use crate::model::alert::AlertConfig;
 use crate::model::slo::SloSpec;
+use crate::report::alerts::AlertEvaluator;
 use crate::report::capacity::CapacityTracker;
 use crate::report::hlog::HlogWriter;
 use crate::report::interval::{Interval, IntervalMerger, Snapshot};
+use crate::report::model::AlertSummary;
 use crate::report::window::{WindowReport, WindowedSlos};
 use crate::report::Recorder;
 
 /// Something that watches intervals as they close: the interval, and the run's totals so far.
 pub type Observer = Box<dyn FnMut(&Interval, &Recorder) + Send>;
+
+/// Told of every alert that fired in an interval: its name and severity (`/metrics`).
+pub type AlertSink = Box<dyn FnMut(&str, &str) + Send>;
 
 /// Merges, logs and evaluates intervals; see the module docs.
 pub struct Collector {
@@ -32,6 +38,8 @@ pub struct Collector {
     intervals: u64,
     charging: Vec<crate::report::model::ChargingPoint>,
     charging_outstanding: u64,
+    alerts: AlertEvaluator,
+    alert_sinks: Vec<AlertSink>,
 }
 
 /// What a collector gathered over the run.
@@ -50,6 +58,8 @@ pub struct Collected {
     pub charging: Vec<crate::report::model::ChargingPoint>,
     /// Charging records still outstanding at the end of the last interval.
     pub charging_outstanding: u64,
+    /// The alerts that fired.
+    pub alerts: Vec<AlertSummary>,
 }
 
 /// Where and how a collector works.
@@ -68,6 +78,8 @@ pub struct CollectorConfig<'a> {
     pub slos: &'a [SloSpec],
     /// `--slo-window`, for SLOs without their own.
     pub slo_window: Option<Duration>,
+    /// The profile's `[[alerts]]`, evaluated at every interval.
+    pub alerts: &'a [AlertConfig],
 }
 
 impl Collector {
@@ -85,7 +97,14 @@ impl Collector {
             intervals: 0,
             charging: Vec::new(),
             charging_outstanding: 0,
+            alerts: AlertEvaluator::new(cfg.alerts),
+            alert_sinks: Vec::new(),
         })
+    }
+
+    /// Also tells `sink` of every alert that fires.
+    pub fn add_alert_sink(&mut self, sink: AlertSink) {
+        self.alert_sinks.push(sink);
     }
 
     /// Takes snapshots until every sender is gone, then whatever is still pending.
@@ -116,6 +135,11 @@ impl Collector {
                 .push(crate::report::model::ChargingPoint::of(interval.end_us, c));
             self.charging_outstanding = c.outstanding;
         }
+        for fired in self.alerts.push(&interval) {
+            for sink in &mut self.alert_sinks {
+                sink(fired.name, fired.severity);
+            }
+        }
         for o in &mut self.observers {
             o(&interval, &self.total);
         }
@@ -131,6 +155,10 @@ impl Collector {
             intervals: self.intervals,
             charging: self.charging,
             charging_outstanding: self.charging_outstanding,
+            alerts: self.alerts.finish(),
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -147,16 +147,17 @@ pub fn run(mut cfg: RunConfig, stop: Arc<AtomicBool>) -> anyhow::Result<RunOutco
         .unwrap_or_else(|| PathBuf::from("results").join(&id));
     writable_results(&dir)?;
     let mut observers = std::mem::take(&mut cfg.observers);
-    let _server = match cfg.metrics {
+    let (_server, metrics) = match cfg.metrics {
         Some(addr) => {
             let metrics = Metrics::new(cfg.rate);
             let server = MetricsServer::start(addr, metrics.clone())
                 .map_err(|e| crate::model::InvalidInput(format!("--metrics {addr}: {e}")))?;
             eprintln!("metrics: http://{}/metrics", server.addr());
-            observers.push(Box::new(move |i, _| metrics.update(i)));
-            Some(server)
+            let m = metrics.clone();
+            observers.push(Box::new(move |i, _| m.update(i)));
+            (Some(server), Some(metrics))
         }
-        None => None,
+        None => (None, None),
     };
     let hlog_path = dir.join("intervals.hlog");
     let collector_cfg = CollectorConfig {
@@ -167,9 +168,14 @@ pub fn run(mut cfg: RunConfig, stop: Arc<AtomicBool>) -> anyhow::Result<RunOutco
         every: cfg.interval,
         slos: &cfg.slos,
         slo_window: cfg.slo_window,
+        alerts: &cfg.profile.alerts,
     };
     let mut collector = Collector::new(&collector_cfg, observers)
         .with_context(|| format!("create {}", hlog_path.display()))?;
+    if let Some(m) = &metrics {
+        let m = m.clone();
+        collector.add_alert_sink(Box::new(move |name, severity| m.alert(name, severity)));
+    }
     let (tx, rx) = mpsc::channel();
     let log = match &cfg.log {
         Some(settings) => {
@@ -213,6 +219,7 @@ pub fn run(mut cfg: RunConfig, stop: Arc<AtomicBool>) -> anyhow::Result<RunOutco
             collected.charging_outstanding,
         ));
     }
+    summary.alerts = collected.alerts.clone();
     summary.evaluate_slos(&cfg.slos);
     if !cfg.virtual_time {
         summary.run.transport = Some(TransportSummary {
@@ -243,6 +250,8 @@ pub fn run(mut cfg: RunConfig, stop: Arc<AtomicBool>) -> anyhow::Result<RunOutco
     let stay = report::capacity::mean_stay_s(&personas);
     let natural = population.natural_rate();
     summary.capacity = Some(collected.capacity.finish(&summary, stay, natural));
+    // After the SLOs, windows and every section a check may read.
+    summary.evaluate_expect(&cfg.profile.expect.checks);
     write_all(&dir, &summary)?;
     let markdown = report::render_markdown(&summary);
     Ok(RunOutcome {

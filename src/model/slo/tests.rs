@@ -118,8 +118,17 @@ fn display_is_the_compact_form_and_parses_back() {
     assert_eq!(named.label(), "attach latency");
 }
 
+/// The default profile without its own SLOs (the happy path's), as a base to add SLOs to.
+fn default_without_slos() -> String {
+    DEFAULT_PROFILE_TOML
+        .lines()
+        .filter(|l| !l.starts_with("slo = "))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 fn profile_with(slo_toml: &str) -> Result<Profile, crate::model::config::ConfigError> {
-    Profile::from_toml(&format!("{DEFAULT_PROFILE_TOML}\n{slo_toml}"), "p.toml")
+    Profile::from_toml(&format!("{}\n{slo_toml}", default_without_slos()), "p.toml")
 }
 
 #[test]
@@ -149,12 +158,20 @@ threshold = 0.995
     assert_eq!(p.slo[0].to_string(), "attach:p99<150ms");
     assert_eq!(p.slo[1], slo("s6a.ulr:timeout<0.1%"));
     assert_eq!(p.slo[2].to_string(), "attach:success>=99.5%");
-    assert!(Profile::embedded_default().slo.is_empty());
+    let default: Vec<String> = Profile::embedded_default()
+        .slo
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    assert_eq!(default, ["attach:p50<150ms", "attach:success>99%"]);
 }
 
 #[test]
 fn profile_strings_and_serialize_round_trip() {
-    let text = format!("slo = [\"attach:p99<150ms\", \"detach:error<1%\"]\n{DEFAULT_PROFILE_TOML}");
+    let text = format!(
+        "slo = [\"attach:p99<150ms\", \"detach:error<1%\"]\n{}",
+        default_without_slos()
+    );
     let p = Profile::from_toml(&text, "p.toml").unwrap();
     assert_eq!(p.slo, vec![slo("attach:p99<150ms"), slo("detach:error<1%")]);
     let mut named = slo("attach:success>=99%");
