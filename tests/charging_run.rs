@@ -37,6 +37,12 @@ fn scratch(name: &str) -> PathBuf {
 fn profile(dir: &Path, extra: &str) -> PathBuf {
     let text = std::fs::read_to_string(common::root().join("profiles/default.toml")).unwrap();
     let path = dir.join("profile.toml");
+    // Offline charging is off by default: every profile here turns it on.
+    let extra = if extra.contains("[charging]\n") {
+        extra.replacen("[charging]\n", "[charging]\noffline = true\n", 1)
+    } else {
+        format!("[charging]\noffline = true\n{extra}")
+    };
     std::fs::write(&path, format!("{text}\n{extra}\n")).unwrap();
     path
 }

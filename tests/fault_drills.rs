@@ -146,10 +146,15 @@ fn a_full_results_disk_is_a_named_error_and_no_half_written_summary() {
         return;
     }
     let out = mnt.join("run");
-    // Charging files fill the 2 MB in a few seconds at this rate.
+    // Charging's CDR files fill the 2 MB in a few seconds at this rate.
+    let profile = scratch("full-profile.toml");
+    let text = std::fs::read_to_string(common::root().join("profiles/default.toml")).unwrap();
+    std::fs::write(&profile, format!("{text}\n[charging]\noffline = true\n")).unwrap();
     let o = roamsim()
         .args([
             "run",
+            "--profile",
+            profile.to_str().unwrap(),
             "--duration",
             "20s",
             "--rate",
@@ -174,6 +179,7 @@ fn a_full_results_disk_is_a_named_error_and_no_half_written_summary() {
         .unwrap_or_default();
     let _ = Command::new("umount").arg(&mnt).status();
     let _ = std::fs::remove_dir_all(&mnt);
+    let _ = std::fs::remove_file(&profile);
     assert_eq!(o.status.code(), Some(1), "{text}");
     assert!(
         text.contains(&out.display().to_string()) && text.contains("No space left on device"),

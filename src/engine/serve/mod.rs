@@ -398,7 +398,7 @@ impl Server {
         }
         let mut core = HomeCore::new(&cfg.profile, cfg.directory.clone(), &settings);
         let cdf = match &cfg.charging {
-            Some(c) if cfg.profile.charging.offline => {
+            Some(c) => {
                 let targets = if c.cgfs.is_empty() {
                     cgfs.iter().map(|g| g.socket.local_addr()).collect()
                 } else {

@@ -29,6 +29,8 @@ fn online_profile(edit: impl FnOnce(&mut Profile)) -> Profile {
     let mut p = Profile::embedded_default();
     p.charging.online.enabled = true;
     p.charging.online.quota_octets = 200_000;
+    // Offline too, so that the PGW-CDRs can be compared with the Gy reports.
+    p.charging.offline = true;
     edit(&mut p);
     p
 }
