@@ -490,3 +490,84 @@ pub fn replay_spool(
         left: driver.outstanding(),
     })
 }
+
+/// Writes a CGF's closed CDR files on a thread of its own, so that a loop turn never waits for
+/// the disk (a 10,000-record file is about 2.5 MB: written in the shard's thread, it put
+/// 10-60 ms stalls into the procedures' p99/p99.9). Each file goes under a temporary name first
+/// and is then renamed, so a reader never sees half of one. The first error is kept and
+/// reported by the next [`FileWriter::write`] or by [`FileWriter::close`].
+pub struct FileWriter {
+    tx: Option<std::sync::mpsc::Sender<(PathBuf, Vec<u8>)>>,
+    handle: Option<std::thread::JoinHandle<()>>,
+    error: std::sync::Arc<std::sync::Mutex<Option<String>>>,
+}
+
+impl FileWriter {
+    /// A writer thread named `name`.
+    pub fn new(name: &str) -> FileWriter {
+        let (tx, rx) = std::sync::mpsc::channel::<(PathBuf, Vec<u8>)>();
+        let error = std::sync::Arc::new(std::sync::Mutex::new(None));
+        let first = error.clone();
+        let handle = std::thread::Builder::new()
+            .name(name.to_string())
+            .spawn(move || {
+                for (path, bytes) in rx {
+                    let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+                    let tmp = path.with_file_name(format!(".{}.partial", name.unwrap_or_default()));
+                    let r =
+                        std::fs::write(&tmp, &bytes).and_then(|()| std::fs::rename(&tmp, &path));
+                    if let Err(e) = r {
+                        let mut slot = first.lock().unwrap_or_else(|p| p.into_inner());
+                        slot.get_or_insert_with(|| {
+                            format!("write the CDR file {}: {e}", path.display())
+                        });
+                    }
+                }
+            })
+            .ok();
+        FileWriter {
+            tx: Some(tx),
+            handle,
+            error,
+        }
+    }
+
+    fn failed(&self) -> anyhow::Result<()> {
+        match self
+            .error
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+        {
+            Some(e) => Err(anyhow::anyhow!("{e}")),
+            None => Ok(()),
+        }
+    }
+
+    /// Queues `bytes` to be written as `path`; fails with the first earlier write's error.
+    pub fn write(&self, path: PathBuf, bytes: Vec<u8>) -> anyhow::Result<()> {
+        self.failed()?;
+        let (path, bytes) = match (&self.tx, &self.handle) {
+            (Some(tx), Some(_)) => match tx.send((path, bytes)) {
+                Ok(()) => return Ok(()),
+                Err(std::sync::mpsc::SendError(back)) => back,
+            },
+            _ => (path, bytes),
+        };
+        // No thread (it could not start, or it is gone): write here.
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+        let tmp = path.with_file_name(format!(".{}.partial", name.unwrap_or_default()));
+        std::fs::write(&tmp, &bytes)
+            .and_then(|()| std::fs::rename(&tmp, &path))
+            .with_context(|| format!("write the CDR file {}", path.display()))
+    }
+
+    /// Waits for every queued file to be written; the first error if one failed.
+    pub fn close(&mut self) -> anyhow::Result<()> {
+        self.tx = None;
+        if let Some(h) = self.handle.take() {
+            let _ = h.join();
+        }
+        self.failed()
+    }
+}

@@ -23,7 +23,9 @@ use crate::engine::clock::{self, Clock, Moderation};
 use anyhow::Context;
 use mio::{Events, Interest, Poll, Token};
 
-use crate::engine::charging::{cdf_config, ledger_config, CdfDriver, CgfNode, RecordTally};
+use crate::engine::charging::{
+    cdf_config, ledger_config, CdfDriver, CgfNode, FileWriter, RecordTally,
+};
 use crate::engine::diameter::sctp_udp::SctpTotals;
 use crate::engine::diameter::Transport;
 use crate::engine::log::{LogWriter, ProcedureLog};
@@ -209,6 +211,8 @@ struct CgfSide {
     dir: PathBuf,
     /// Write the closed files (`[charging.cgf] files`).
     keep: bool,
+    /// Writes them off the loop's thread.
+    writer: FileWriter,
     recv: RecvBatch,
     tx: TxBatch,
 }
@@ -741,6 +745,7 @@ impl Server {
         for c in &mut self.cgfs {
             c.node.cgf.flush();
             write_cdr_files(c)?;
+            c.writer.close()?;
         }
         Ok(())
     }
@@ -808,11 +813,7 @@ fn write_cdr_files(c: &mut CgfSide) -> anyhow::Result<()> {
         if !c.keep {
             continue;
         }
-        let path = c.dir.join(&f.name);
-        let tmp = c.dir.join(format!(".{}.partial", f.name));
-        std::fs::write(&tmp, &f.bytes)
-            .and_then(|()| std::fs::rename(&tmp, &path))
-            .with_context(|| format!("write the CDR file {}", path.display()))?;
+        c.writer.write(c.dir.join(&f.name), f.bytes)?;
     }
     Ok(())
 }
@@ -843,6 +844,7 @@ fn bind_cgf(
         socket,
         dir: dir.to_path_buf(),
         keep: charging.cgf.files,
+        writer: FileWriter::new("cgf-files"),
         recv: RecvBatch::new(crate::io::MAX_BATCH, 65_536),
         tx: TxBatch::new(),
     })
