@@ -555,11 +555,7 @@ impl FileWriter {
             _ => (path, bytes),
         };
         // No thread (it could not start, or it is gone): write here.
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
-        let tmp = path.with_file_name(format!(".{}.partial", name.unwrap_or_default()));
-        std::fs::write(&tmp, &bytes)
-            .and_then(|()| std::fs::rename(&tmp, &path))
-            .with_context(|| format!("write the CDR file {}", path.display()))
+        write_whole(&path, &bytes).with_context(|| format!("write the CDR file {}", path.display()))
     }
 
     /// Waits for every queued file to be written; the first error if one failed.
@@ -570,4 +566,11 @@ impl FileWriter {
         }
         self.failed()
     }
+}
+
+/// Writes `bytes` as `path` under a temporary name first (`.NAME.partial`), then renames it.
+fn write_whole(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+    let tmp = path.with_file_name(format!(".{}.partial", name.unwrap_or_default()));
+    std::fs::write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, path))
 }
